@@ -1,0 +1,89 @@
+"""The values an adapter returns: a parsed document, its sections and its tags."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .findings import Finding
+
+DocFormat = Literal["markdown", "docx", "pdf", "sidecar"]
+LocationKind = Literal["line", "paragraph", "page"]
+
+# `knw07.b3` or `knw07.b3a`; practice ids are three letters and two digits in eSCM-SP
+# but packs for other models may use longer ids, so the grammar is kept general.
+TAG_ID = re.compile(r"^([a-z][a-z0-9_-]{0,30})\.([a-z][0-9]{1,2}[a-z]?)$")
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One `practice.activity` tag located at a line, paragraph or page."""
+
+    practice: str
+    activity: str
+    line: int
+
+    @property
+    def key(self) -> str:
+        """`practice.activity`."""
+        return f"{self.practice}.{self.activity}"
+
+
+@dataclass(frozen=True)
+class Section:
+    """The content under one heading, with the tags placed in it."""
+
+    heading: str
+    level: int
+    start: int
+    end: int
+    tags: tuple[Tag, ...] = ()
+    text: str = ""
+
+    @property
+    def substantive(self) -> bool:
+        """True when the section body holds real content, not just a tag or a placeholder."""
+        return substantive_text(self.text)
+
+
+_PLACEHOLDER = re.compile(r"\b(tbd|todo|to be (written|defined|completed)|lorem ipsum)\b", re.I)
+
+
+def substantive_text(text: str) -> bool:
+    """At least eight words of prose that are not a placeholder."""
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    if len(words) < 8:
+        return False
+    return not (_PLACEHOLDER.search(text) and len(words) < 20)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed document: metadata with source lines, sections, tags and plain text.
+
+    A file that could not be read is still a Document, with ``error`` set and a
+    ``parse-error`` finding in ``problems``; it never raises out of an adapter.
+    """
+
+    path: str
+    format: DocFormat
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    meta_lines: Mapping[str, int] = field(default_factory=dict)
+    meta_source: str = "none"
+    has_metadata: bool = False
+    sections: tuple[Section, ...] = ()
+    text: str = ""
+    location_kind: LocationKind = "line"
+    problems: tuple[Finding, ...] = ()
+    error: str | None = None
+
+    def meta_line(self, key: str) -> int | None:
+        """Line (or page/paragraph) where a metadata key was read, if known."""
+        return self.meta_lines.get(key)
+
+    @property
+    def tags(self) -> tuple[Tag, ...]:
+        """Every tag in the document, in order."""
+        return tuple(t for s in self.sections for t in s.tags)

@@ -1,0 +1,142 @@
+"""The result of a check: the one value every reporter is built from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .findings import Finding
+
+ActivityStatus = Literal["satisfied", "not-satisfied", "not-applicable", "not-rated"]
+PracticeStatus = Literal["satisfied", "not-satisfied", "not-applicable", "not-rated"]
+
+REPORT_SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where an activity is evidenced: a file, a line (or page), the commit it was last changed in."""
+
+    path: str
+    line: int | None
+    commit: str | None
+    kind: str  # tagged-section | claim | record | owner | approval | change-control
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityResult:
+    """One Required Activity's status and evidence."""
+
+    id: str
+    status: ActivityStatus
+    summary: str
+    evidence: tuple[Evidence, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PracticeResult:
+    """One Practice's rating, its activities and its documentation-type verdict."""
+
+    id: str
+    title: str
+    area: str
+    level: int
+    phase: str
+    type: str | None
+    status: PracticeStatus
+    activities: tuple[ActivityResult, ...]
+    doctype_met: bool | None = None
+    documents: tuple[str, ...] = ()
+    waiver: str | None = None
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Ids of Required Activities that are not satisfied."""
+        return tuple(a.id for a in self.activities if a.status == "not-satisfied")
+
+
+@dataclass(frozen=True)
+class ProfileCell:
+    """Practice Satisfaction Profile: one Capability Area at one Level."""
+
+    area: str
+    level: int
+    satisfied: int
+    in_scope: int
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    """One change of a controlled document, as an evaluator reads it."""
+
+    commit: str
+    date: str
+    author: str
+    version: str | None
+    approver: str | None
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    """A document as it appears in the report."""
+
+    path: str
+    format: str
+    id: str | None
+    type: str | None
+    status: str | None
+    version: str | None
+    practices: tuple[str, ...]
+    last_commit: str | None
+    history: tuple[VersionEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The gate verdict against the target level."""
+
+    passed: bool
+    target_level: int | None
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegressionEntry:
+    """A Practice or activity whose status changed since a base revision."""
+
+    practice: str
+    activity: str | None
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Everything a reporter needs: model, repository, ratings, level, gate and findings."""
+
+    model_id: str
+    model_name: str
+    model_version: str
+    as_of: str
+    root: str
+    head: str | None
+    capability_level: int
+    target_level: int | None
+    gate: Gate
+    practices: tuple[PracticeResult, ...]
+    profile: tuple[ProfileCell, ...]
+    findings: tuple[Finding, ...]
+    documents: tuple[DocumentSummary, ...] = ()
+    areas: tuple[tuple[str, str], ...] = ()  # (id, name) in model order
+    levels: tuple[tuple[int, str], ...] = ()  # (level, name)
+    regressions: tuple[RegressionEntry, ...] = ()
+    improvements: tuple[RegressionEntry, ...] = ()
+    since: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the gate passed, 1 otherwise."""
+        return 0 if self.gate.passed else 1
