@@ -1,0 +1,151 @@
+"""Markdown adapter: front matter, ATX and setext headings, sections and `<!-- escm: -->` tags."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from pathlib import Path
+
+from escm_check.documents import TAG_ID, Document, Section, Tag
+from escm_check.findings import Finding, make
+from escm_check.frontmatter import normalise_text, split_front_matter
+
+from .limits import Limits
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_TAG = re.compile(r"<!--\s*escm:\s*(.*?)\s*-->", re.I)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def decode(data: bytes, rel: str) -> tuple[str | None, Finding | None]:
+    """Bytes to text: UTF-8 (with or without BOM) or UTF-16 with BOM; otherwise a parse-error."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError as exc:
+            return None, make("parse-error", f"invalid UTF-16 text: {exc.reason}", path=rel)
+    if b"\0" in data:
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        return None, make("parse-error", "the file holds NUL bytes: it is binary, not Markdown",
+                          path=rel, line=line)
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, make("parse-error", f"not valid UTF-8 at byte {exc.start}", path=rel, line=line,
+                          hint="Save the file as UTF-8.")
+
+
+def parse_tags(comment_body: str, line: int) -> tuple[list[Tag], list[str]]:
+    """Split `knw07.b3, knw08.b1` into tags; return the malformed items too."""
+    tags: list[Tag] = []
+    bad: list[str] = []
+    for item in re.split(r"[,\s]+", comment_body.strip()):
+        if not item:
+            continue
+        m = TAG_ID.match(item.lower())
+        if m:
+            tags.append(Tag(m.group(1), m.group(2), line))
+        else:
+            bad.append(item)
+    return tags, bad
+
+
+def parse_markdown(text: str, rel: str) -> Document:
+    """Parse Markdown text (any line ends, optional BOM) into a Document. Never raises."""
+    text = normalise_text(text)
+    fm = split_front_matter(text, rel)
+    problems: list[Finding] = list(fm.meta.problems)
+    lines = fm.body.split("\n")
+    first = fm.body_line
+
+    heads: list[tuple[int, int, str]] = []  # (line index, level, heading)
+    tags_at: list[tuple[int, Tag]] = []
+    fence: str | None = None
+    prev_text_idx: int | None = None
+    for i, raw in enumerate(lines):
+        fm_match = _FENCE.match(raw)
+        if fence is not None:
+            if fm_match and fm_match.group(1)[0] == fence[0] and len(fm_match.group(1)) >= len(fence):
+                fence = None
+            continue
+        if fm_match:
+            fence = fm_match.group(1)
+            prev_text_idx = None
+            continue
+        for m in _TAG.finditer(raw):
+            tags, bad = parse_tags(m.group(1), first + i)
+            tags_at.extend((i, t) for t in tags)
+            for b in bad:
+                problems.append(make("unknown-activity",
+                                     f"malformed tag {b!r}: expected practice.activity such as knw07.b3",
+                                     path=rel, line=first + i))
+        atx = _ATX.match(raw)
+        if atx:
+            heads.append((i, len(atx.group(1)), (atx.group(2) or "").strip()))
+            prev_text_idx = None
+            continue
+        st = _SETEXT.match(raw)
+        if st and prev_text_idx == i - 1 and lines[i - 1].strip():
+            heads.append((i - 1, 1 if st.group(1)[0] == "=" else 2, lines[i - 1].strip()))
+            prev_text_idx = None
+            continue
+        prev_text_idx = i if raw.strip() and not _TAG.fullmatch(raw.strip()) else None
+
+    head_lines = {h[0] for h in heads}
+    head_lines |= {h[0] + 1 for h in heads if h[0] + 1 < len(lines) and _SETEXT.match(lines[h[0] + 1])
+                   and not _ATX.match(lines[h[0]])}
+    sections: list[Section] = []
+    bounds = [(-1, 0, "")] if (not heads or heads[0][0] > 0) else []
+    bounds += heads
+    # a section's text runs to the next heading of the same or higher rank,
+    # so content in its sub-sections counts toward it
+    ends = [len(lines)] * len(bounds)
+    open_: list[int] = []
+    for n, (start, level, _) in enumerate(bounds):
+        while open_ and (bounds[open_[-1]][1] >= level or bounds[open_[-1]][1] == 0):
+            ends[open_.pop()] = start
+        open_.append(n)
+    starts = [b[0] for b in bounds]
+    by_section: dict[int, list[Tag]] = {}
+    for k, t in tags_at:
+        by_section.setdefault(max(bisect.bisect_left(starts, k) - 1, 0), []).append(t)
+    for n, (start, level, heading) in enumerate(bounds):
+        end = ends[n]
+        body_lines = [ln for k, ln in enumerate(lines[start + 1 : end], start + 1)
+                      if k not in head_lines]
+        body = _COMMENT.sub(" ", "\n".join(body_lines))
+        tags = tuple(by_section.get(n, ()))
+        if level == 0 and not body.strip() and not tags:
+            continue
+        sections.append(Section(heading=heading, level=level, start=first + max(start, 0),
+                                end=first + max(end - 1, 0), tags=tags, text=body.strip()))
+    return Document(
+        path=rel, format="markdown", metadata=fm.meta.data, meta_lines=fm.meta.lines,
+        meta_source="front-matter" if fm.present else "none", has_metadata=fm.present and fm.meta.ok,
+        sections=tuple(sections), text=_COMMENT.sub(" ", fm.body), location_kind="line",
+        problems=tuple(problems))
+
+
+def read_markdown(abs_path: Path, rel: str, limits: Limits) -> Document:
+    """Read and parse a Markdown file; every failure is a parse-error Document."""
+    try:
+        size = abs_path.stat().st_size
+        if size > limits.max_file_bytes:
+            return _failed(rel, f"file is {size} bytes, over the max_file_mb limit "
+                                f"({limits.max_file_bytes} bytes)")
+        data = abs_path.read_bytes()
+    except OSError as exc:
+        return _failed(rel, f"cannot read file: {exc.strerror or exc}")
+    text, problem = decode(data, rel)
+    if text is None:
+        assert problem is not None
+        return Document(path=rel, format="markdown", problems=(problem,), error=problem.message)
+    return parse_markdown(text, rel)
+
+
+def _failed(rel: str, reason: str) -> Document:
+    return Document(path=rel, format="markdown", error=reason,
+                    problems=(make("parse-error", reason, path=rel),))

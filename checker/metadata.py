@@ -1,0 +1,144 @@
+"""Normalise a document's metadata onto the checker's keys and validate it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from .documents import Document
+from .durations import parse_date
+from .findings import Finding, make
+
+KNOWN_KEYS = ("id", "title", "type", "practices", "satisfies", "status", "version", "owner",
+              "approved_by", "approved_on", "reviewed_on", "review_cycle", "next_review", "date")
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """The checker's view of one document's metadata."""
+
+    id: str | None = None
+    title: str | None = None
+    type: str | None = None
+    practices: tuple[str, ...] = ()
+    satisfies: Mapping[str, tuple[str, ...]] = None  # type: ignore[assignment]
+    status: str | None = None
+    version: str | None = None
+    owner: str | None = None
+    approved_by: str | None = None
+    approved_on: dt.date | None = None
+    reviewed_on: dt.date | None = None
+    review_cycle: str | None = None
+    next_review: dt.date | None = None
+    date: dt.date | None = None
+    valid: bool = True
+
+    def __post_init__(self) -> None:
+        if self.satisfies is None:
+            object.__setattr__(self, "satisfies", {})
+
+    @property
+    def approved(self) -> bool:
+        """An approved controlled document, or a record that is not a draft."""
+        if self.type == "record":
+            return self.status in (None, "approved")
+        return self.status == "approved"
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    text = resources.files("escm_check.schemas").joinpath("front-matter.schema.json").read_text("utf-8")
+    return jsonschema.Draft202012Validator(json.loads(text),
+                                           format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def _near_miss(key: str) -> str | None:
+    if key in KNOWN_KEYS:
+        return None
+    norm = key.lower().replace("-", "_").replace(" ", "_")
+    if norm in KNOWN_KEYS:
+        return norm
+    if norm.rstrip("s") in KNOWN_KEYS or norm + "s" in KNOWN_KEYS:
+        return norm.rstrip("s") if norm.rstrip("s") in KNOWN_KEYS else norm + "s"
+    hits = difflib.get_close_matches(norm, KNOWN_KEYS, n=1, cutoff=0.8)
+    return hits[0] if hits else None
+
+
+def _as_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+def normalise(doc: Document, field_map: Mapping[str, str]) -> tuple[DocMeta, tuple[Finding, ...]]:
+    """Apply field_map, validate against the front-matter schema, and build a DocMeta."""
+    if not doc.has_metadata:
+        return DocMeta(valid=False), ()
+    findings: list[Finding] = []
+    raw: dict[str, Any] = {}
+    lines: dict[str, int | None] = {}
+    for key, value in doc.metadata.items():
+        target = field_map.get(key, key)
+        if target in raw and target != key:
+            continue  # an explicit key of ours wins over a mapped one
+        raw[target] = value
+        lines[target] = doc.meta_line(key)
+        if key not in field_map and (hint := _near_miss(key)) and hint not in doc.metadata:
+            findings.append(make("front-matter-unknown-key",
+                                 f"unknown key {key!r}: did you mean {hint!r}?",
+                                 path=doc.path, line=doc.meta_line(key),
+                                 hint=f"Rename {key!r} to {hint!r}, or map it with field_map."))
+    for k in ("practices",):
+        if k in raw:
+            raw[k] = _as_list(raw[k])
+    if isinstance(raw.get("satisfies"), str):
+        raw["satisfies"] = _claims_from_text(raw["satisfies"])
+    if isinstance(raw.get("satisfies"), dict):
+        raw["satisfies"] = {str(k): _as_list(v) for k, v in raw["satisfies"].items()}
+    for k in ("version", "owner", "approved_by", "id", "title"):
+        if isinstance(raw.get(k), (int, float)) and not isinstance(raw.get(k), bool):
+            raw[k] = str(raw[k])
+    valid = True
+    for err in sorted(_validator().iter_errors({k: v for k, v in raw.items() if k in KNOWN_KEYS}),
+                      key=lambda e: list(map(str, e.absolute_path))):
+        key = str(err.absolute_path[0]) if err.absolute_path else ""
+        valid = False
+        label = key or "front matter"
+        findings.append(make("front-matter-invalid", f"{label}: {err.message}", path=doc.path,
+                             line=lines.get(key) or (min(lines.values(), default=None, key=lambda x: x or 0) if not key else None)))
+        raw.pop(key, None) if key else None
+
+    def s(k: str) -> str | None:
+        v = raw.get(k)
+        return str(v) if isinstance(v, (str, int, float)) and not isinstance(v, bool) else None
+
+    def d(k: str) -> dt.date | None:
+        return parse_date(raw.get(k))
+
+    practices = tuple(str(p).lower() for p in raw.get("practices", []) if isinstance(p, str))
+    satisfies = {str(k).lower(): tuple(str(a).lower() for a in v)
+                 for k, v in (raw.get("satisfies") or {}).items() if isinstance(v, list)}
+    return DocMeta(
+        id=s("id"), title=s("title"), type=s("type"), practices=practices, satisfies=satisfies,
+        status=s("status"), version=s("version"), owner=s("owner"), approved_by=s("approved_by"),
+        approved_on=d("approved_on"), reviewed_on=d("reviewed_on"), review_cycle=s("review_cycle"),
+        next_review=d("next_review"), date=d("date"), valid=valid), tuple(findings)
+
+
+def _claims_from_text(text: str) -> dict[str, list[str]]:
+    """`knw07.b1, knw07.b2` (the .docx property form) to {"knw07": ["b1", "b2"]}."""
+    out: dict[str, list[str]] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if "." in item:
+            p, a = item.split(".", 1)
+            out.setdefault(p.strip(), []).append(a.strip())
+    return out
