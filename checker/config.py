@@ -65,7 +65,7 @@ class Config:
     approval_trailers: tuple[str, ...] = ("Approved-by",)
     review_trailers: tuple[str, ...] = ("Reviewed-by",)
     sustained_evaluations: tuple[tuple[str, int], ...] = ()
-    limits: Mapping[str, float] = field(default_factory=dict)
+    limits: Mapping[str, Any] = field(default_factory=dict)
     cache: bool = True
     cache_dir: str | None = None
     jobs: int | None = None

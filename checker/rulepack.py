@@ -37,6 +37,7 @@ class EvidenceRule:
     max_age: str | None = None
     doc_types: tuple[str, ...] = ()
     summary: str = ""
+    own: bool = False  # set by the activity itself rather than the pack's defaults
 
 
 @dataclass(frozen=True)
@@ -242,11 +243,12 @@ def _activity_numbering(p: Mapping[str, Any], loc: Located, where: tuple[str | i
                     f"{p.get('id')}: recommended activity {r.get('id')!r} is not under {a.get('id')!r}"))
 
 
-def _rule(data: Mapping[str, Any] | None) -> EvidenceRule | None:
+def _rule(data: Mapping[str, Any] | None, own: bool = False) -> EvidenceRule | None:
     if not data:
         return None
     return EvidenceRule(check=data["check"], max_age=data.get("max_age"),
-                        doc_types=tuple(data.get("doc_types", ())), summary=data.get("summary", ""))
+                        doc_types=tuple(data.get("doc_types", ())), summary=data.get("summary", ""),
+                        own=own)
 
 
 def load_pack(name_or_dir: str | Path, base: Path | None = None) -> Pack:
@@ -280,6 +282,9 @@ def load_pack(name_or_dir: str | Path, base: Path | None = None) -> Pack:
         if not errs:
             files.append(loc)
 
+    if problems:
+        # References into a file that failed validation would only repeat the same error.
+        raise PackError(problems)
     practices: list[tuple[Practice, Located, tuple[str | int, ...]]] = []
     for loc in files:
         area = loc.data["area"]
@@ -298,7 +303,7 @@ def load_pack(name_or_dir: str | Path, base: Path | None = None) -> Pack:
             for a in p["activities"]:
                 major = a["id"][0]
                 default = defaults["b"] if major == "b" else defaults[major].get(a["id"])
-                rule = _rule(a.get("evidence")) or _rule(default) or EvidenceRule("record-or-section")
+                rule = _rule(a.get("evidence"), own=True) or _rule(default) or EvidenceRule("record-or-section")
                 acts.append(Activity(
                     id=a["id"], summary=a["summary"], evidence=rule,
                     supports=tuple(a.get("supports", ())),

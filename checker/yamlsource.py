@@ -6,6 +6,7 @@ JSON path; duplicate keys are errors here because rule data must be unambiguous.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,8 +111,14 @@ def schema_errors(validator: Any, doc: Located) -> list[DataFileError]:
     for err in validator.iter_errors(doc.data):
         where: JsonPath = tuple(err.absolute_path)
         msg = err.message
-        if err.validator == "additionalProperties":
-            msg = f"unknown key: {msg}"
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            known = err.schema.get("properties", {})
+            patterns = err.schema.get("patternProperties", {})
+            extras = [k for k in err.instance
+                      if k not in known and not any(re.search(p, k) for p in patterns)]
+            if extras:
+                where = (*where, extras[0])
+                msg = f"unknown key {extras[0]!r}" + (f" (and {len(extras) - 1} more)" if len(extras) > 1 else "")
         label = "/".join(str(p) for p in where) or "(top)"
         out.append(DataFileError(doc.path, doc.line_of(where), f"{label}: {msg}"))
     return sorted(out, key=lambda e: (e.line or 0, e.problem))

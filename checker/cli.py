@@ -1,0 +1,217 @@
+"""Command-line interface: parse options, build the objects, run, return a named exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import ConfigError, load_config
+from .exitcodes import Exit
+from .rulepack import PackError, load_pack
+
+ISSUES_URL = "https://github.com/escm-check/escm-check/issues"
+
+
+class DefaultGroup(click.Group):
+    """A group whose first argument, when not a command, goes to `check`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+def _fail(message: str, code: Exit = Exit.USAGE) -> None:
+    click.echo(f"escm-check: {message}", err=True)
+    sys.exit(int(code))
+
+
+def _parse_date(value: str | None, what: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{what}: not a date in YYYY-MM-DD form: {value!r}")
+    return None
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="escm-check")
+def main() -> None:
+    """Check a process repository against a capability model (eSCM-SP v2 by default).
+
+    With no command, runs `check` on the current folder.
+    """
+
+
+@main.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (default: nearest .escm-check.yaml or pyproject.toml).")
+@click.option("--model", help="Built-in rule pack (default escm-sp-v2).")
+@click.option("--rules", "rules_dir", help="Folder of an organization's rule pack.")
+@click.option("--target-level", type=click.IntRange(1, 5), help="Capability Level the gate requires.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Evaluation date (default: config as_of, else today).")
+@click.option("--format", "formats", multiple=True, metavar="FORMAT",
+              help="text, json, sarif, junit, markdown or html; repeat for several (pair with --output).")
+@click.option("--output", "outputs", multiple=True, metavar="FILE",
+              help="Write the report to FILE ('-' for stdout); the n-th --output goes with the n-th --format.")
+@click.option("--since", metavar="REV", help="Compare with the repository at REV and report regressions.")
+@click.option("--fail-on-regression", is_flag=True, help="A regression since REV fails the gate.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
+@click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes for .docx and PDF parsing.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the verdict.")
+@click.option("-v", "--verbose", is_flag=True, help="Hints, info findings, and tracebacks on internal errors.")
+def check(path: Path, config_file: Path | None, model: str | None, rules_dir: str | None,
+          target_level: int | None, as_of: str | None, formats: Sequence[str], outputs: Sequence[str],
+          since: str | None, fail_on_regression: bool, no_cache: bool, jobs: int | None,
+          quiet: bool, verbose: bool) -> None:
+    """Check PATH (default: the current folder) and report gaps per Practice."""
+    from .runner import CheckRequest, run
+
+    request = CheckRequest(path=path, config_file=config_file, model=model, rules_dir=rules_dir,
+                           target_level=target_level, as_of=_parse_date(as_of, "--as-of"),
+                           formats=tuple(formats) or ("text",), outputs=tuple(outputs), since=since,
+                           fail_on_regression=fail_on_regression, use_cache=not no_cache, jobs=jobs,
+                           quiet=quiet, verbose=verbose)
+    sys.exit(int(_guard(lambda: run(request), verbose)))
+
+
+def _guard(fn: Any, verbose: bool) -> Exit:
+    """Run `fn`, turning configuration errors into exit 2 and bugs into one line and exit 3."""
+    from . import progress
+
+    try:
+        code: Exit = fn()
+        return code
+    except ConfigError as exc:
+        click.echo(f"escm-check: configuration error: {exc}", err=True)
+        return Exit.USAGE
+    except PackError as exc:
+        click.echo(f"escm-check: rule pack error:\n{exc}", err=True)
+        return Exit.USAGE
+    except KeyboardInterrupt:
+        return Exit.INTERNAL
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        where = f" while processing {progress.current}" if progress.current else ""
+        click.echo(f"escm-check: internal error{where}: {type(exc).__name__}: {exc} "
+                   f"(please report it at {ISSUES_URL}; rerun with --verbose for the traceback)", err=True)
+        if verbose:
+            traceback.print_exc()
+        return Exit.INTERNAL
+
+
+def _pack(model: str | None, rules_dir: str | None) -> Any:
+    try:
+        return load_pack(rules_dir or model or "escm-sp-v2", Path.cwd())
+    except PackError as exc:
+        _fail(f"rule pack error:\n{exc}")
+
+
+@main.command()
+@click.option("--model", help="Built-in rule pack (default escm-sp-v2).")
+@click.option("--rules", "rules_dir", help="Folder of an organization's rule pack.")
+@click.option("--level", type=int, help="Only Practices of this Capability Level.")
+@click.option("--area", help="Only Practices of this Capability Area (e.g. knw).")
+@click.option("--type", "doc_type", help="Only Practices of this documentation type (use 'none' for none).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def practices(model: str | None, rules_dir: str | None, level: int | None, area: str | None,
+              doc_type: str | None, fmt: str) -> None:
+    """List the Practices of the model."""
+    pack = _pack(model, rules_dir)
+    want_type = None if doc_type in (None, "") else doc_type.lower()
+    rows = [p for p in pack.practices
+            if (level is None or p.level == level) and (area is None or p.area == area.lower())
+            and (want_type is None or (p.type or "none") == want_type)]
+    if fmt == "json":
+        data = {"model": {"id": pack.id, "name": pack.name, "version": pack.version},
+                "practices": [{"id": p.id, "title": p.title, "area": p.area, "phase": p.phase,
+                               "level": p.level, "type": p.type,
+                               "required_activities": list(p.required_ids),
+                               "recommended_activities": list(p.recommended_ids)} for p in rows]}
+        click.echo(json.dumps(data, indent=2))
+        return
+    for p in rows:
+        click.echo(f"{p.id}  L{p.level}  {p.phase:<10}  {p.type or '-':<9}  {p.title}")
+    click.echo(f"{len(rows)} Practice(s)")
+
+
+@main.command()
+@click.argument("practice")
+@click.option("--model", help="Built-in rule pack (default escm-sp-v2).")
+@click.option("--rules", "rules_dir", help="Folder of an organization's rule pack.")
+def explain(practice: str, model: str | None, rules_dir: str | None) -> None:
+    """Explain one Practice: statement, attributes, activities, evidence and relations."""
+    from .explain import render_explain
+
+    pack = _pack(model, rules_dir)
+    p = pack.practice(practice.lower())
+    if p is None:
+        near = difflib.get_close_matches(practice.lower(), [x.id for x in pack.practices], n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        _fail(f"unknown Practice {practice!r}{hint}")
+        return
+    click.echo(render_explain(pack, p), nl=False)
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules_cmd(fmt: str) -> None:
+    """List every finding slug with its meaning and fix hint."""
+    from .findings import CATALOGUE
+
+    if fmt == "json":
+        click.echo(json.dumps([{"rule": r.slug, "severity": r.severity, "meaning": r.meaning, "hint": r.hint}
+                               for r in CATALOGUE.values()], indent=2))
+        return
+    for r in CATALOGUE.values():
+        click.echo(f"{r.slug} ({r.severity})\n    {r.meaning}\n    fix: {r.hint}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def inspect(files: Sequence[Path], fmt: str) -> None:
+    """Show what the checker reads in each FILE: metadata, sections, tags and errors."""
+    from .adapters.limits import Limits
+    from .inspect import inspect_documents, render_inspect_text
+    from .parsing import read_one
+
+    docs = []
+    for f in files:
+        full = f.resolve()
+        docs.append(read_one(full.parent, full.name, Limits()) if full.exists() or full.is_symlink()
+                    else None)
+        if docs[-1] is None:
+            _fail(f"{f}: no such file")
+    report = inspect_documents([d for d in docs if d is not None])
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        click.echo(render_inspect_text(report), nl=False)
+
+
+@main.command()
+@click.option("--dir", "target", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to build the demo repository (default: a new temporary folder).")
+@click.option("--format", "fmt", default="text", help="Report format (text, json, markdown, ...).")
+def demo(target: Path | None, fmt: str) -> None:
+    """Replay the bundled example's history into a fresh git repository and check it."""
+    from .demo import run_demo
+
+    sys.exit(int(_guard(lambda: run_demo(target, fmt), False)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

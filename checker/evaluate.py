@@ -1,0 +1,558 @@
+"""Evaluation: documents, histories and config in; ratings, level, gate and findings out.
+
+Pure functions over values. Nothing here reads files or runs git.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .config import Config, Waiver
+from .documents import Document, Section
+from .durations import Duration, parse_date, parse_duration
+from .findings import Finding, make, sort_findings
+from .metadata import DocMeta
+from .result import (
+    ActivityResult,
+    CheckResult,
+    DocumentSummary,
+    Evidence,
+    Gate,
+    PracticeResult,
+    ProfileCell,
+    VersionEntry,
+)
+from .rulepack import Activity, Pack, Practice
+
+# Findings that say a document could not be trusted at all; they fail the gate
+# whatever the level, because the rating may rest on misread evidence.
+BLOCKING = frozenset({"yaml-error", "parse-error", "front-matter-invalid", "duplicate-id",
+                      "history-shallow", "history-unavailable", "unknown-practice", "unknown-activity",
+                      "waiver-invalid"})
+
+
+@dataclass(frozen=True)
+class Control:
+    """What version and change control says about one document."""
+
+    controlled: bool
+    last_commit: str | None = None
+    last_author: str | None = None  # "Name <email>" of the last content change
+    review_due: dt.date | None = None
+    reason: str = ""
+    versions: tuple[VersionEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocInput:
+    """One parsed document with its normalised metadata and change-control verdict."""
+
+    doc: Document
+    meta: DocMeta
+    control: Control | None = None
+
+    @property
+    def path(self) -> str:
+        """Repository-relative path."""
+        return self.doc.path
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    """The repository as the report names it."""
+
+    root: str
+    head: str | None
+    available: bool = True
+    shallow: bool = False
+
+
+@dataclass
+class _Index:
+    """Practice -> serving documents, tags and claims (built once)."""
+
+    serving: dict[str, list[DocInput]] = field(default_factory=lambda: defaultdict(list))
+    tags: dict[tuple[str, str], list[tuple[DocInput, Section, int]]] = field(
+        default_factory=lambda: defaultdict(list))
+    claims: dict[tuple[str, str], list[DocInput]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _name_email(person: str) -> tuple[str, str]:
+    m = re.match(r"^\s*(.*?)\s*<([^>]*)>\s*$", person)
+    if m:
+        return m.group(1).strip().lower(), m.group(2).strip().lower()
+    return person.strip().lower(), ""
+
+
+def same_person(a: str, b: str) -> bool:
+    """True when two `Name <email>` strings (either part optional) name one person."""
+    na, ea = _name_email(a)
+    nb, eb = _name_email(b)
+    if ea and eb:
+        return ea == eb
+    if ea and nb == ea or eb and na == eb:
+        return True
+    return bool(na) and na == nb
+
+
+def build_index(docs: Sequence[DocInput], pack: Pack) -> tuple[_Index, list[Finding]]:
+    """Map each Practice and activity to its evidence; report unknown ids and duplicate ids."""
+    idx = _Index()
+    findings: list[Finding] = []
+    ids: dict[str, str] = {}
+    for d in docs:
+        m, doc = d.meta, d.doc
+        if not doc.has_metadata:
+            continue
+        if m.id:
+            if m.id in ids:
+                findings.append(make("duplicate-id", f"id {m.id!r} is also used by {ids[m.id]}",
+                                     path=doc.path, line=doc.meta_line("id")))
+            else:
+                ids[m.id] = doc.path
+        served: list[str] = []
+        for p in m.practices:
+            if pack.practice(p) is None:
+                findings.append(make("unknown-practice", f"unknown Practice {p!r} in practices",
+                                     path=doc.path, line=doc.meta_line("practices")))
+            elif p not in served:
+                served.append(p)
+        for p, acts in m.satisfies.items():
+            pr = pack.practice(p)
+            if pr is None:
+                findings.append(make("unknown-practice", f"unknown Practice {p!r} in satisfies",
+                                     path=doc.path, line=doc.meta_line("satisfies")))
+                continue
+            for a in acts:
+                if pr.activity(a) is None:
+                    findings.append(make("unknown-activity",
+                                         f"{p} has no Required Activity {a!r} (claimed in satisfies)",
+                                         path=doc.path, line=doc.meta_line("satisfies"), practice=p))
+                else:
+                    idx.claims[(p, a)].append(d)
+            if p not in served:
+                served.append(p)
+        for s in doc.sections:
+            for t in s.tags:
+                pr = pack.practice(t.practice)
+                if pr is None:
+                    findings.append(make("unknown-practice", f"tag names unknown Practice {t.practice!r}",
+                                         path=doc.path, line=t.line))
+                    continue
+                if pr.activity(t.activity) is None:
+                    kind = "a Recommended" if t.activity in pr.recommended_ids else "no Required"
+                    findings.append(make("unknown-activity",
+                                         f"{t.key}: {t.practice} has {kind} Activity {t.activity!r}",
+                                         path=doc.path, line=t.line, practice=t.practice,
+                                         severity="warning" if kind.startswith("a ") else None))
+                    continue
+                idx.tags[(t.practice, t.activity)].append((d, s, t.line))
+                if t.practice not in served:
+                    served.append(t.practice)
+        for p in served:
+            idx.serving[p].append(d)
+    return idx, findings
+
+
+def _in_scope(p: Practice, cfg: Config) -> bool:
+    if not p.in_scope:
+        return False
+    if cfg.scope_areas and p.area not in cfg.scope_areas:
+        return False
+    if p.area in cfg.scope_exclude_areas or p.id in cfg.scope_exclude_practices:
+        return False
+    if cfg.scope_practices and p.id not in cfg.scope_practices:
+        return False
+    return not (cfg.scope_max_level is not None and p.level > cfg.scope_max_level)
+
+
+def check_waivers(waivers: Iterable[Waiver], pack: Pack, as_of: dt.date, where: str | None
+                  ) -> tuple[dict[str, Waiver], dict[tuple[str, str], Waiver], list[Finding]]:
+    """Split waivers into applied Practice and activity waivers, and findings for the rest."""
+    by_practice: dict[str, Waiver] = {}
+    by_activity: dict[tuple[str, str], Waiver] = {}
+    findings: list[Finding] = []
+    for w in waivers:
+        target = w.activity or w.practice or "?"
+        missing = [k for k in ("reason", "approved_by", "expires") if not getattr(w, k)]
+        practice_id, activity_id = (w.activity.split(".", 1) + [""])[:2] if w.activity else (w.practice, "")
+        pr = pack.practice(practice_id or "")
+        problem = None
+        if missing:
+            problem = f"waiver for {target} lacks {', '.join(missing)}"
+        elif pr is None:
+            problem = f"waiver names unknown Practice {practice_id!r}"
+        elif activity_id and pr.activity(activity_id) is None:
+            problem = f"waiver names unknown activity {target!r}"
+        expires = parse_date(w.expires) if w.expires else None
+        if problem is None and expires is None:
+            problem = f"waiver for {target}: expires {w.expires!r} is not a date"
+        if problem:
+            findings.append(make("waiver-invalid", problem + "; it is not applied", path=where,
+                                 line=w.line, practice=practice_id or None))
+            continue
+        assert expires is not None and practice_id
+        if expires < as_of:
+            findings.append(make("waiver-expired",
+                                 f"waiver for {target} expired on {expires.isoformat()}; it is not applied",
+                                 path=where, line=w.line, practice=practice_id,
+                                 activity=activity_id or None))
+            continue
+        if activity_id:
+            by_activity[(practice_id, activity_id)] = w
+        else:
+            by_practice[practice_id] = w
+    return by_practice, by_activity, findings
+
+
+def _loc(d: DocInput, key: str) -> int | None:
+    return d.doc.meta_line(key)
+
+
+def _ev(d: DocInput, line: int | None, kind: str, detail: str = "") -> Evidence:
+    return Evidence(path=d.path, line=line, commit=d.control.last_commit if d.control else None,
+                    kind=kind, detail=detail)
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    pack: Pack
+    cfg: Config
+    as_of: dt.date
+    repo: RepoInfo
+    index: _Index
+
+
+def _rate_activity(p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
+                   ) -> tuple[str, tuple[Evidence, ...], str]:
+    """Status, evidence and reason of one Required Activity."""
+    serving = ctx.index.serving.get(p.id, [])
+    approved = [d for d in serving if d.meta.approved and d.meta.type != "record"]
+    rule = a.evidence
+    check = rule.check
+    if check == "owner-named":
+        ev = tuple(_ev(d, _loc(d, "owner"), "owner", d.meta.owner or "") for d in approved if d.meta.owner)
+        return ("satisfied", ev, "") if ev else ("not-satisfied", (), "no approved document names an owner")
+    if check == "independent-approval":
+        ev_list: list[Evidence] = []
+        reasons: list[str] = []
+        for d in approved:
+            if not d.meta.approved_by:
+                reasons.append(f"{d.path} has no approved_by")
+                continue
+            author = d.control.last_author if d.control else None
+            if author is None:
+                reasons.append(f"{d.path}: the author of its last change is unknown (no history)")
+                continue
+            if same_person(d.meta.approved_by, author):
+                reasons.append(f"{d.path} is approved by the author of its last change")
+                continue
+            ev_list.append(_ev(d, _loc(d, "approved_by"), "approval", d.meta.approved_by))
+        if ev_list:
+            return "satisfied", tuple(ev_list), ""
+        return "not-satisfied", (), "; ".join(reasons) or "no approved document serves the Practice"
+    if check == "change-controlled":
+        ev_list, reasons = [], []
+        for d in approved:
+            c = d.control
+            if c is None or not c.controlled:
+                reasons.append(f"{d.path}: {c.reason if c else 'not under version control'}")
+                continue
+            if c.review_due is not None and c.review_due < ctx.as_of:
+                reasons.append(f"{d.path}: review was due on {c.review_due.isoformat()}")
+                continue
+            ev_list.append(_ev(d, _loc(d, "version"), "change-control",
+                               f"version {d.meta.version}" if d.meta.version else ""))
+        if ev_list:
+            return "satisfied", tuple(ev_list), ""
+        return "not-satisfied", (), "; ".join(reasons) or "no approved document serves the Practice"
+
+    tagged, empty = [], []
+    for d, s, line in ctx.index.tags.get((p.id, a.id), []):
+        if not d.meta.approved:
+            continue
+        if rule.doc_types and d.meta.type not in rule.doc_types:
+            continue
+        (tagged if s.substantive else empty).append((d, s, line))
+    claimed = [d for d in ctx.index.claims.get((p.id, a.id), [])
+               if d.meta.approved and (not rule.doc_types or d.meta.type in rule.doc_types)]
+    for d, s, line in empty:
+        findings.append(make("section-empty",
+                             f"section {s.heading or '(untitled)'!r} tagged {p.id}.{a.id} has no substantive content",
+                             path=d.path, line=line, practice=p.id, activity=a.id))
+    if check == "tagged-section":
+        ev = tuple(_ev(d, line, "tagged-section", s.heading) for d, s, line in tagged)
+        ev += tuple(_ev(d, _loc(d, "satisfies"), "claim") for d in claimed)
+        if ev:
+            return "satisfied", ev, ""
+        if empty:
+            return "not-satisfied", (), "the tagged section is empty"
+        unapproved = [d.path for d, _, _ in ctx.index.tags.get((p.id, a.id), []) if not d.meta.approved]
+        if unapproved:
+            return "not-satisfied", (), f"tagged only in documents that are not approved: {', '.join(sorted(set(unapproved)))}"
+        return "not-satisfied", (), "no tagged section or claim"
+
+    # record and record-or-section
+    # The pack's default record window yields to the organisation's record_max_age;
+    # a window a Practice sets for itself does not.
+    max_age = parse_duration(rule.max_age) if rule.own and rule.max_age else ctx.cfg.record_max_age
+    records: list[tuple[DocInput, int | None]] = []
+    for d in claimed:
+        if d.meta.type == "record":
+            records.append((d, _loc(d, "satisfies")))
+    for d, _s, line in tagged:
+        if d.meta.type == "record":
+            records.append((d, line))
+    fresh, stale = [], []
+    oldest_allowed = max_age.subtract_from(ctx.as_of)
+    for d, line in records:
+        when = d.meta.date
+        if when is None:
+            continue  # reported once per record by the caller
+        if when > ctx.as_of:
+            continue  # a record of the future does not evidence the past
+        (fresh if when >= oldest_allowed else stale).append((d, line, when))
+    if check == "record":
+        if fresh:
+            return "satisfied", tuple(_ev(d, line, "record", when.isoformat()) for d, line, when in fresh), ""
+        if stale:
+            newest = max(w for _, _, w in stale)
+            d0, line0, _ = next(x for x in stale if x[2] == newest)
+            findings.append(make("record-stale",
+                                 f"newest record for {p.id}.{a.id} is dated {newest.isoformat()}, "
+                                 f"older than {max_age} before {ctx.as_of.isoformat()}",
+                                 path=d0.path, line=d0.doc.meta_line("date"), practice=p.id, activity=a.id))
+            return "not-satisfied", (), f"newest record is from {newest.isoformat()}"
+        return "not-satisfied", (), "no record"
+    ev = tuple(_ev(d, line, "record", when.isoformat()) for d, line, when in fresh)
+    ev += tuple(_ev(d, line, "tagged-section", s.heading) for d, s, line in tagged if d.meta.type != "record")
+    ev += tuple(_ev(d, _loc(d, "satisfies"), "claim") for d in claimed if d.meta.type != "record")
+    if ev:
+        return "satisfied", ev, ""
+    return "not-satisfied", (), "no record, tagged section or claim"
+
+
+def _doctype(p: Practice, ctx: _Ctx) -> tuple[bool, str]:
+    serving = [d for d in ctx.index.serving.get(p.id, []) if d.meta.approved and d.meta.type != "record"]
+    if p.type is None:
+        return (True, "") if serving else (False, "no approved document serves the Practice")
+    main = [d for d in serving if d.meta.type == p.type]
+    if not main:
+        found = sorted({d.meta.type or "untyped" for d in serving})
+        extra = f" (found: {', '.join(found)})" if found else ""
+        return False, f"no approved {p.type} serves the Practice{extra}"
+    dt_ = ctx.pack.doc_types.get(p.type)
+    for req in dt_.requires if dt_ else ():
+        has_doc = any(d.meta.type == req for d in serving)
+        has_section = any(_heading_matches(s.heading, (req,)) for d in main for s in d.doc.sections)
+        if not (has_doc or has_section):
+            return False, f"a {p.type} needs a {req} too (a document of type {req} or a section titled so)"
+    return True, ""
+
+
+def _heading_matches(heading: str, words: Sequence[str]) -> bool:
+    h = " " + re.sub(r"[^a-z0-9]+", " ", heading.lower()) + " "
+    return any(f" {w.lower()} " in h for w in words)
+
+
+def structure_findings(d: DocInput, pack: Pack) -> list[Finding]:
+    """Missing parts of a document's type (a procedure without steps, a plan without a schedule)."""
+    if not d.meta.approved or d.meta.type not in pack.doc_types:
+        return []
+    out = []
+    headings = [s.heading for s in d.doc.sections if s.heading]
+    for part in pack.doc_types[d.meta.type].structure:
+        if not any(_heading_matches(h, part.headings) for h in headings):
+            out.append(make("doctype-structure",
+                            f"{d.meta.type} has no '{part.part}' section (a heading such as "
+                            f"{', '.join(repr(h) for h in part.headings[:3])})",
+                            path=d.path, line=d.doc.meta_line("type")))
+    return out
+
+
+def _document_findings(d: DocInput, pack: Pack, as_of: dt.date) -> list[Finding]:
+    out = list(d.doc.problems)
+    if d.doc.error is None and not d.doc.has_metadata and not any(f.rule == "yaml-error" for f in out):
+        out.append(make("front-matter-missing", "no front matter: the document cannot count as evidence",
+                        path=d.path, line=1))
+        return out
+    if not d.doc.has_metadata:
+        return out
+    m = d.meta
+    if m.type == "record" and m.date is None and "date" not in d.doc.metadata:
+        out.append(make("record-date-missing", "record has no date: of the recorded event",
+                        path=d.path, line=d.doc.meta_line("type")))
+    if m.practices and m.status in ("draft", "in-review"):
+        out.append(make("not-approved", f"status is {m.status}: the document does not count as evidence yet",
+                        path=d.path, line=d.doc.meta_line("status")))
+    out += structure_findings(d, pack)
+    return out
+
+
+def capability_level(results: Sequence[PracticeResult], pack: Pack,
+                     sustained: Sequence[tuple[str, int]] = ()) -> int:
+    """Highest L with every in-scope Practice of level <= L satisfied or not-applicable."""
+    levels = sorted({lv.level for lv in pack.levels} | {r.level for r in results})
+    achieved = 1
+    for lv in levels:
+        if lv <= 1:
+            continue
+        at = [r for r in results if r.level == lv]
+        upto = [r for r in results if r.level <= lv]
+        if not at:
+            # A level with no Practices (Level 5) is reached by sustaining the one below.
+            need = next((x.sustained_evaluations for x in pack.levels if x.level == lv), None)
+            if need and achieved == lv - 1 and _sustained(sustained, lv - 1, need):
+                achieved = lv
+            continue
+        if all(r.status in ("satisfied", "not-applicable", "not-rated") for r in upto):
+            achieved = lv
+        else:
+            break
+    return achieved
+
+
+def _sustained(history: Sequence[tuple[str, int]], level: int, need: int) -> bool:
+    recent = [lv for _, lv in sorted(history)][-need:]
+    return len(recent) >= need and all(lv >= level for lv in recent)
+
+
+def evaluate(pack: Pack, docs: Sequence[DocInput], repo: RepoInfo, cfg: Config, as_of: dt.date,
+             extra_findings: Sequence[Finding] = ()) -> CheckResult:
+    """Rate every Practice, derive the level and the gate, and collect the findings."""
+    findings: list[Finding] = list(extra_findings)
+    index, idx_findings = build_index(docs, pack)
+    findings += idx_findings
+    for d in docs:
+        findings += _document_findings(d, pack, as_of)
+    w_practice, w_activity, w_findings = check_waivers(cfg.waivers, pack, as_of, cfg.path)
+    findings += w_findings
+    ctx = _Ctx(pack, cfg, as_of, repo, index)
+
+    results: list[PracticeResult] = []
+    pending: list[tuple[Practice, Activity, str, str]] = []
+    for p in pack.practices:
+        serving_paths = tuple(sorted({d.path for d in index.serving.get(p.id, [])}))
+        if not _in_scope(p, cfg):
+            results.append(PracticeResult(p.id, p.title, p.area, p.level, p.phase, p.type, "not-rated",
+                                          tuple(ActivityResult(a.id, "not-rated", a.summary) for a in p.activities),
+                                          None, serving_paths))
+            continue
+        if p.id in w_practice:
+            w = w_practice[p.id]
+            results.append(PracticeResult(p.id, p.title, p.area, p.level, p.phase, p.type, "not-applicable",
+                                          tuple(ActivityResult(a.id, "not-applicable", a.summary, (), w.reason or "")
+                                                for a in p.activities),
+                                          None, serving_paths, waiver=w.reason))
+            continue
+        acts: list[ActivityResult] = []
+        for a in p.activities:
+            if (p.id, a.id) in w_activity:
+                acts.append(ActivityResult(a.id, "not-applicable", a.summary, (),
+                                           w_activity[(p.id, a.id)].reason or ""))
+                continue
+            status, ev, reason = _rate_activity(p, a, ctx, findings)
+            if status == "satisfied" and a.evidence.check == "change-controlled" and repo.shallow:
+                status, ev, reason = "not-satisfied", (), "shallow clone: change control cannot be verified"
+            acts.append(ActivityResult(a.id, status, a.summary, ev, reason))  # type: ignore[arg-type]
+            if status != "satisfied":
+                pending.append((p, a, reason, ""))
+        met, why = _doctype(p, ctx)
+        if not met:
+            main = _main_document(p, index)
+            findings.append(make("doctype-missing", f"{p.id} ({p.type or 'documentation'}): {why}",
+                                 path=main.path if main else None,
+                                 line=main.doc.meta_line("practices") if main else None, practice=p.id))
+        ok = met and all(x.status in ("satisfied", "not-applicable") for x in acts)
+        results.append(PracticeResult(p.id, p.title, p.area, p.level, p.phase, p.type,
+                                      "satisfied" if ok else "not-satisfied", tuple(acts), met, serving_paths))
+
+    status_of = {r.id: r.status for r in results}
+    for p, a, reason, _ in pending:
+        main = _main_document(p, index)
+        causes = [s for s in a.supports if s != p.id and status_of.get(s) == "not-satisfied"]
+        cause = f"Support Practice {', '.join(causes)} not satisfied" if causes else None
+        msg = f"{p.id}.{a.id} not evidenced: {reason}" if reason else f"{p.id}.{a.id} not evidenced"
+        if cause:
+            msg += f" ({cause})"
+        findings.append(make("activity-not-evidenced", msg, path=main.path if main else None,
+                             line=main.doc.meta_line("practices") if main else None,
+                             practice=p.id, activity=a.id, cause=cause))
+
+    level = capability_level(results, pack, cfg.sustained_evaluations)
+    practice_level = {p.id: p.level for p in pack.practices}
+    target = cfg.target_level
+    top = target if target is not None else max((p.level for p in pack.practices), default=1)
+    reasons: list[str] = []
+    if level < top:
+        gaps = sorted(r.id for r in results if r.level <= top and r.status == "not-satisfied")
+        reasons.append(f"Capability Level {level} is below the {'target' if target else 'highest'} level {top}"
+                       + (f": {len(gaps)} Practice(s) not satisfied" if gaps else ""))
+    blocking = sorted({f.rule for f in findings if f.severity == "error" and f.rule in BLOCKING
+                       and (f.practice is None or practice_level.get(f.practice, 0) <= top)})
+    if blocking:
+        reasons.append("error findings: " + ", ".join(blocking))
+    if repo.shallow:
+        reasons.append("shallow clone: history-based activities cannot be rated")
+    gate = Gate(passed=not reasons, target_level=target, reasons=tuple(reasons))
+
+    profile = _profile(results, pack)
+    summaries = tuple(sorted((_summary(d) for d in docs), key=lambda s: s.path))
+    return CheckResult(
+        model_id=pack.id, model_name=pack.name, model_version=pack.version, as_of=as_of.isoformat(),
+        root=repo.root, head=repo.head, capability_level=level, target_level=target, gate=gate,
+        practices=tuple(results), profile=profile, findings=sort_findings(findings),
+        documents=summaries, areas=tuple((a.id, a.name) for a in pack.areas),
+        levels=tuple((lv.level, lv.name) for lv in pack.levels))
+
+
+def _main_document(p: Practice, index: _Index) -> DocInput | None:
+    """The document a Practice's gaps are reported against: its typed, approved one first."""
+    serving = index.serving.get(p.id, [])
+    if not serving:
+        return None
+
+    def rank(d: DocInput) -> tuple[int, int, str]:
+        return (0 if d.meta.type == p.type else 1, 0 if d.meta.approved else 1, d.path)
+    return min((d for d in serving if d.meta.type != "record"), key=rank, default=min(serving, key=rank))
+
+
+def _profile(results: Sequence[PracticeResult], pack: Pack) -> tuple[ProfileCell, ...]:
+    cells: dict[tuple[str, int], list[int]] = {}
+    for r in results:
+        if r.status == "not-rated":
+            continue
+        c = cells.setdefault((r.area, r.level), [0, 0])
+        c[1] += 1
+        if r.status in ("satisfied", "not-applicable"):
+            c[0] += 1
+    order = {a.id: i for i, a in enumerate(pack.areas)}
+    return tuple(ProfileCell(a, lv, s, n) for (a, lv), (s, n)
+                 in sorted(cells.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])))
+
+
+def _summary(d: DocInput) -> DocumentSummary:
+    m = d.meta
+    return DocumentSummary(path=d.path, format=d.doc.format, id=m.id, type=m.type, status=m.status,
+                           version=m.version, practices=m.practices,
+                           last_commit=d.control.last_commit if d.control else None,
+                           history=d.control.versions if d.control else ())
+
+
+def claims_of(docs: Iterable[DocInput]) -> Mapping[str, set[str]]:
+    """Every practice.activity a set of documents tags or claims (used by the staged hook)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for d in docs:
+        for p, acts in d.meta.satisfies.items():
+            out[p].update(acts)
+        for t in d.doc.tags:
+            out[t.practice].add(t.activity)
+    return out
+
+
+__all__ = ["BLOCKING", "Control", "DocInput", "Duration", "RepoInfo", "build_index", "capability_level",
+           "check_waivers", "evaluate", "same_person", "structure_findings"]

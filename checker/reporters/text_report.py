@@ -1,0 +1,95 @@
+"""Text report for a terminal: header, the Practice Satisfaction Profile, then the gaps."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..result import CheckResult
+
+_COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
+
+
+def _paint(text: str, colour: str, on: bool) -> str:
+    return f"\x1b[{_COLOURS[colour]}m{text}\x1b[0m" if on else text
+
+
+def render_text(result: CheckResult, colour: bool = False, verbose: bool = False, quiet: bool = False) -> str:
+    """The report as text; `colour` adds ANSI colours, `quiet` keeps only the verdict line."""
+    lines: list[str] = []
+    gate = _paint("PASSED", "green", colour) if result.gate.passed else _paint("FAILED", "red", colour)
+    target = f" (target {result.target_level})" if result.target_level else ""
+    verdict = f"Capability Level {result.capability_level}{target}: gate {gate}"
+    if quiet:
+        lines.append(verdict)
+        lines += [f"  {r}" for r in result.gate.reasons]
+        return "\n".join(lines) + "\n"
+    lines.append(_paint(f"{result.model_name} v{result.model_version} ({result.model_id})", "bold", colour))
+    lines.append(f"as of {result.as_of}  root {result.root}  HEAD {(result.head or 'none')[:12]}")
+    if result.since:
+        lines.append(f"compared with {result.since}")
+    lines.append(verdict)
+    lines += [f"  {r}" for r in result.gate.reasons]
+    lines.append("")
+
+    levels = sorted({c.level for c in result.profile})
+    cells = {(c.area, c.level): c for c in result.profile}
+    lines.append("Practice Satisfaction Profile (satisfied/in scope)")
+    lines.append("  area  " + "".join(f"{'L' + str(lv):>8}" for lv in levels))
+    for area, name in result.areas:
+        row = []
+        for lv in levels:
+            c = cells.get((area, lv))
+            if c is None:
+                row.append(f"{'-':>8}")
+                continue
+            txt = f"{c.satisfied}/{c.in_scope}"
+            col = "green" if c.satisfied == c.in_scope else ("yellow" if c.satisfied else "red")
+            row.append(" " * (8 - len(txt)) + _paint(txt, col, colour))
+        lines.append(f"  {area:<5} " + "".join(row) + f"  {name}")
+    lines.append("")
+
+    by_practice = defaultdict(list)
+    for f in result.findings:
+        if f.practice:
+            by_practice[f.practice].append(f)
+    gaps = [p for p in result.practices if p.status == "not-satisfied"]
+    if gaps:
+        lines.append(f"{len(gaps)} Practice(s) not satisfied:")
+    for p in gaps:
+        lines.append(_paint(f"{p.id}  {p.title}  (Level {p.level}, {p.type or 'no type'})", "bold", colour))
+        if p.missing:
+            lines.append(f"  missing: {', '.join(p.missing)}")
+        for f in by_practice.get(p.id, []):
+            loc = f.location() or "-"
+            lines.append(f"  {loc}: {f.rule}: {f.message}")
+            if verbose and f.hint:
+                lines.append(_paint(f"      hint: {f.hint}", "dim", colour))
+    if result.regressions:
+        lines.append("")
+        lines.append(f"{len(result.regressions)} regression(s) since {result.since}:")
+        for r in result.regressions:
+            lines.append(f"  {r.practice}{'.' + r.activity if r.activity else ''}: {r.before} -> {r.after}")
+    other = [f for f in result.findings if not f.practice or f.practice not in {p.id for p in gaps}]
+    shown = [f for f in other if verbose or f.severity != "info"]
+    if shown:
+        lines.append("")
+        lines.append("Findings:")
+        for f in shown:
+            sev = {"error": _paint("error", "red", colour), "warning": _paint("warning", "yellow", colour)}.get(
+                f.severity, f.severity)
+            lines.append(f"  {f.location() or '-'}: {sev} {f.rule}: {f.message}")
+            if verbose and f.hint:
+                lines.append(_paint(f"      hint: {f.hint}", "dim", colour))
+    sat = sum(1 for p in result.practices if p.status == "satisfied")
+    na = sum(1 for p in result.practices if p.status == "not-applicable")
+    nr = sum(1 for p in result.practices if p.status == "not-rated")
+    lines.append("")
+    lines.append(f"{sat} satisfied, {len(gaps)} not satisfied, {na} not applicable, {nr} not rated; "
+                 f"{sum(1 for f in result.findings if f.severity == 'error')} errors, "
+                 f"{sum(1 for f in result.findings if f.severity == 'warning')} warnings")
+    return "\n".join(lines) + "\n"
+
+
+def render(result: CheckResult) -> str:
+    """Plain text without colour."""
+    return render_text(result)

@@ -1,0 +1,1 @@
+"""Bundled examples (data only): the evidence repository and its scripted history."""

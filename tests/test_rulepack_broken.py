@@ -1,0 +1,90 @@
+"""A broken rule pack is rejected with exit code 2 and a message naming file, line and problem."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from escm_check.cli import main
+
+SRC = Path(__file__).resolve().parent.parent / "rules" / "escm-sp-v2"
+
+
+def _edit(path: Path, old: str, new: str, count: int = 1) -> int:
+    text = path.read_text()
+    assert old in text, old
+    before = text[: text.index(old)]
+    path.write_text(text.replace(old, new, count))
+    return before.count("\n") + 1
+
+
+def _unknown_key(d: Path) -> tuple[str, int, str]:
+    line = _edit(d / "knw.yaml", "    phase: Ongoing\n", "    phase: Ongoing\n    colour: blue\n") + 1
+    return "knw.yaml", line, "unknown key"
+
+
+def _missing_activity(d: Path) -> tuple[str, int | None, str]:
+    text = (d / "knw.yaml").read_text()
+    # drop b2 of the first Practice: b1, b3 is not contiguous
+    start = text.index("      - id: b2\n")
+    end = text.index("      - id: b3\n")
+    (d / "knw.yaml").write_text(text[:start] + text[end:])
+    return "knw.yaml", None, "must be numbered b1..b"
+
+
+def _missing_reference(d: Path) -> tuple[str, int, str]:
+    line = _edit(d / "ppl.yaml", "supports: [ppl", "supports: [zzz99, ppl")
+    return "ppl.yaml", line, "'zzz99' does not exist"
+
+
+def _duplicate_id(d: Path) -> tuple[str, int, str]:
+    line = _edit(d / "tfr.yaml", "  - id: tfr02\n", "  - id: tfr01\n")
+    return "tfr.yaml", line, "duplicate Practice id 'tfr01'"
+
+
+def _syntax_error(d: Path) -> tuple[str, int, str]:
+    line = _edit(d / "cnt.yaml", "    level: 3\n", "    level: [3\n")
+    return "cnt.yaml", line, "YAML syntax error"
+
+
+def _unknown_check_kind(d: Path) -> tuple[str, int, str]:
+    line = _edit(d / "pack.yaml", "a1: {check: owner-named,", "a1: {check: owner-is-nice,")
+    return "pack.yaml", line, "is not one of"
+
+
+@pytest.mark.parametrize("breaker", [_unknown_key, _missing_activity, _missing_reference, _duplicate_id,
+                                     _syntax_error, _unknown_check_kind])
+def test_broken_pack_exits_2_naming_file_line_problem(
+        tmp_path: Path, breaker: Callable[[Path], tuple[str, int | None, str]]) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(SRC, pack)
+    name, line, problem = breaker(pack)
+    result = CliRunner().invoke(main, ["practices", "--rules", str(pack)])
+    assert result.exit_code == 2, result.output
+    out = result.output
+    assert problem in out
+    located = re.search(rf"{re.escape(name)}:(\d+): ", out)
+    assert located, out
+    if line is not None:
+        assert int(located.group(1)) in (line, line + 1), out
+
+
+def test_intact_copy_loads(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(SRC, pack)
+    result = CliRunner().invoke(main, ["practices", "--rules", str(pack), "--format", "json"])
+    assert result.exit_code == 0, result.output
+
+
+def test_include_path_cannot_escape(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(SRC, pack)
+    _edit(pack / "pack.yaml", "files: [knw.yaml,", "files: [../../etc/passwd.yaml, knw.yaml,")
+    result = CliRunner().invoke(main, ["practices", "--rules", str(pack)])
+    assert result.exit_code == 2
+    assert "pack.yaml:" in result.output and "does not match" in result.output
