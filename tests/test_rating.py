@@ -1,0 +1,167 @@
+"""Rating, level and waiver rules on pure values (no git, no files)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from escm_check.evaluate import Control, capability_level
+
+from .evalkit import AUTHOR, full_practice, pack, run
+
+LEVEL2 = [p.id for p in pack().practices if p.level == 2]
+LEVEL3 = [p.id for p in pack().practices if p.level == 3]
+
+
+def all_of(ids: list[str]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for i in ids:
+        files.update(full_practice(i))
+    return files
+
+
+def status(result, pid: str) -> str:  # type: ignore[no-untyped-def]
+    return next(p.status for p in result.practices if p.id == pid)
+
+
+def test_a_fully_evidenced_practice_is_satisfied() -> None:
+    r = run(full_practice("knw07"))
+    assert status(r, "knw07") == "satisfied"
+    act = {a.id: a for p in r.practices if p.id == "knw07" for a in p.activities}
+    assert act["b3"].evidence[0].path == "knw07/procedure.md"
+    assert act["b3"].evidence[0].line is not None
+    assert act["c5"].evidence[0].kind == "record"
+
+
+def test_all_level_2_satisfied_gives_level_2_and_gate_passes() -> None:
+    r = run(all_of(LEVEL2), target_level=2)
+    assert [p.id for p in r.practices if p.level == 2 and p.status != "satisfied"] == []
+    assert r.capability_level == 2
+    assert r.gate.passed
+
+
+def test_all_level_2_but_one_stays_at_level_1() -> None:
+    files = all_of(LEVEL2)
+    del files["thr01/verification.md"]
+    r = run(files, target_level=2)
+    assert status(r, "thr01") == "not-satisfied"
+    assert r.capability_level == 1
+    assert not r.gate.passed
+    missing = [f for f in r.findings if f.rule == "activity-not-evidenced" and f.practice == "thr01"]
+    assert [f.activity for f in missing] == ["c5"]
+
+
+def test_level_3_with_a_level_2_gap_stays_at_1() -> None:
+    files = all_of(LEVEL2 + LEVEL3)
+    del files["del01/verification.md"]
+    r = run(files)
+    assert all(status(r, p) == "satisfied" for p in LEVEL3)
+    assert r.capability_level == 1
+
+
+def test_not_applicable_only_through_a_valid_waiver() -> None:
+    files = all_of(LEVEL2)
+    del files["thr01/verification.md"]
+    waiver = {"practice": "thr01", "reason": "no client data at this site", "approved_by": "COO",
+              "expires": "2027-01-31"}
+    r = run(files, target_level=2, waivers=[waiver])
+    assert status(r, "thr01") == "not-applicable"
+    assert r.capability_level == 2 and r.gate.passed
+
+
+def test_an_expired_waiver_is_not_applied() -> None:
+    files = all_of(LEVEL2)
+    del files["thr01/verification.md"]
+    waiver = {"practice": "thr01", "reason": "r", "approved_by": "COO", "expires": "2026-10-01"}
+    r = run(files, target_level=2, waivers=[waiver])
+    assert status(r, "thr01") == "not-satisfied"
+    assert [f.rule for f in r.findings if f.practice == "thr01" and f.rule.startswith("waiver")] == ["waiver-expired"]
+    assert r.capability_level == 1
+
+
+def test_an_incomplete_waiver_is_invalid() -> None:
+    r = run(full_practice("knw07"), waivers=[{"practice": "knw08", "reason": "r"}])
+    assert status(r, "knw08") == "not-satisfied"
+    assert any(f.rule == "waiver-invalid" and "approved_by, expires" in f.message for f in r.findings)
+
+
+def test_activity_waiver() -> None:
+    files = full_practice("knw07")
+    del files["knw07/verification.md"]
+    w = {"activity": "knw07.c5", "reason": "new", "approved_by": "COO", "expires": "2027-01-01"}
+    r = run(files, waivers=[w])
+    assert status(r, "knw07") == "satisfied"
+
+
+def test_out_of_scope_is_not_rated_and_does_not_block() -> None:
+    files = all_of([p for p in LEVEL2 if not p.startswith("tfr")])
+    r = run(files, target_level=2, scope={"exclude_areas": ["tfr"]})
+    assert {status(r, p) for p in LEVEL2 if p.startswith("tfr")} == {"not-rated"}
+    assert r.capability_level == 2
+
+
+def test_draft_does_not_count() -> None:
+    files = full_practice("knw07")
+    files["knw07/procedure.md"] = files["knw07/procedure.md"].replace("status: approved", "status: draft")
+    r = run(files)
+    assert status(r, "knw07") == "not-satisfied"
+    assert any(f.rule == "not-approved" for f in r.findings)
+
+
+def test_self_approval_fails_a2() -> None:
+    files = full_practice("knw07")
+    files["knw07/procedure.md"] = files["knw07/procedure.md"].replace(
+        "approved_by: Quality Manager", "approved_by: Asha Author")
+    r = run(files)
+    a2 = next(a for p in r.practices if p.id == "knw07" for a in p.activities if a.id == "a2")
+    assert a2.status == "not-satisfied" and "author" in a2.reason
+
+
+def test_review_overdue_fails_a3_and_names_support_practice() -> None:
+    files = all_of(["knw07", "knw08"])
+    overdue = Control(True, last_commit="abc", last_author=AUTHOR, review_due=dt.date(2026, 1, 1))
+    r = run(files, controls={"knw07/procedure.md": overdue})
+    assert status(r, "knw07") == "not-satisfied"
+    a3 = [f for f in r.findings if f.rule == "activity-not-evidenced" and f.practice == "knw07"]
+    assert a3 and a3[0].activity == "a3"
+    # knw08's own a3 is fine, but a Practice whose a3 fails while knw07 fails names the cause
+    r2 = run(files, controls={"knw07/procedure.md": overdue,
+                              "knw08/procedure.md": Control(False, reason="not tracked")})
+    f = next(f for f in r2.findings if f.practice == "knw08" and f.activity == "a3")
+    assert f.cause == "Support Practice knw07 not satisfied"
+
+
+def test_stale_record_fails_c5() -> None:
+    r = run(full_practice("knw07", record_date="2025-06-01"))
+    assert status(r, "knw07") == "not-satisfied"
+    stale = [f for f in r.findings if f.rule == "record-stale"]
+    assert stale and stale[0].path == "knw07/verification.md"
+    r2 = run(full_practice("knw07", record_date="2025-06-01"), record_max_age="24 months")
+    assert status(r2, "knw07") == "satisfied"
+
+
+def test_program_needs_a_plan() -> None:
+    files = full_practice("prf07")
+    assert status(run(files), "prf07") == "satisfied"
+    del files["prf07/plan.md"]
+    # the program document's own "Program Plan" section still counts as its plan
+    assert status(run(files), "prf07") == "satisfied"
+    files["prf07/program.md"] = files["prf07/program.md"].replace("## Program Plan", "## Timeline")
+    r = run(files)
+    assert status(r, "prf07") == "not-satisfied"
+    assert any(f.rule == "doctype-missing" and f.practice == "prf07" for f in r.findings)
+
+
+def test_level_5_needs_sustained_level_4() -> None:
+    r = run(all_of([p.id for p in pack().practices]))
+    assert r.capability_level == 4
+    results = r.practices
+    assert capability_level(results, pack(), [("2024-05-01", 4), ("2025-05-01", 4)]) == 5
+    assert capability_level(results, pack(), [("2024-05-01", 3), ("2025-05-01", 4)]) == 4
+
+
+def test_profile_counts() -> None:
+    r = run(all_of(["knw07", "knw08"]))
+    cell = next(c for c in r.profile if c.area == "knw" and c.level == 2)
+    assert (cell.satisfied, cell.in_scope) == (2, 3)  # knw02, knw07, knw08
+    cell = next(c for c in r.profile if c.area == "ppl" and c.level == 2)
+    assert cell.satisfied == 0 and cell.in_scope > 0
