@@ -203,6 +203,51 @@ def inspect(files: Sequence[Path], fmt: str) -> None:
 
 
 @main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-v", "--verbose", is_flag=True, help="Show hints.")
+def staged(files: Sequence[Path], config_file: Path | None, verbose: bool) -> None:
+    """Validate only FILES (the pre-commit hook): metadata, tags, structure, version bumps."""
+    from .findings import sort_findings
+    from .runner import pack_for, resolve_config
+    from .staged import check_staged
+
+    def go() -> Exit:
+        cfg = resolve_config(Path.cwd(), config_file, {})
+        findings = sort_findings(check_staged([f for f in files if f.is_file() or f.is_symlink()],
+                                              pack_for(cfg), cfg))
+        for f in findings:
+            click.echo(f"{f.location() or '-'}: {f.severity} {f.rule}: {f.message}")
+            if verbose and f.hint:
+                click.echo(f"    hint: {f.hint}")
+        errors = sum(1 for f in findings if f.severity == "error")
+        if findings:
+            click.echo(f"{errors} error(s), {len(findings) - errors} other finding(s) in {len(files)} file(s)")
+        return Exit.GATE_FAILED if errors else Exit.OK
+
+    sys.exit(int(_guard(go, verbose)))
+
+
+@main.command()
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--level", type=click.IntRange(2, 4), default=2, show_default=True,
+              help="Scaffold templates for Practices up to this level.")
+@click.option("--model", help="Built-in rule pack (default escm-sp-v2).")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def init(target: Path, level: int, model: str | None, force: bool) -> None:
+    """Scaffold a process repository: config, a draft template per Practice, an index."""
+    from .scaffold import scaffold
+
+    pack = _pack(model, None)
+    try:
+        written = scaffold(target, pack, level, force)
+    except FileExistsError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"wrote {len(written)} files under {target}; next: git init, fill in the drafts, approve them")
+
+
+@main.command()
 @click.option("--dir", "target", type=click.Path(file_okay=False, path_type=Path),
               help="Where to build the demo repository (default: a new temporary folder).")
 @click.option("--format", "fmt", default="text", help="Report format (text, json, markdown, ...).")

@@ -462,7 +462,7 @@ def evaluate(pack: Pack, docs: Sequence[DocInput], repo: RepoInfo, cfg: Config, 
             if status != "satisfied":
                 pending.append((p, a, reason, ""))
         met, why = _doctype(p, ctx)
-        if not met:
+        if not met and index.serving.get(p.id):
             main = _main_document(p, index)
             findings.append(make("doctype-missing", f"{p.id} ({p.type or 'documentation'}): {why}",
                                  path=main.path if main else None,
@@ -472,7 +472,18 @@ def evaluate(pack: Pack, docs: Sequence[DocInput], repo: RepoInfo, cfg: Config, 
                                       "satisfied" if ok else "not-satisfied", tuple(acts), met, serving_paths))
 
     status_of = {r.id: r.status for r in results}
+    unserved = {p.id for p in pack.practices if not index.serving.get(p.id)}
+    for pid in sorted({p.id for p, _, _, _ in pending} & unserved):
+        n = sum(1 for p, _, _, _ in pending if p.id == pid)
+        # One finding, not one per activity: nothing serves the Practice at all.
+        findings.append(make("activity-not-evidenced",
+                             f"no document serves {pid}: its {n} Required Activities have no evidence",
+                             practice=pid,
+                             hint=f"Add an approved document with {pid} in `practices` "
+                                  f"(`escm-check explain {pid}` lists what it must cover)."))
     for p, a, reason, _ in pending:
+        if p.id in unserved:
+            continue
         main = _main_document(p, index)
         causes = [s for s in a.supports if s != p.id and status_of.get(s) == "not-satisfied"]
         cause = f"Support Practice {', '.join(causes)} not satisfied" if causes else None
