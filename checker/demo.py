@@ -36,7 +36,13 @@ def _set_front_matter(text: str, values: dict[str, Any]) -> str:
     if end is None:
         return text
     for key, value in values.items():
-        rendered = f"{key}: {json.dumps(value) if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True).strip()}"
+        if isinstance(value, str):
+            shown = json.dumps(value)
+        elif isinstance(value, (dt.date, dt.datetime)):
+            shown = value.isoformat()
+        else:
+            shown = json.dumps(value)  # JSON scalars, lists and mappings are YAML flow values
+        rendered = f"{key}: {shown}"
         pat = re.compile(rf"^{re.escape(key)}\s*:")
         for i in range(1, end):
             if pat.match(lines[i]):

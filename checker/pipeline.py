@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,6 +50,12 @@ def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
     cfg = opts.config
     disc = discover(opts.path, cfg.include, cfg.exclude,
                     Path(cfg.path) if cfg.path else None)
+    if cfg.path:
+        # findings about the config (waivers) are located relative to the repository like all others
+        try:
+            cfg = dataclasses.replace(cfg, path=Path(cfg.path).resolve().relative_to(disc.root).as_posix())
+        except ValueError:
+            pass
     limits = Limits.from_mapping(cfg.limits)
     parsed = read_all(disc.root, list(disc.documents), limits, jobs=cfg.jobs or opts.jobs)
 
