@@ -473,14 +473,26 @@ def evaluate(pack: Pack, docs: Sequence[DocInput], repo: RepoInfo, cfg: Config, 
 
     status_of = {r.id: r.status for r in results}
     unserved = {p.id for p in pack.practices if not index.serving.get(p.id)}
+    unapproved = {p.id for p in pack.practices if index.serving.get(p.id)
+                  and not any(d.meta.approved for d in index.serving[p.id])}
+    # One finding per Practice, not one per activity, when nothing (approved) serves it at all.
     for pid in sorted({p.id for p, _, _, _ in pending} & unserved):
         n = sum(1 for p, _, _, _ in pending if p.id == pid)
-        # One finding, not one per activity: nothing serves the Practice at all.
         findings.append(make("activity-not-evidenced",
                              f"no document serves {pid}: its {n} Required Activities have no evidence",
                              practice=pid,
                              hint=f"Add an approved document with {pid} in `practices` "
                                   f"(`escm-check explain {pid}` lists what it must cover)."))
+    for pid in sorted({p.id for p, _, _, _ in pending} & unapproved):
+        n = sum(1 for p, _, _, _ in pending if p.id == pid)
+        docs_ = sorted(index.serving[pid], key=lambda d: d.path)
+        listed = ", ".join(f"{d.path} ({d.meta.status or 'no status'})" for d in docs_)
+        findings.append(make("activity-not-evidenced",
+                             f"{pid}: none of its documents is approved, so its {n} Required Activities "
+                             f"have no evidence: {listed}",
+                             path=docs_[0].path, line=docs_[0].doc.meta_line("status"), practice=pid,
+                             hint="Approve the document (status: approved, approved_by, approved_on)."))
+    unserved |= unapproved
     for p, a, reason, _ in pending:
         if p.id in unserved:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,14 +34,14 @@ class Finding:
     hint: str = ""
     cause: str | None = field(default=None, compare=True)
 
-    def sort_key(self) -> tuple[str, int, str, str, str, str]:
-        """Stable order: path, line, rule, practice, activity, message."""
+    def sort_key(self) -> tuple[str, int, str, str, tuple[str, int, str], str]:
+        """Stable order: path, line, rule, practice, activity (b2 before b10), message."""
         return (
             self.path or "",
             self.line or 0,
             self.rule,
             self.practice or "",
-            self.activity or "",
+            activity_key(self.activity or ""),
             self.message,
         )
 
@@ -49,6 +50,13 @@ class Finding:
         if self.path is None:
             return ""
         return f"{self.path}:{self.line}" if self.line else self.path
+
+
+def activity_key(activity_id: str) -> tuple[str, int, str]:
+    """Natural order of activity ids: a1 < b2 < b10 < b10a < c1."""
+    m = re.match(r"^([a-z]*)(\d*)(.*)$", activity_id)
+    assert m is not None  # the pattern matches every string
+    return m.group(1), int(m.group(2) or 0), m.group(3)
 
 
 def _r(slug: str, severity: Severity, meaning: str, hint: str) -> RuleInfo:

@@ -52,10 +52,17 @@ def render_text(result: CheckResult, colour: bool = False, verbose: bool = False
     for f in result.findings:
         if f.practice:
             by_practice[f.practice].append(f)
-    gaps = [p for p in result.practices if p.status == "not-satisfied"]
+    top = result.target_level or max((p.level for p in result.practices), default=0)
+    # gaps that decide the gate first, then those above the target level
+    gaps = sorted((p for p in result.practices if p.status == "not-satisfied"), key=lambda p: p.level > top)
     if gaps:
         lines.append(f"{len(gaps)} Practice(s) not satisfied:")
+    shown_above = False
     for p in gaps:
+        if p.level > top and not shown_above and result.target_level:
+            lines.append("")
+            lines.append(f"Above the target level {top}:")
+            shown_above = True
         lines.append(_paint(f"{p.id}  {p.title}  (Level {p.level}, {p.type or 'no type'})", "bold", colour))
         if p.missing:
             lines.append(f"  missing: {', '.join(p.missing)}")
