@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from escm_check.findings import Finding, make
 from escm_check.result import (
     ActivityResult,
-    ActivityStatus,
     CheckResult,
     DocumentSummary,
     Evidence,
@@ -99,7 +98,9 @@ def _activities(
                 ),
             )
         elif aid == "a3":
-            ev = (Evidence(doc, None, commit(doc + "cc"), "change-control", "12 versions, reviewed"),)
+            ev = (
+                Evidence(doc, None, commit(doc + "cc"), "change-control", "12 versions, reviewed"),
+            )
         elif aid.startswith("b"):
             line = 20 + number * 7
             ev = (Evidence(doc, line, commit(doc + "body"), "tagged-section", f"§ {text[:32]}"),)
@@ -497,27 +498,17 @@ def huge_result(n_practices: int = 84, findings_per_practice: int = 60) -> Check
     )
 
 
-def status_counts(result: CheckResult) -> dict[str, int]:
-    """How many Practices have each status, for assertions."""
-    counts: dict[str, int] = {}
-    for p in result.practices:
-        counts[p.status] = counts.get(p.status, 0) + 1
-    return counts
-
-
 __all__ = [
     "AREAS",
     "HEAD",
     "HOSTILE",
     "LEVELS",
     "ROOT",
-    "ActivityStatus",
     "commit",
     "empty_result",
     "hostile_result",
     "huge_result",
     "passing_result",
     "profile_of",
-    "status_counts",
     "typical_result",
 ]
