@@ -117,11 +117,11 @@ def parse_markdown(text: str, rel: str) -> Document:
         body_lines = [ln for k, ln in enumerate(lines[start + 1 : end], start + 1)
                       if k not in head_lines]
         body = _COMMENT.sub(" ", "\n".join(body_lines))
-        tags = tuple(by_section.get(n, ()))
-        if level == 0 and not body.strip() and not tags:
+        section_tags = tuple(by_section.get(n, ()))
+        if level == 0 and not body.strip() and not section_tags:
             continue
         sections.append(Section(heading=heading, level=level, start=first + max(start, 0),
-                                end=first + max(end - 1, 0), tags=tags, text=body.strip()))
+                                end=first + max(end - 1, 0), tags=section_tags, text=body.strip()))
     return Document(
         path=rel, format="markdown", metadata=fm.meta.data, meta_lines=fm.meta.lines,
         meta_source="front-matter" if fm.present else "none", has_metadata=fm.present and fm.meta.ok,

@@ -271,7 +271,8 @@ def _rate_activity(p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
             return "satisfied", tuple(ev_list), ""
         return "not-satisfied", (), "; ".join(reasons) or "no approved document serves the Practice"
 
-    tagged, empty = [], []
+    tagged: list[tuple[DocInput, Section, int]] = []
+    empty: list[tuple[DocInput, Section, int]] = []
     for d, s, line in ctx.index.tags.get((p.id, a.id), []):
         if not d.meta.approved:
             continue
@@ -304,18 +305,19 @@ def _rate_activity(p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
     for d in claimed:
         if d.meta.type == "record":
             records.append((d, _loc(d, "satisfies")))
-    for d, _s, line in tagged:
+    for d, _s, tag_line in tagged:
         if d.meta.type == "record":
-            records.append((d, line))
-    fresh, stale = [], []
+            records.append((d, tag_line))
+    fresh: list[tuple[DocInput, int | None, dt.date]] = []
+    stale: list[tuple[DocInput, int | None, dt.date]] = []
     oldest_allowed = max_age.subtract_from(ctx.as_of)
-    for d, line in records:
+    for d, rec_line in records:
         when = d.meta.date
         if when is None:
             continue  # reported once per record by the caller
         if when > ctx.as_of:
             continue  # a record of the future does not evidence the past
-        (fresh if when >= oldest_allowed else stale).append((d, line, when))
+        (fresh if when >= oldest_allowed else stale).append((d, rec_line, when))
     if check == "record":
         if fresh:
             return "satisfied", tuple(_ev(d, line, "record", when.isoformat()) for d, line, when in fresh), ""
@@ -361,11 +363,12 @@ def _heading_matches(heading: str, words: Sequence[str]) -> bool:
 
 def structure_findings(d: DocInput, pack: Pack) -> list[Finding]:
     """Missing parts of a document's type (a procedure without steps, a plan without a schedule)."""
-    if not d.meta.approved or d.meta.type not in pack.doc_types:
+    doc_type = pack.doc_types.get(d.meta.type or "")
+    if not d.meta.approved or doc_type is None:
         return []
     out = []
     headings = [s.heading for s in d.doc.sections if s.heading]
-    for part in pack.doc_types[d.meta.type].structure:
+    for part in doc_type.structure:
         if not any(_heading_matches(h, part.headings) for h in headings):
             out.append(make("doctype-structure",
                             f"{d.meta.type} has no '{part.part}' section (a heading such as "

@@ -47,10 +47,10 @@ def render_explain(pack: Pack, p: Practice) -> str:
     if p.relationships:
         out.append("")
         out.append("Related Practices")
-        for r in p.relationships:
-            other = pack.practice(r.practice)
+        for rel in p.relationships:
+            other = pack.practice(rel.practice)
             title = f" {other.title}" if other else ""
-            out += _wrap(f"{r.kind}: {r.practice}{title}" + (f" - {r.summary}" if r.summary else ""), "  ")
+            out += _wrap(f"{rel.kind}: {rel.practice}{title}" + (f" - {rel.summary}" if rel.summary else ""), "  ")
     if p.notes:
         out.append("")
         out.append("Notes on the source")

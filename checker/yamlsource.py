@@ -80,7 +80,7 @@ def parse_yaml(text: str, path: str) -> Located:
                 key = str(k.value)
                 if key in out:
                     raise DataFileError(path, k.start_mark.line + 1, f"duplicate key {key!r}")
-                lines[(*where, key)] = k.start_mark.line + 1
+                lines[where + (key,)] = k.start_mark.line + 1
                 out[key] = build(v, (*where, key), depth + 1)
             return out
         if isinstance(n, yaml.SequenceNode):
