@@ -17,6 +17,7 @@ import click
 from . import __version__
 from .config import ConfigError, load_config
 from .exitcodes import Exit
+from .packcli import pack
 from .rulepack import PackError, load_pack
 
 ISSUES_URL = "https://github.com/escm-check/escm-check/issues"
@@ -257,6 +258,8 @@ def demo(target: Path | None, fmt: str) -> None:
 
     sys.exit(int(_guard(lambda: run_demo(target, fmt), False)))
 
+
+main.add_command(pack)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,7 +1,17 @@
-"""Load and cross-check a rule pack: the capability model as validated data."""
+"""Load and cross-check a rule pack: the capability model as validated data.
+
+A pack is a folder: `pack.yaml` (the model's metadata) and one file per Capability Area.
+A pack can `extends:` another (a built-in name, or a folder beside it) and change it without
+copying it: pack.yaml merges areas, phases, levels, documentation types and evidence
+defaults into the base's; its own area files add Practices; its `overlays:` files change
+Practices (scope, attributes, activities, evidence rules). The merged pack is checked like
+any other, and every problem is reported as `file:line: problem`. Nothing in a pack is ever
+executed, and no path in it can lead out of its folder tree.
+"""
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections import Counter
@@ -14,7 +24,7 @@ from typing import Any
 
 import jsonschema
 
-from .yamlsource import DataFileError, Located, load_yaml_file, schema_errors
+from .yamlsource import DataFileError, JsonPath, Located, load_yaml_file, schema_errors
 
 BUILTIN_DEFAULT = "escm-sp-v2"
 CHECK_KINDS = ("owner-named", "independent-approval", "change-controlled", "tagged-section",
@@ -91,6 +101,7 @@ class Practice:
     notes: tuple[str, ...] = ()
     in_scope: bool = True
     source: str = ""
+    tailoring: tuple[str, ...] = ()  # what an extending pack changed, with file:line and reason
 
     @property
     def required_ids(self) -> tuple[str, ...]:
@@ -160,6 +171,10 @@ class Pack:
     path: str = ""
     source: str = ""
     notice: str = ""
+    extends: str = ""  # id of the pack this one extends
+    # the default rule of each standard activity, keyed "a1", "b", "c5", ...
+    evidence_defaults: Mapping[str, EvidenceRule] = field(default_factory=dict)
+    phase_summaries: Mapping[str, str] = field(default_factory=dict)
     _index: dict[str, Practice] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -185,9 +200,19 @@ def _schema() -> dict[str, Any]:
     return schema
 
 
+@cache
 def _validator(definition: str) -> jsonschema.Draft202012Validator:
     schema = {**_schema(), "$ref": f"#/$defs/{definition}"}
     return jsonschema.Draft202012Validator(schema)
+
+
+@cache
+def _front_matter_types() -> tuple[str, ...] | None:
+    """The document types front matter accepts (None: any): a pack may not expect others."""
+    schemas = resources.files("escm_check.schemas")
+    text = schemas.joinpath("front-matter.schema.json").read_text("utf-8")
+    enum = json.loads(text).get("properties", {}).get("type", {}).get("enum")
+    return tuple(str(t) for t in enum) if isinstance(enum, list) else None
 
 
 def builtin_packs() -> dict[str, Path]:
@@ -211,36 +236,563 @@ def resolve_pack(name_or_dir: str | Path, base: Path | None = None) -> Path:
     if (p / "pack.yaml").is_file():
         return p
     known = ", ".join(packs)
-    raise PackError([DataFileError(str(name_or_dir), None,
-                                   f"no such rule pack (built-in packs: {known}; or a folder with pack.yaml)")])
+    raise PackError([DataFileError(
+        str(name_or_dir), None,
+        f"no such rule pack (built-in packs: {known}; or a folder with pack.yaml)")])
 
 
+def load_pack(name_or_dir: str | Path, base: Path | None = None) -> Pack:
+    """Load a pack by built-in name or folder; raise PackError listing every located problem.
+
+    A pack that `extends:` another is merged onto it (recursively) and the result is checked
+    like any pack; the pack it extends must be valid on its own.
+    """
+    folder = resolve_pack(name_or_dir, base)
+    raw = _load_raw(folder, folder.resolve().parent, ())
+    problems = _check(raw)
+    if problems:
+        raise PackError(problems)
+    return _build(raw)
+
+
+# --------------------------------------------------------------------------- raw pack data
+
+MAX_EXTENDS = 8
 _ACT = re.compile(r"^([abc])([0-9]+)$")
 
 
-def _activity_numbering(p: Mapping[str, Any], loc: Located, where: tuple[str | int, ...],
-                        problems: list[DataFileError]) -> None:
-    ids = [a.get("id", "") for a in p.get("activities", [])]
-    for i, aid in enumerate(ids):
-        if ids.index(aid) != i:
-            problems.append(DataFileError(loc.path, loc.line_of((*where, "activities", i)),
-                                          f"{p.get('id')}: duplicate activity id {aid!r}"))
-    for major in "abc":
-        nums = [int(m.group(2)) for a in ids if (m := _ACT.match(a)) and m.group(1) == major]
-        if nums != list(range(1, len(nums) + 1)):
+@dataclass(frozen=True)
+class _Origin:
+    """Where a piece of pack data was written: a file and the JSON path inside it."""
+
+    loc: Located
+    where: JsonPath = ()
+
+    @property
+    def path(self) -> str:
+        return self.loc.path
+
+    def line(self, *sub: str | int) -> int | None:
+        return self.loc.line_of((*self.where, *sub))
+
+    def error(self, problem: str, *sub: str | int) -> DataFileError:
+        return DataFileError(self.path, self.line(*sub), problem)
+
+    def at(self, *sub: str | int) -> _Origin:
+        return _Origin(self.loc, (*self.where, *sub))
+
+
+@dataclass
+class _RawActivity:
+    data: dict[str, Any]
+    origin: _Origin
+    evidence: dict[str, Any] | None = None  # set by the activity itself or an overlay
+    evidence_origin: _Origin | None = None
+    changed: dict[str, _Origin] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return str(self.data["id"])
+
+    def line_of(self, key: str) -> tuple[str, int | None]:
+        o = self.changed.get(key, self.origin)
+        return o.path, o.line(key)
+
+
+@dataclass
+class _RawPractice:
+    data: dict[str, Any]  # every key but `activities`
+    area: str
+    origin: _Origin
+    area_origin: _Origin
+    activities: list[_RawActivity]
+    inherited: bool = False
+    changed: dict[str, _Origin] = field(default_factory=dict)
+    tailoring: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return str(self.data["id"])
+
+    def error(self, problem: str, key: str) -> DataFileError:
+        return self.changed.get(key, self.origin).error(problem, key)
+
+
+@dataclass
+class _Raw:
+    """A pack's data before it is frozen: merged with its base, located for error messages."""
+
+    folder: Path
+    head: Located
+    meta: dict[str, Any]
+    practices: list[_RawPractice] = field(default_factory=list)
+    doc_type_origin: dict[str, _Origin] = field(default_factory=dict)
+    default_origin: dict[str, _Origin] = field(default_factory=dict)
+    default_own: set[str] = field(default_factory=set)
+    counts: list[tuple[str, str | int, int, _Origin]] = field(default_factory=list)
+    base_id: str = ""
+
+
+def _load_raw(folder: Path, limit: Path, chain: tuple[Path, ...]) -> _Raw:
+    try:
+        head = load_yaml_file(folder / "pack.yaml", _display(folder / "pack.yaml"))
+    except DataFileError as exc:
+        raise PackError([exc]) from None
+    problems = schema_errors(_validator("pack_file"), head)
+    if problems:
+        raise PackError(problems)
+    meta: dict[str, Any] = head.data
+    _head_checks(head, problems)
+    if "extends" in meta:
+        base_folder = _resolve_extends(str(meta["extends"]), folder, limit, head)
+        real = base_folder.resolve()
+        if real in (*chain, folder.resolve()):
+            raise PackError([DataFileError(
+                head.path, head.line_of(("extends",)),
+                f"extends: {meta['extends']!r} leads back to a pack already being extended "
+                "(a cycle)")])
+        if len(chain) >= MAX_EXTENDS:
+            raise PackError([DataFileError(head.path, head.line_of(("extends",)),
+                                           f"extends: more than {MAX_EXTENDS} packs deep")])
+        base = _load_raw(base_folder, limit, (*chain, folder.resolve()))
+        base_problems = _check(base)
+        if base_problems:
+            raise PackError(base_problems)
+        raw = _extend(base, head, folder)
+    else:
+        raw = _fresh(head, folder)
+        if "overlays" in meta:
             problems.append(DataFileError(
-                loc.path, loc.line_of((*where, "activities")),
-                f"{p.get('id')}: {major}-activities must be numbered {major}1..{major}{len(nums)} in order, got "
-                + ", ".join(f"{major}{n}" for n in nums)))
+                head.path, head.line_of(("overlays",)),
+                "overlays change the pack named by `extends:`, and this pack extends none; "
+                "edit its area files instead"))
+    if problems:
+        raise PackError(problems)
+    _add_area_files(raw, problems)
+    if problems:
+        raise PackError(problems)
+    _apply_overlays(raw, problems)
+    if problems:
+        raise PackError(problems)
+    return raw
+
+
+def _head_checks(head: Located, problems: list[DataFileError]) -> None:
+    """Duplicates inside pack.yaml's own lists (a merge would silently fold them)."""
+    meta = head.data
+    for section, key in (("areas", "id"), ("phases", "id"), ("levels", "level")):
+        seen: set[Any] = set()
+        for i, item in enumerate(meta.get(section, [])):
+            if item[key] in seen:
+                problems.append(DataFileError(head.path, head.line_of((section, i, key)),
+                                              f"{section}: {item[key]!r} is listed twice"))
+            seen.add(item[key])
+    for section in ("files", "overlays"):
+        names = list(meta.get(section, []))
+        for i, name in enumerate(names):
+            if names.index(name) != i:
+                problems.append(DataFileError(head.path, head.line_of((section, i)),
+                                              f"{section}: {name!r} is listed twice"))
+
+
+def _resolve_extends(value: str, folder: Path, limit: Path, head: Located) -> Path:
+    """A built-in name, or a relative folder that stays inside `limit` (links resolved)."""
+    line = head.line_of(("extends",))
+    packs = builtin_packs()
+    if "/" not in value:
+        if value in packs:
+            return packs[value]
+        raise PackError([DataFileError(head.path, line,
+                                       f"extends: no built-in pack {value!r} (built-in packs: "
+                                       f"{', '.join(packs)}); a folder beside this pack is written "
+                                       f"../{value}")])
+    target = (folder / value).resolve()
+    if not target.is_relative_to(limit.resolve()):
+        raise PackError([DataFileError(
+            head.path, line,
+            f"extends: {value!r} leads out of {limit} (a pack may extend a built-in pack or a "
+            "folder beside it, never one elsewhere)")])
+    if not (target / "pack.yaml").is_file():
+        raise PackError([DataFileError(head.path, line,
+                                       f"extends: {value!r} is not a folder with pack.yaml")])
+    return folder / value
+
+
+def _counts_of(head: Located, meta: Mapping[str, Any]) -> list[tuple[str, str | int, int, _Origin]]:
+    out: list[tuple[str, str | int, int, _Origin]] = []
+    for section, kind, key in (("areas", "area", "id"), ("levels", "level", "level")):
+        for i, item in enumerate(meta.get(section, [])):
+            if "practice_count" in item:
+                out.append((kind, item[key], int(item["practice_count"]),
+                            _Origin(head, (section, i, "practice_count"))))
+    return out
+
+
+def _fresh(head: Located, folder: Path) -> _Raw:
+    meta = head.data
+    keys = ("id", "name", "version", "areas", "phases", "levels", "doc_types", "evidence_defaults")
+    merged = {k: meta[k] for k in keys}
+    merged["source"], merged["notice"] = meta.get("source", ""), meta.get("notice", "")
+    raw = _Raw(folder=folder, head=head, meta=merged, counts=_counts_of(head, meta))
+    raw.doc_type_origin = {k: _Origin(head, ("doc_types", k)) for k in meta["doc_types"]}
+    raw.default_origin = _default_origins(head, meta["evidence_defaults"])
+    return raw
+
+
+def _default_origins(head: Located, defaults: Mapping[str, Any]) -> dict[str, _Origin]:
+    out = {"b": _Origin(head, ("evidence_defaults", "b"))} if "b" in defaults else {}
+    for major in "ac":
+        for k in defaults.get(major, {}):
+            out[k] = _Origin(head, ("evidence_defaults", major, k))
+    return out
+
+
+def _merge_by(base: list[dict[str, Any]], own: list[dict[str, Any]], key: str
+              ) -> list[dict[str, Any]]:
+    """`own` entries change the base entry with the same key (given fields only) or are added."""
+    out = [dict(b) for b in base]
+    for item in own:
+        fields = {k: v for k, v in item.items() if k != "practice_count"}
+        hit = next((b for b in out if b[key] == item[key]), None)
+        if hit is None:
+            out.append(fields)
+        else:
+            hit.update(fields)
+    return out
+
+
+def _extend(base: _Raw, head: Located, folder: Path) -> _Raw:
+    meta = head.data
+    m = dict(base.meta)
+    for k in ("id", "name", "version"):
+        m[k] = meta[k]
+    for k in ("source", "notice"):
+        if k in meta:
+            m[k] = meta[k]
+    m["areas"] = _merge_by(m["areas"], meta.get("areas", []), "id")
+    m["phases"] = _merge_by(m["phases"], meta.get("phases", []), "id")
+    m["levels"] = sorted(_merge_by(m["levels"], meta.get("levels", []), "level"),
+                         key=lambda lv: lv["level"])
+    doc_types = {k: dict(v) for k, v in m["doc_types"].items()}
+    doc_origin = dict(base.doc_type_origin)
+    for k, v in meta.get("doc_types", {}).items():
+        doc_types[k] = {**doc_types.get(k, {}), **v}
+        doc_origin[k] = _Origin(head, ("doc_types", k))
+    m["doc_types"] = doc_types
+    own = meta.get("evidence_defaults", {})
+    base_defaults = m["evidence_defaults"]
+    defaults = {"a": dict(base_defaults.get("a", {})), "b": base_defaults.get("b"),
+                "c": dict(base_defaults.get("c", {}))}
+    if "b" in own:
+        defaults["b"] = own["b"]
+    for major in "ac":
+        defaults[major].update(own.get(major, {}))
+    m["evidence_defaults"] = {k: v for k, v in defaults.items() if v is not None}
+    for p in base.practices:
+        p.inherited = True
+    # A window the organization sets in its own pack is deliberate: it is not replaced by the
+    # config's record_max_age the way the base model's default is.
+    owned = _default_origins(head, own)
+    return _Raw(folder=folder, head=head, meta=m, practices=base.practices,
+                doc_type_origin=doc_origin, default_origin={**base.default_origin, **owned},
+                default_own=base.default_own | set(owned), counts=_counts_of(head, meta),
+                base_id=str(base.meta["id"]))
+
+
+def _read_listed(raw: _Raw, section: str, definition: str, problems: list[DataFileError]
+                 ) -> list[Located]:
+    head, folder = raw.head, raw.folder
+    out = []
+    for i, name in enumerate(head.data.get(section, [])):
+        f = folder / name
+        if not f.is_file():
+            problems.append(DataFileError(head.path, head.line_of((section, i)),
+                                          f"listed file {name!r} does not exist"))
+            continue
+        if not f.resolve().is_relative_to(folder.resolve()):
+            problems.append(DataFileError(head.path, head.line_of((section, i)),
+                                          f"listed file {name!r} leads out of the pack's folder"))
+            continue
+        try:
+            loc = load_yaml_file(f, _display(f))
+        except DataFileError as exc:
+            problems.append(exc)
+            continue
+        errs = schema_errors(_validator(definition), loc)
+        problems += errs
+        if not errs:
+            out.append(loc)
+    return out
+
+
+def _add_area_files(raw: _Raw, problems: list[DataFileError]) -> None:
+    """This pack's own area files: they add Practices."""
+    for loc in _read_listed(raw, "files", "area_file", problems):
+        area = str(loc.data["area"])
+        for i, p in enumerate(loc.data["practices"]):
+            origin = _Origin(loc, ("practices", i))
+            acts = [_raw_activity(a, origin.at("activities", j))
+                    for j, a in enumerate(p["activities"])]
+            data = {k: v for k, v in p.items() if k != "activities"}
+            raw.practices.append(_RawPractice(data, area, origin, _Origin(loc, ()), acts))
+
+
+def _raw_activity(a: Mapping[str, Any], o: _Origin) -> _RawActivity:
+    has = "evidence" in a
+    return _RawActivity(dict(a), o, a.get("evidence"), o.at("evidence") if has else None)
+
+
+def _apply_overlays(raw: _Raw, problems: list[DataFileError]) -> None:
+    """This pack's overlays, in order: they change Practices already in the pack."""
+    for loc in _read_listed(raw, "overlays", "overlay_file", problems):
+        for i, change in enumerate(loc.data["changes"]):
+            o = _Origin(loc, ("changes", i))
+            if "area" in change:
+                _area_change(raw, change, o, problems)
+            else:
+                _practice_change(raw, change, o, problems)
+
+
+def _note(what: str, reason: str, o: _Origin) -> str:
+    where = Path(o.path)
+    return f"{what}: {' '.join(reason.split())} ({where.parent.name}/{where.name}:{o.line()})"
+
+
+def _area_change(raw: _Raw, change: Mapping[str, Any], o: _Origin,
+                 problems: list[DataFileError]) -> None:
+    area = change["area"]
+    known = [a["id"] for a in raw.meta["areas"]]
+    if area not in known:
+        problems.append(o.error(f"no area {area!r} in the pack (areas: {', '.join(known)})",
+                                "area"))
+        return
+    what = "in scope" if change["in_scope"] else "out of scope"
+    for p in raw.practices:
+        if p.area == area:
+            p.data["in_scope"] = change["in_scope"]
+            p.changed["in_scope"] = o
+            p.tailoring.append(_note(f"{what} (area {area})", change["reason"], o))
+
+
+def _default_rule(raw: _Raw, activity_id: str) -> dict[str, Any] | None:
+    d = raw.meta["evidence_defaults"]
+    rule = d.get("b") if activity_id[0] == "b" else d.get(activity_id[0], {}).get(activity_id)
+    return dict(rule) if rule else None
+
+
+def describe_rule(rule: EvidenceRule | Mapping[str, Any]) -> str:
+    """A rule in a few words: `record within 6 months (record)`."""
+    if isinstance(rule, EvidenceRule):
+        check, max_age, types = rule.check, rule.max_age, rule.doc_types
+    else:
+        check, max_age = rule.get("check", "?"), rule.get("max_age")
+        types = tuple(rule.get("doc_types", ()))
+    text = str(check)
+    if max_age:
+        text += f" within {max_age}"
+    if types:
+        text += f" in a {' or '.join(types)}"
+    return text
+
+
+def _practice_change(raw: _Raw, change: Mapping[str, Any], o: _Origin,
+                     problems: list[DataFileError]) -> None:
+    pid = change["practice"]
+    p = next((x for x in raw.practices if x.id == pid), None)
+    if p is None:
+        near = difflib.get_close_matches(pid, [x.id for x in raw.practices], n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        problems.append(o.error(f"no Practice {pid!r} in the pack to change{hint}", "practice"))
+        return
+    what: list[str] = []
+    for k in ("title", "summary", "phase", "level", "type", "support", "in_scope"):
+        if k in change:
+            p.data[k] = change[k]
+            p.changed[k] = o
+            if k == "in_scope":
+                what.append("in scope" if change[k] else "out of scope")
+            elif k in ("title", "summary"):
+                what.append(f"{k} changed")
+            else:
+                what.append(f"{k} {change[k] if change[k] is not None else 'none named'}")
+    if "notes" in change:
+        p.data["notes"] = [*p.data.get("notes", []), *change["notes"]]
+    for j, a in enumerate(change.get("add_activities", [])):
+        ao = o.at("add_activities", j)
+        if any(x.id == a["id"] for x in p.activities):
+            problems.append(ao.error(f"{pid} already has activity {a['id']!r}: change it with "
+                                     "change_activities", "id"))
+            continue
+        _insert_activity(p.activities, _raw_activity(a, ao))
+        what.append(f"adds {a['id']}")
+    for j, a in enumerate(change.get("change_activities", [])):
+        ao = o.at("change_activities", j)
+        found = next((x for x in p.activities if x.id == a["id"]), None)
+        if found is None:
+            problems.append(ao.error(f"{pid} has no activity {a['id']!r} to change (add one with "
+                                     "add_activities)", "id"))
+            continue
+        for k in ("summary", "supports"):
+            if k in a:
+                found.data[k] = a[k]
+                found.changed[k] = ao
+        if "notes" in a:
+            found.data["notes"] = [*found.data.get("notes", []), *a["notes"]]
+        if "evidence" in a:
+            current = (found.evidence or _default_rule(raw, found.id)
+                       or {"check": "record-or-section"})
+            patch = a["evidence"]
+            # A new check kind starts afresh: the old window or summary described another check.
+            same = patch.get("check", current["check"]) == current["check"]
+            new = {**current, **patch} if same else dict(patch)
+            found.evidence, found.evidence_origin = new, ao.at("evidence")
+            what.append(f"{found.id} evidence: {describe_rule(new)}")
+        elif "summary" in a or "supports" in a:
+            what.append(f"{found.id} changed")
+    p.tailoring.append(_note("; ".join(what) or "notes added", change["reason"], o))
+
+
+def _insert_activity(acts: list[_RawActivity], act: _RawActivity) -> None:
+    """After the last activity of the same Major Activity (b9 after b8, before c1)."""
+    rank = "abc".index(act.id[0])
+    pos = 0
+    for i, x in enumerate(acts):
+        if "abc".index(x.id[0]) <= rank:
+            pos = i + 1
+    acts.insert(pos, act)
+
+
+# --------------------------------------------------------------------------- cross-checks
+
+
+def _check(raw: _Raw) -> list[DataFileError]:
+    """What the schema cannot say: unique ids, references that resolve, declared counts."""
+    problems: list[DataFileError] = []
+    m = raw.meta
+    area_ids = [a["id"] for a in m["areas"]]
+    phase_ids = [p["id"] for p in m["phases"]]
+    levels = [lv["level"] for lv in m["levels"]]
+    doc_types: Mapping[str, Any] = m["doc_types"]
+    if raw.base_id and m["id"] == raw.base_id:
+        problems.append(DataFileError(
+            raw.head.path, raw.head.line_of(("id",)),
+            f"an extending pack needs an id of its own ({raw.base_id!r} is the id of the pack "
+            "it extends)"))
+    _check_doc_types(raw, problems)
+    for key, rule in _defaults_items(m["evidence_defaults"]):
+        _check_rule(rule, raw.default_origin[key], doc_types, problems)
+
+    seen: dict[str, _RawPractice] = {}
+    bad_area: set[str] = set()
+    for p in raw.practices:
+        if p.id in seen:
+            first = seen[p.id]
+            hint = ("; to change a Practice of the pack being extended, use an overlay"
+                    if first.inherited and not p.inherited else "")
+            problems.append(p.origin.error(
+                f"duplicate Practice id {p.id!r} (also in {first.origin.path}){hint}", "id"))
+        seen.setdefault(p.id, p)
+        if p.area not in area_ids and p.area_origin.path not in bad_area:
+            bad_area.add(p.area_origin.path)
+            problems.append(p.area_origin.error(f"unknown area {p.area!r}", "area"))
+        _activity_numbering(p, problems)
+        if p.data["phase"] not in phase_ids:
+            problems.append(p.error(f"{p.id}: unknown phase {p.data['phase']!r}", "phase"))
+        if p.data["type"] is not None and p.data["type"] not in doc_types:
+            problems.append(p.error(f"{p.id}: unknown documentation type {p.data['type']!r}",
+                                    "type"))
+        if p.data["level"] not in levels:
+            problems.append(p.error(f"{p.id}: level {p.data['level']} is not a level of the pack "
+                                    f"(levels: {', '.join(map(str, levels))})", "level"))
+        for a in p.activities:
+            if a.evidence is not None and a.evidence_origin is not None:
+                _check_rule(a.evidence, a.evidence_origin, doc_types, problems)
+    for p in raw.practices:
+        for a in p.activities:
+            for ref in a.data.get("supports", ()):
+                if ref not in seen:
+                    path, line = a.line_of("supports")
+                    problems.append(DataFileError(
+                        path, line, f"{p.id}.{a.id}: supporting Practice {ref!r} does not exist"))
+        for i, r in enumerate(p.data.get("relationships", ())):
+            if r["practice"] not in seen:
+                problems.append(p.origin.error(
+                    f"{p.id}: related Practice {r['practice']!r} does not exist",
+                    "relationships", i, "practice"))
+    by_kind: dict[str, Counter[str | int]] = {
+        "level": Counter(p.data["level"] for p in raw.practices),
+        "area": Counter(p.area for p in raw.practices)}
+    for kind, which, want, origin in raw.counts:
+        have = by_kind[kind].get(which, 0)
+        if have != want:
+            problems.append(origin.error(
+                f"{kind} {which} declares {want} Practices but the pack has {have}"))
+    return problems
+
+
+def _defaults_items(defaults: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    out = [("b", defaults["b"])] if defaults.get("b") else []
+    for major in "ac":
+        out += list(defaults.get(major, {}).items())
+    return out
+
+
+def _check_doc_types(raw: _Raw, problems: list[DataFileError]) -> None:
+    doc_types: Mapping[str, Any] = raw.meta["doc_types"]
+    usable = _front_matter_types()
+    for k, v in doc_types.items():
+        o = raw.doc_type_origin[k]
+        if "summary" not in v:
+            problems.append(o.error(
+                f"documentation type {k!r} is new in this pack and needs a summary"))
+        for i, req in enumerate(v.get("requires", ())):
+            if req not in doc_types:
+                problems.append(o.error(f"documentation type {k!r} requires unknown type {req!r}",
+                                        "requires", i))
+        if usable is not None and k not in usable:
+            problems.append(o.error(
+                f"documentation type {k!r} cannot be declared by a document: front matter "
+                f"`type` accepts {', '.join(usable)}"))
+
+
+def _check_rule(rule: Mapping[str, Any], o: _Origin, doc_types: Mapping[str, Any],
+                problems: list[DataFileError]) -> None:
+    for i, t in enumerate(rule.get("doc_types", ())):
+        if t not in doc_types and t not in ("record", "other"):
+            problems.append(o.error(f"evidence doc_types: unknown documentation type {t!r}",
+                                    "doc_types", i))
+    if rule.get("max_age") and rule.get("check") not in ("record", "record-or-section"):
+        problems.append(o.error(f"max_age has no effect on a {rule.get('check')} check (only on "
+                                "record and record-or-section)", "max_age"))
+
+
+def _activity_numbering(p: _RawPractice, problems: list[DataFileError]) -> None:
+    ids = [a.id for a in p.activities]
+    for i, a in enumerate(p.activities):
+        if ids.index(a.id) != i:
+            problems.append(a.origin.error(f"{p.id}: duplicate activity id {a.id!r}"))
+    for major in "abc":
+        acts = [(int(mt.group(2)), a) for a in p.activities
+                if (mt := _ACT.match(a.id)) and mt.group(1) == major]
+        nums = [n for n, _ in acts]
+        # An activity added by an overlay is where a broken numbering was made.
+        added = [a for _, a in acts if a.origin.loc is not p.origin.loc]
+        where = added[-1].origin.error if added else (lambda msg: p.origin.error(msg, "activities"))
+        if nums != list(range(1, len(nums) + 1)):
+            problems.append(where(
+                f"{p.id}: {major}-activities must be numbered {major}1..{major}{len(nums)} in "
+                "order, got " + ", ".join(f"{major}{n}" for n in nums)))
         if not nums:
-            problems.append(DataFileError(loc.path, loc.line_of((*where, "activities")),
-                                          f"{p.get('id')}: has no {major}-activities"))
-    for i, a in enumerate(p.get("activities", [])):
-        for j, r in enumerate(a.get("recommended", [])):
-            if not str(r.get("id", "")).startswith(str(a.get("id"))):
-                problems.append(DataFileError(
-                    loc.path, loc.line_of((*where, "activities", i, "recommended", j)),
-                    f"{p.get('id')}: recommended activity {r.get('id')!r} is not under {a.get('id')!r}"))
+            problems.append(p.origin.error(f"{p.id}: has no {major}-activities", "activities"))
+    for a in p.activities:
+        for j, r in enumerate(a.data.get("recommended", [])):
+            if not str(r.get("id", "")).startswith(a.id):
+                problems.append(a.origin.error(
+                    f"{p.id}: recommended activity {r.get('id')!r} is not under {a.id!r}",
+                    "recommended", j))
+
+
+# --------------------------------------------------------------------------- freezing
 
 
 def _rule(data: Mapping[str, Any] | None, own: bool = False) -> EvidenceRule | None:
@@ -251,132 +803,58 @@ def _rule(data: Mapping[str, Any] | None, own: bool = False) -> EvidenceRule | N
                         own=own)
 
 
-def load_pack(name_or_dir: str | Path, base: Path | None = None) -> Pack:
-    """Load a pack by built-in name or folder; raise PackError listing every located problem."""
-    folder = resolve_pack(name_or_dir, base)
-    problems: list[DataFileError] = []
-    head = load_yaml_file(folder / "pack.yaml", _display(folder / "pack.yaml"))
-    problems += schema_errors(_validator("pack_file"), head)
-    if problems:
-        raise PackError(problems)
-    meta: dict[str, Any] = head.data
-    area_ids = [a["id"] for a in meta["areas"]]
-    phase_ids = [p["id"] for p in meta["phases"]]
-    doc_types = meta["doc_types"]
-    defaults = meta["evidence_defaults"]
-
-    files: list[Located] = []
-    for name in meta["files"]:
-        f = folder / name
-        if not f.is_file():
-            problems.append(DataFileError(head.path, head.line_of(("files",)),
-                                          f"listed file {name!r} does not exist"))
-            continue
-        try:
-            loc = load_yaml_file(f, _display(f))
-        except DataFileError as exc:
-            problems.append(exc)
-            continue
-        errs = schema_errors(_validator("area_file"), loc)
-        problems += errs
-        if not errs:
-            files.append(loc)
-
-    if problems:
-        # References into a file that failed validation would only repeat the same error.
-        raise PackError(problems)
-    practices: list[tuple[Practice, Located, tuple[str | int, ...]]] = []
-    for loc in files:
-        area = loc.data["area"]
-        if area not in area_ids:
-            problems.append(DataFileError(loc.path, loc.line_of(("area",)), f"unknown area {area!r}"))
-        for i, p in enumerate(loc.data["practices"]):
-            where: tuple[str | int, ...] = ("practices", i)
-            _activity_numbering(p, loc, where, problems)
-            if p["phase"] not in phase_ids:
-                problems.append(DataFileError(loc.path, loc.line_of((*where, "phase")),
-                                              f"{p['id']}: unknown phase {p['phase']!r}"))
-            if p["type"] is not None and p["type"] not in doc_types:
-                problems.append(DataFileError(loc.path, loc.line_of((*where, "type")),
-                                              f"{p['id']}: unknown documentation type {p['type']!r}"))
-            acts = []
-            for a in p["activities"]:
-                major = a["id"][0]
-                default = defaults["b"] if major == "b" else defaults[major].get(a["id"])
-                rule = _rule(a.get("evidence"), own=True) or _rule(default) or EvidenceRule("record-or-section")
-                acts.append(Activity(
-                    id=a["id"], summary=a["summary"], evidence=rule,
-                    supports=tuple(a.get("supports", ())),
-                    recommended=tuple(Recommended(r["id"], r["summary"]) for r in a.get("recommended", ())),
-                    notes=tuple(a.get("notes", ()))))
-            practices.append((Practice(
-                id=p["id"], title=p["title"], area=area, phase=p["phase"], level=p["level"],
-                type=p["type"], summary=p["summary"], activities=tuple(acts),
-                support=bool(p.get("support", False)),
-                relationships=tuple(Relationship(r["kind"], r["practice"], r.get("summary", ""))
-                                    for r in p.get("relationships", ())),
-                notes=tuple(p.get("notes", ())), in_scope=p.get("in_scope", True),
-                source=loc.path), loc, where))
-
-    _cross_check(meta, head, practices, problems)
-    if problems:
-        raise PackError(problems)
+def _build(raw: _Raw) -> Pack:
+    m = raw.meta
+    defaults: dict[str, EvidenceRule] = {}
+    for key, data in _defaults_items(m["evidence_defaults"]):
+        rule = _rule(data, own=key in raw.default_own)
+        if rule is not None:
+            defaults[key] = rule
+    order = {a["id"]: i for i, a in enumerate(m["areas"])}
+    practices = []
+    for p in sorted(raw.practices, key=lambda x: order.get(x.area, len(order))):
+        acts = []
+        for a in p.activities:
+            rule = (_rule(a.evidence, own=True) or defaults.get("b" if a.id[0] == "b" else a.id)
+                    or EvidenceRule("record-or-section"))
+            acts.append(Activity(
+                id=a.id, summary=a.data["summary"], evidence=rule,
+                supports=tuple(a.data.get("supports", ())),
+                recommended=tuple(Recommended(r["id"], r["summary"])
+                                  for r in a.data.get("recommended", ())),
+                notes=tuple(a.data.get("notes", ()))))
+        d = p.data
+        practices.append(Practice(
+            id=p.id, title=d["title"], area=p.area, phase=d["phase"], level=d["level"],
+            type=d["type"], summary=d["summary"], activities=tuple(acts),
+            support=bool(d.get("support", False)),
+            relationships=tuple(Relationship(r["kind"], r["practice"], r.get("summary", ""))
+                                for r in d.get("relationships", ())),
+            notes=tuple(d.get("notes", ())), in_scope=bool(d.get("in_scope", True)),
+            source=p.origin.path, tailoring=tuple(p.tailoring)))
     return Pack(
-        id=meta["id"], name=meta["name"], version=meta["version"],
+        id=m["id"], name=m["name"], version=m["version"],
         areas=tuple(Area(a["id"], a["name"], tuple(a.get("phases", ())), a.get("summary", ""))
-                    for a in meta["areas"]),
-        phases=tuple(phase_ids),
-        levels=tuple(Level(lv["level"], lv["name"], lv.get("summary", ""), lv.get("sustained_evaluations"))
-                     for lv in meta["levels"]),
-        doc_types={k: DocType(k, v["summary"],
-                              tuple(DocTypePart(s["part"], tuple(s["headings"])) for s in v.get("structure", ())),
+                    for a in m["areas"]),
+        phases=tuple(ph["id"] for ph in m["phases"]),
+        levels=tuple(Level(lv["level"], lv["name"], lv.get("summary", ""),
+                           lv.get("sustained_evaluations")) for lv in m["levels"]),
+        doc_types={k: DocType(k, v.get("summary", ""),
+                              tuple(DocTypePart(s["part"], tuple(s["headings"]))
+                                    for s in v.get("structure", ())),
                               tuple(v.get("requires", ())))
-                   for k, v in doc_types.items()},
-        practices=tuple(p for p, _, _ in practices),
-        path=str(folder), source=meta.get("source", ""), notice=meta.get("notice", ""))
-
-
-def _cross_check(meta: Mapping[str, Any], head: Located,
-                 practices: list[tuple[Practice, Located, tuple[str | int, ...]]],
-                 problems: list[DataFileError]) -> None:
-    """What the schema cannot say: unique ids, references that resolve, declared counts."""
-    seen: dict[str, str] = {}
-    for p, loc, where in practices:
-        if p.id in seen:
-            problems.append(DataFileError(loc.path, loc.line_of((*where, "id")),
-                                          f"duplicate Practice id {p.id!r} (also in {seen[p.id]})"))
-        seen.setdefault(p.id, loc.path)
-    for p, loc, where in practices:
-        for i, a in enumerate(p.activities):
-            for ref in a.supports:
-                if ref not in seen:
-                    problems.append(DataFileError(
-                        loc.path, loc.line_of((*where, "activities", i, "supports")),
-                        f"{p.id}.{a.id}: supporting Practice {ref!r} does not exist"))
-        for i, r in enumerate(p.relationships):
-            if r.practice not in seen:
-                problems.append(DataFileError(
-                    loc.path, loc.line_of((*where, "relationships", i, "practice")),
-                    f"{p.id}: related Practice {r.practice!r} does not exist"))
-    by_level = Counter(p.level for p, _, _ in practices)
-    for i, lv in enumerate(meta["levels"]):
-        want = lv.get("practice_count")
-        if want is not None and by_level.get(lv["level"], 0) != want:
-            problems.append(DataFileError(
-                head.path, head.line_of(("levels", i, "practice_count")),
-                f"level {lv['level']} declares {want} Practices but the pack has {by_level.get(lv['level'], 0)}"))
-    by_area = Counter(p.area for p, _, _ in practices)
-    for i, ar in enumerate(meta["areas"]):
-        want = ar.get("practice_count")
-        if want is not None and by_area.get(ar["id"], 0) != want:
-            problems.append(DataFileError(
-                head.path, head.line_of(("areas", i, "practice_count")),
-                f"area {ar['id']} declares {want} Practices but the pack has {by_area.get(ar['id'], 0)}"))
+                   for k, v in m["doc_types"].items()},
+        practices=tuple(practices),
+        path=str(raw.folder), source=m.get("source", ""), notice=m.get("notice", ""),
+        extends=raw.base_id, evidence_defaults=defaults,
+        phase_summaries={ph["id"]: ph.get("summary", "") for ph in m["phases"]})
 
 
 def _display(path: Path) -> str:
-    """Paths inside the installed package are shown relative to it."""
-    try:
-        return str(path.relative_to(Path(str(resources.files("escm_check.rules"))).parent))
-    except ValueError:
-        return str(path)
+    """Paths inside the installed package are shown relative to it, others to the working folder."""
+    for root in (Path(str(resources.files("escm_check.rules"))).parent, Path.cwd()):
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            continue
+    return str(path)
