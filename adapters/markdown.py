@@ -12,11 +12,76 @@ from escm_check.frontmatter import normalise_text, split_front_matter
 
 from .limits import Limits
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+# Every scan of user text here is linear in its length. Lazy groups followed by optional
+# whitespace (`<!--\s*(.*?)\s*-->`, `(.*?)[ \t]*$`) backtrack quadratically or worse on a
+# long run of spaces, so comments, tags and ATX headings are found with str.find instead.
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_TAG = re.compile(r"<!--\s*escm:\s*(.*?)\s*-->", re.I)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def atx_heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading line (`## Title ##`), or None."""
+    lead = len(line) - len(line.lstrip(" "))
+    if lead > 3 or line[lead : lead + 1] != "#":
+        return None
+    rest = line[lead:]
+    level = len(rest) - len(rest.lstrip("#"))
+    if level > 6:
+        return None
+    rest = rest[level:]
+    if rest and rest[0] not in " \t":
+        return None
+    text = rest.strip(" \t")
+    closing = len(text) - len(text.rstrip("#"))
+    if 0 < closing < len(text) and text[-closing - 1] in " \t":
+        text = text[:-closing].rstrip(" \t")  # the optional closing sequence
+    return level, text.strip()
+
+
+def tag_bodies(line: str) -> list[str]:
+    """The `knw07.b3, ...` part of each `<!-- escm: ... -->` comment in one line, in order."""
+    out = []
+    pos = 0
+    while True:
+        start = line.find("<!--", pos)
+        if start < 0:
+            return out
+        j = start + 4
+        while j < len(line) and line[j].isspace():
+            j += 1
+        if line[j : j + 5].lower() != "escm:":
+            pos = start + 1
+            continue
+        end = line.find("-->", j + 5)
+        if end < 0:
+            return out  # no later comment can close either
+        out.append(line[j + 5 : end].strip())
+        pos = end + 3
+
+
+def is_tag_line(stripped: str) -> bool:
+    """True when a (stripped) line is a single escm tag comment and nothing else."""
+    if not (stripped.startswith("<!--") and stripped.endswith("-->") and len(stripped) >= 7):
+        return False
+    return stripped[4:-3].strip()[:5].lower() == "escm:"
+
+
+def strip_comments(text: str) -> str:
+    """Replace each complete HTML comment (across lines too) with a space."""
+    out = []
+    pos = 0
+    while True:
+        start = text.find("<!--", pos)
+        if start < 0:
+            break
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break  # no later comment can close either
+        out.append(text[pos:start])
+        out.append(" ")
+        pos = end + 3
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def decode(data: bytes, rel: str) -> tuple[str | None, Finding | None]:
@@ -34,8 +99,8 @@ def decode(data: bytes, rel: str) -> tuple[str | None, Finding | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, make("parse-error", f"not valid UTF-8 at byte {exc.start}", path=rel, line=line,
-                          hint="Save the file as UTF-8.")
+        return None, make("parse-error", f"not valid UTF-8 at byte {exc.start}", path=rel,
+                          line=line, hint="Save the file as UTF-8.")
 
 
 def parse_tags(comment_body: str, line: int) -> tuple[list[Tag], list[str]]:
@@ -68,23 +133,25 @@ def parse_markdown(text: str, rel: str) -> Document:
     for i, raw in enumerate(lines):
         fm_match = _FENCE.match(raw)
         if fence is not None:
-            if fm_match and fm_match.group(1)[0] == fence[0] and len(fm_match.group(1)) >= len(fence):
+            mark = fm_match.group(1) if fm_match else ""
+            if mark and mark[0] == fence[0] and len(mark) >= len(fence):
                 fence = None
             continue
         if fm_match:
             fence = fm_match.group(1)
             prev_text_idx = None
             continue
-        for m in _TAG.finditer(raw):
-            tags, bad = parse_tags(m.group(1), first + i)
+        for body in tag_bodies(raw) if "<!--" in raw else ():
+            tags, bad = parse_tags(body, first + i)
             tags_at.extend((i, t) for t in tags)
             for b in bad:
-                problems.append(make("unknown-activity",
-                                     f"malformed tag {b!r}: expected practice.activity such as knw07.b3",
-                                     path=rel, line=first + i))
-        atx = _ATX.match(raw)
+                problems.append(make(
+                    "unknown-activity",
+                    f"malformed tag {b!r}: expected practice.activity such as knw07.b3",
+                    path=rel, line=first + i))
+        atx = atx_heading(raw)
         if atx:
-            heads.append((i, len(atx.group(1)), (atx.group(2) or "").strip()))
+            heads.append((i, atx[0], atx[1]))
             prev_text_idx = None
             continue
         st = _SETEXT.match(raw)
@@ -92,11 +159,12 @@ def parse_markdown(text: str, rel: str) -> Document:
             heads.append((i - 1, 1 if st.group(1)[0] == "=" else 2, lines[i - 1].strip()))
             prev_text_idx = None
             continue
-        prev_text_idx = i if raw.strip() and not _TAG.fullmatch(raw.strip()) else None
+        prev_text_idx = i if raw.strip() and not is_tag_line(raw.strip()) else None
 
     head_lines = {h[0] for h in heads}
-    head_lines |= {h[0] + 1 for h in heads if h[0] + 1 < len(lines) and _SETEXT.match(lines[h[0] + 1])
-                   and not _ATX.match(lines[h[0]])}
+    head_lines |= {h[0] + 1 for h in heads
+                   if h[0] + 1 < len(lines) and _SETEXT.match(lines[h[0] + 1])
+                   and not atx_heading(lines[h[0]])}
     sections: list[Section] = []
     bounds = [(-1, 0, "")] if (not heads or heads[0][0] > 0) else []
     bounds += heads
@@ -116,7 +184,7 @@ def parse_markdown(text: str, rel: str) -> Document:
         end = ends[n]
         body_lines = [ln for k, ln in enumerate(lines[start + 1 : end], start + 1)
                       if k not in head_lines]
-        body = _COMMENT.sub(" ", "\n".join(body_lines))
+        body = strip_comments("\n".join(body_lines))
         section_tags = tuple(by_section.get(n, ()))
         if level == 0 and not body.strip() and not section_tags:
             continue
@@ -124,8 +192,9 @@ def parse_markdown(text: str, rel: str) -> Document:
                                 end=first + max(end - 1, 0), tags=section_tags, text=body.strip()))
     return Document(
         path=rel, format="markdown", metadata=fm.meta.data, meta_lines=fm.meta.lines,
-        meta_source="front-matter" if fm.present else "none", has_metadata=fm.present and fm.meta.ok,
-        sections=tuple(sections), text=_COMMENT.sub(" ", fm.body), location_kind="line",
+        meta_source="front-matter" if fm.present else "none",
+        has_metadata=fm.present and fm.meta.ok,
+        sections=tuple(sections), text=strip_comments(fm.body), location_kind="line",
         problems=tuple(problems))
 
 

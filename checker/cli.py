@@ -187,16 +187,16 @@ def inspect(files: Sequence[Path], fmt: str) -> None:
     """Show what the checker reads in each FILE: metadata, sections, tags and errors."""
     from .adapters.limits import Limits
     from .inspect import inspect_documents, render_inspect_text
-    from .parsing import read_one
+    from .parsing import read_all
 
     docs = []
     for f in files:
-        full = f.resolve()
-        docs.append(read_one(full.parent, full.name, Limits()) if full.exists() or full.is_symlink()
-                    else None)
-        if docs[-1] is None:
+        full = f.absolute()
+        if not (full.exists() or full.is_symlink()):
             _fail(f"{f}: no such file")
-    report = inspect_documents([d for d in docs if d is not None])
+        # read_all, not read_one: the per-file time limit must hold here too
+        docs += read_all(full.parent, [full.name], Limits())
+    report = inspect_documents(docs)
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, sort_keys=True))
     else:

@@ -80,7 +80,9 @@ def _as_list(value: Any) -> Any:
 
 def normalise(doc: Document, field_map: Mapping[str, str]) -> tuple[DocMeta, tuple[Finding, ...]]:
     """Apply field_map, validate against the front-matter schema, and build a DocMeta."""
-    if not doc.has_metadata:
+    # Word and PDF properties count as metadata only when one of our keys is there; a key
+    # the config maps onto ours counts too.
+    if not doc.has_metadata and not (doc.error is None and any(k in field_map for k in doc.metadata)):
         return DocMeta(valid=False), ()
     findings: list[Finding] = []
     raw: dict[str, Any] = {}

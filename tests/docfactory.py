@@ -78,10 +78,11 @@ def custom_properties_xml(props: Mapping[str, Any]) -> bytes:
             vt = f"<vt:lpwstr>{escape(value)}</vt:lpwstr>"
         else:
             vt = f"<vt:lpwstr>{escape(str(value))}</vt:lpwstr>"
-        items.append(f'<property fmtid="{FMTID}" pid="{pid}" name={quoteattr(name)}>{vt}</property>')
+        items.append(f'<property fmtid="{FMTID}" pid="{pid}" name={quoteattr(name)}>'
+                     f"{vt}</property>")
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}">{"".join(items)}</Properties>'
-            ).encode("utf-8")
+            ).encode()
 
 
 def build_docx(path: Path, blocks: Sequence[Block] = (), *,
@@ -162,7 +163,7 @@ def external_entity_docx(path: Path, target: str = "file:///etc/passwd") -> Path
            f'<!DOCTYPE Properties [<!ENTITY xxe SYSTEM "{target}">]>'
            f'<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}">'
            f'<property fmtid="{FMTID}" pid="2" name="owner"><vt:lpwstr>&xxe;</vt:lpwstr>'
-           '</property></Properties>').encode("utf-8")
+           '</property></Properties>').encode()
     return build_docx(path, [Heading("Purpose"), "Text."], custom_xml=xml)
 
 
@@ -284,7 +285,7 @@ def build_pdf(path: Path, pages: Sequence[str], *, title: str | None = None,
     c = canvas.Canvas(str(path), pagesize=A4, encrypt=encrypt, invariant=1)
     if title is not None:
         c.setTitle(title)
-    width, height = A4
+    _, height = A4
     for n, page in enumerate(pages, start=1):
         y = height - 72
         for line in page.split("\n"):
@@ -323,7 +324,7 @@ def xmp_packet(props: Mapping[str, str], title: str | None = None) -> bytes:
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
         'xmlns:pdfx="http://ns.adobe.com/pdfx/1.3/">'
         f"{dc}{custom}</rdf:Description></rdf:RDF></x:xmpmeta>"
-        '<?xpacket end="w"?>').encode("utf-8")
+        '<?xpacket end="w"?>').encode()
 
 
 def raw_pdf(objects: Sequence[bytes], *, root: int = 1, header: bytes = b"%PDF-1.4\n",
