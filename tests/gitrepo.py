@@ -105,10 +105,10 @@ class GitRepo:
         return env
 
     def git(self, *args: str, env: Mapping[str, str] | None = None, check: bool = True,
-            cwd: Path | None = None) -> str:
+            cwd: Path | None = None, input_text: str | None = None) -> str:
         """Run git in the repository and return its stdout as text."""
         proc = subprocess.run(["git", *args], cwd=cwd or self.path, env=dict(env or self.env()),
-                              capture_output=True, text=True, check=False)
+                              input=input_text, capture_output=True, text=True, check=False)
         if check and proc.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.strip()}")
         return proc.stdout

@@ -1,0 +1,612 @@
+"""Version and change control verdicts per document: pure functions over history values.
+
+The rules, applied to each change of a document in history order (oldest first):
+
+- A *content change* changes the body (line endings aside) or any front-matter key other than
+  the bookkeeping keys in `EXEMPT_KEYS` (status, approvals and review dates). Adding the
+  document is a content change.
+- A change *needs approval* when it changes the content of a version that was approved, or
+  when it makes the document approved (from draft, from nothing, from retired). Drafts change
+  freely; the approval of the draft is the approval that counts. Requiring approval for the
+  step into `approved` closes the loophole approved -> draft -> edit -> approved.
+- A change *needs a version bump* against a reference: the previous version when that was
+  approved, else (when the change makes the document approved) the last approved version
+  before it. The bump is due only when the content differs from the reference; an equal
+  version is `version-not-bumped`, a lower one `version-regressed` (also for a status-only
+  change that lowers the version of a controlled document).
+- Approval in `trailer` mode: an approval trailer naming someone other than the change's
+  author (email compared when both sides have one, else the name). In `merge` mode the same
+  trailer also counts, and otherwise the change must have reached the first-parent line
+  through a merge whose committer is not its author.
+- `approval-stale`: the current `approved_on` is older than the last change of the content
+  after the document was added (adding a document approved earlier, as when a handbook is
+  first imported, is not a change of it).
+- The last review is the latest of `approved_on`, `reviewed_on` and the author date of a
+  commit with a review trailer that touched the document; without any of them, the last
+  approval found in history. It is due `review_cycle` later (the document's own key, else the
+  setting), or on `next_review` when that is later than the last review. Approved documents
+  only; records have no review cycle.
+- A later re-approval of the whole document (a change that makes it approved, with a valid
+  approval) supersedes earlier violations: they stay in the report as `info` findings so the
+  evaluator still sees them, but the document counts as controlled again.
+- Documents without historical metadata (a .docx without a sidecar) treat every change as a
+  content change and the current status as the status throughout; versions are not compared.
+- A shallow clone is never controlled and gets no per-change findings: the repository-level
+  ``history-shallow`` finding in `RepoHistory.problems` says why (report it once).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .durations import Duration, parse_date, parse_duration
+from .findings import Finding, make
+from .history import Change, Commit, DocVersion, RepoHistory
+from .result import VersionEntry
+
+# Bookkeeping keys: changing them records a decision about the content, not new content.
+EXEMPT_KEYS = frozenset({"status", "approved_by", "approved_on", "reviewed_on", "reviewed_by",
+                         "next_review"})
+
+# Violations that take a document out of change control while they stand.
+CONTROL_RULES = frozenset({"version-not-bumped", "version-regressed", "change-unapproved",
+                           "self-approved"})
+
+ApprovalMode = Literal["trailer", "merge"]
+
+
+@dataclass(frozen=True)
+class ControlSettings:
+    """How change control is judged (from the config file)."""
+
+    approval_mode: ApprovalMode = "trailer"
+    approval_trailers: tuple[str, ...] = ("Approved-by",)
+    review_trailers: tuple[str, ...] = ("Reviewed-by",)
+    review_cycle: Duration = field(default_factory=lambda: Duration(12, "month"))
+    since: dt.date | None = None  # changes committed before this date are listed, not judged
+    exempt_keys: frozenset[str] = EXEMPT_KEYS
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    """The change-control verdict for one document.
+
+    `controlled` holds when the document is tracked, the history is readable and not
+    shallow, it has been committed, and no change-control violation stands. `reason` says
+    why not otherwise. `versions` is newest first, one entry per change, for the report.
+    """
+
+    path: str
+    controlled: bool
+    last_commit: str | None
+    last_change_date: dt.date | None
+    last_review: dt.date | None
+    review_due: dt.date | None
+    versions: tuple[VersionEntry, ...]
+    findings: tuple[Finding, ...]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    """A record (type: record) that evidences an activity, with the date of its event."""
+
+    path: str
+    date: dt.date | None
+    line: int | None = None
+
+
+# --------------------------------------------------------------------------- small pure helpers
+
+_NUMERIC = re.compile(r"[vV]?(\d+(?:\.\d+)*)")
+_PIECES = re.compile(r"\d+|\D+")
+
+
+@functools.lru_cache(maxsize=4096)
+def _numeric_key(version: str) -> tuple[int, ...] | None:
+    m = _NUMERIC.fullmatch(version.strip())
+    if not m:
+        return None
+    parts = [int(p) for p in m.group(1).split(".")]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()  # 2.0 and 2 are the same version
+    return tuple(parts)
+
+
+def compare_versions(a: str, b: str) -> int:
+    """-1, 0 or 1 as `a` is lower than, equal to or higher than `b`.
+
+    Dotted numbers compare numerically ("2.10" > "2.9", "2.0" == "2"), with an optional
+    leading "v". Anything else compares piecewise, digit runs as numbers and the rest as text.
+    """
+    ka, kb = _numeric_key(a), _numeric_key(b)
+    if ka is not None and kb is not None:
+        return (ka > kb) - (ka < kb)
+    sa, sb = a.strip(), b.strip()
+    if sa == sb:
+        return 0
+    na = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in _PIECES.findall(sa)]
+    nb = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in _PIECES.findall(sb)]
+    return (na > nb) - (na < nb)
+
+
+_IDENT = re.compile(r"\s*(.*?)\s*<\s*([^<>]*?)\s*>\s*")
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_identity(text: str) -> tuple[str, str]:
+    """`Name <email>` (or a bare name or email) as (name, email); either may be empty."""
+    m = _IDENT.fullmatch(text)
+    if m:
+        return m.group(1), m.group(2)
+    t = text.strip()
+    if "@" in t and " " not in t:
+        return "", t
+    return t, ""
+
+
+def same_person(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Whether two (name, email) identities are one person: email first, name as fallback."""
+    if a[1] and b[1]:
+        return a[1].casefold() == b[1].casefold()
+    return bool(a[0]) and a[0].casefold() == b[0].casefold()
+
+
+def _status(meta: Mapping[str, Any] | None) -> str | None:
+    if not meta:
+        return None
+    s = meta.get("status")
+    return str(s).strip().lower() if s is not None else None
+
+
+def _version(meta: Mapping[str, Any] | None) -> str | None:
+    if not meta:
+        return None
+    v = meta.get("version")
+    return None if v is None or v == "" else str(v)
+
+
+# --------------------------------------------------------------------------- steps
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One commit's effect on a document: its metadata before and after, and the body."""
+
+    commit: Commit
+    change: Change
+    new: DocVersion | None
+    old: DocVersion | None
+    body_changed: bool | None  # None: compare the versions' body hashes
+    deleted: bool = False
+
+
+def _steps_single(changes: Sequence[Change], versions: Sequence[DocVersion],
+                  has_meta: bool) -> list[_Step]:
+    by_commit = {v.commit.sha: v for v in versions}
+    by_blob: dict[str, DocVersion] = {}
+    live: DocVersion | None = None
+    steps: list[_Step] = []
+    for ch in reversed(changes):
+        if ch.status == "D":
+            steps.append(_Step(ch.commit, ch, None, live, True, deleted=True))
+            live = None
+            continue
+        new = by_commit.get(ch.commit.sha)
+        old: DocVersion | None = None
+        if ch.old_blob is not None:
+            # The old blob names the parent's version exactly, even across branches; fall
+            # back to the previous one in walk order when it was never seen (outside the walk).
+            old = by_blob.get(ch.old_blob, live)
+        steps.append(_Step(ch.commit, ch, new, old, None if has_meta else True))
+        if new is not None:
+            by_blob[new.blob] = new
+            live = new
+    return steps
+
+
+def _steps_sidecar(doc: Sequence[Change], side: Sequence[Change], versions: Sequence[DocVersion],
+                   order: Mapping[str, int]) -> list[_Step]:
+    by_commit = {v.commit.sha: v for v in versions}
+    doc_by = {c.commit.sha: c for c in doc}
+    side_by = {c.commit.sha: c for c in side}
+    # git log order is newest first: a larger index is older
+    shas = sorted(set(doc_by) | set(side_by), key=lambda s: order.get(s, -1), reverse=True)
+    carry: DocVersion | None = None
+    steps: list[_Step] = []
+    for sha in shas:
+        dc, sc = doc_by.get(sha), side_by.get(sha)
+        old = carry
+        if sc is not None:
+            carry = None if sc.status == "D" else by_commit.get(sha)
+        rep = dc or sc
+        assert rep is not None
+        if dc is not None and dc.status == "D":
+            steps.append(_Step(rep.commit, rep, None, old, True, deleted=True))
+            continue
+        steps.append(_Step(rep.commit, rep, carry, old, dc is not None))
+    return steps
+
+
+# --------------------------------------------------------------------------- the verdict
+
+
+def check_document(
+    path: str,
+    meta: Mapping[str, Any],
+    repo: RepoHistory,
+    versions: Sequence[DocVersion],
+    settings: ControlSettings,
+    as_of: dt.date,
+    *,
+    tracked: bool = True,
+    modified: bool = False,
+    meta_lines: Mapping[str, int] | None = None,
+    sidecar: str | None = None,
+) -> ControlResult:
+    """Judge one document's version and change control from its history.
+
+    `meta` is the document's current metadata and `meta_lines` the 1-based lines of its keys
+    (findings point there). `versions` are the historical metadata versions from
+    `history.load_versions`: of the document itself, or of its `sidecar` (e.g. `x.pdf.yaml`)
+    when that holds the metadata, in which case a commit that changes the document file is a
+    content change. `modified` says the working tree differs from HEAD. `repo` must have been
+    read with the same `as_of`.
+    """
+    lines = meta_lines or {}
+    cur_status = _status(meta)
+
+    def result(controlled: bool, reason: str, findings: Iterable[Finding] = (),
+               **kw: Any) -> ControlResult:
+        base: dict[str, Any] = dict(last_commit=None, last_change_date=None, last_review=None,
+                                    review_due=None, versions=())
+        base.update(kw)
+        return ControlResult(path=path, controlled=controlled, findings=tuple(findings),
+                             reason=reason, **base)
+
+    if not tracked:
+        return result(False, "not tracked by git", [make(
+            "untracked-document", f"{path} is not tracked by git", path=path)])
+    if not repo.available:
+        return result(False, "the git history cannot be read")
+
+    fh = repo.files.get(path)
+    doc_changes = fh.changes if fh else ()
+    if sidecar is not None:
+        sfh = repo.files.get(sidecar)
+        side_changes = sfh.changes if sfh else ()
+        mine = [v for v in versions if v.path == sidecar]
+        steps = _steps_sidecar(doc_changes, side_changes, mine, repo.walk_order())
+        has_meta = True
+    else:
+        mine = [v for v in versions if v.path == path]
+        has_meta = bool(mine)
+        steps = _steps_single(doc_changes, mine, has_meta)
+
+    if not steps or steps[-1].deleted:
+        what = (f"was deleted in commit {steps[-1].commit.short} and not committed again"
+                if steps else "has not been committed yet")
+        return result(False, "not committed yet", [make(
+            "uncommitted-changes", f"{path} {what}", path=path,
+            hint="Commit the document so that it is under version control.")])
+
+    judge = not repo.shallow
+    run = _Run(path, settings, repo, lines, cur_status, has_meta)
+    for step in steps:
+        run.step(step, judge and (settings.since is None
+                                  or step.commit.committer_date.date() >= settings.since))
+
+    findings = list(run.findings)
+    reasons: list[str] = []
+    if repo.shallow:
+        reasons.append("the repository is a shallow clone")
+    if run.missing:
+        reasons.append("objects of its history are missing")
+    standing = [f for f in findings if f.rule in CONTROL_RULES and f.severity != "info"]
+    if standing:
+        reasons.append(f"{len(standing)} change-control violation(s)")
+
+    ever_approved = cur_status == "approved" or run.last_approved is not None
+    if modified and ever_approved:
+        findings.append(make(
+            "uncommitted-changes",
+            f"{path} differs from HEAD in the working tree", path=path))
+
+    last_change = run.last_content
+    review = _review(meta, lines, settings, run, as_of) if cur_status == "approved" else None
+    last_review, due = (review[0], review[1]) if review else (None, None)
+    if judge and cur_status == "approved":
+        approved_on = parse_date(meta.get("approved_on"))
+        mod = run.last_modification
+        if approved_on and mod and mod.author_date.date() > approved_on:
+            findings.append(make(
+                "approval-stale",
+                f"approved_on {approved_on} is older than the last content change"
+                f" ({mod.short} on {mod.author_date.date()})",
+                path=path, line=lines.get("approved_on")))
+        if review and review[2] is not None:
+            findings.append(review[2])
+
+    newest = steps[-1].commit
+    return result(
+        not reasons, "; ".join(reasons), findings,
+        last_commit=newest.sha,
+        last_change_date=last_change.author_date.date() if last_change else None,
+        last_review=last_review, review_due=due,
+        versions=tuple(reversed(run.entries)))
+
+
+class _Run:
+    """The state carried through one document's steps, oldest first."""
+
+    def __init__(self, path: str, settings: ControlSettings, repo: RepoHistory,
+                 lines: Mapping[str, int], cur_status: str | None, has_meta: bool) -> None:
+        self.path = path
+        self.settings = settings
+        self.repo = repo
+        self.lines = lines
+        self.cur_status = cur_status
+        self.has_meta = has_meta
+        self.findings: list[Finding] = []
+        self.entries: list[VersionEntry] = []
+        self.last_approved: DocVersion | None = None
+        self.body_dirty = False  # body changed since last_approved (when hashes are not known)
+        self.last_content: Commit | None = None
+        self.last_modification: Commit | None = None
+        self.review_dates: list[dt.date] = []
+        self.approval_dates: list[dt.date] = []
+        self.missing = False
+        self._approval_keys = frozenset(k.casefold() for k in settings.approval_trailers)
+        self._review_keys = frozenset(k.casefold() for k in settings.review_trailers)
+        self._open: list[int] = []  # indexes of violations a re-approval would supersede
+
+    # -- content comparison
+
+    def _differs(self, a: DocVersion | None, b: DocVersion | None, body: bool | None) -> bool:
+        if a is None or b is None:
+            # metadata appearing or vanishing is a change; with none on either side only the
+            # document file itself can tell
+            return (a is None) != (b is None) or body is None or body
+        body_diff = a.body_hash != b.body_hash if body is None else body
+        if body_diff:
+            return True
+        if a.front_matter == b.front_matter:
+            return False  # the same front-matter text: no YAML parse needed
+        if a.meta_ok and b.meta_ok:
+            ex = self.settings.exempt_keys
+            return ({k: v for k, v in a.meta.items() if k not in ex}
+                    != {k: v for k, v in b.meta.items() if k not in ex})
+        return True
+
+    # -- one step
+
+    def step(self, s: _Step, judge: bool) -> None:
+        c = s.commit
+        approvers = self._approvers(c)
+        if any(k.casefold() in self._review_keys for k, _ in c.trailers):
+            self.review_dates.append(c.author_date.date())
+        if s.deleted:
+            self.entries.append(VersionEntry(c.sha, c.author_date.date().isoformat(), c.author,
+                                             None, ", ".join(approvers) or None))
+            return
+        for v in (s.new, s.old):
+            if v is not None and v.missing:
+                if v is s.new and v.problem is not None:
+                    self.findings.append(v.problem)
+                self.missing = True
+        unknown = any(v is not None and v.missing for v in (s.new, s.old))
+
+        if self.has_meta:
+            new_status = s.new.status if s.new else None
+            old_status = s.old.status if s.old else None
+            changed = self._differs(s.old, s.new, s.body_changed)
+        else:
+            new_status = old_status = self.cur_status
+            changed = True
+        prev_appr, now_appr = old_status == "approved", new_status == "approved"
+        if s.body_changed:
+            self.body_dirty = True
+        if changed:
+            self.last_content = c
+            if s.change.status != "A":
+                # adding a document approved earlier (an import) does not make it stale
+                self.last_modification = c
+        needs_approval = (prev_appr and changed) or (now_appr and (not prev_appr or changed))
+
+        approved_by: str | None = None
+        ok = True
+        before = len(self._open)
+        if judge and not unknown:
+            if self.has_meta and s.new is not None:
+                self._check_version(s, prev_appr, now_appr, changed)
+            if needs_approval:
+                ok, approved_by = self._check_approval(c, approvers)
+        if approved_by is None:
+            approved_by = self._approver_shown(c, approvers)
+        if now_appr and (not prev_appr or changed) and ok:
+            self.approval_dates.append(c.author_date.date())
+        if judge and now_appr and not prev_appr and ok and not unknown \
+                and len(self._open) == before:
+            self._supersede(c)
+        if now_appr and s.new is not None:
+            self.last_approved = s.new
+            self.body_dirty = False
+        version = s.new.version if s.new is not None else None
+        self.entries.append(VersionEntry(c.sha, c.author_date.date().isoformat(), c.author,
+                                         version, approved_by))
+
+    def _approvers(self, c: Commit) -> tuple[str, ...]:
+        return tuple(v for k, v in c.trailers if k.casefold() in self._approval_keys)
+
+    def _add(self, rule: str, message: str, key: str, hint: str | None = None) -> None:
+        line = self.lines.get(key)
+        self._open.append(len(self.findings))
+        self.findings.append(make(rule, message, path=self.path, line=line, hint=hint))
+
+    def _where(self, c: Commit) -> str:
+        return f"commit {c.short} ({c.author_date.date()}, {c.author})"
+
+    def _check_version(self, s: _Step, prev_appr: bool, now_appr: bool, changed: bool) -> None:
+        assert s.new is not None
+        new_v = s.new.version
+        old_v = s.old.version if s.old is not None else None
+        c = s.commit
+        if prev_appr:
+            ref, ref_changed = s.old, changed
+        elif now_appr and self.last_approved is not None:
+            ref = self.last_approved
+            ref_changed = self._differs(ref, s.new, self.body_dirty if s.body_changed is not None
+                                        else None)
+        else:
+            ref, ref_changed = None, False
+        controlled = prev_appr or now_appr or self.last_approved is not None
+        if (controlled and new_v is not None and old_v is not None
+                and compare_versions(new_v, old_v) < 0):
+            self._add("version-regressed",
+                      f"{self._where(c)} lowered the version from {old_v} to {new_v}", "version")
+            return
+        if ref is None or not ref_changed:
+            return
+        ref_v = ref.version
+        if new_v is None:
+            if ref_v is not None:
+                self._add("version-not-bumped",
+                          f"{self._where(c)} changed the content and removed version {ref_v}",
+                          "version")
+            else:
+                self._add("version-not-bumped",
+                          f"{self._where(c)} changed the content of an approved document"
+                          " that has no version", "version")
+            return
+        if ref_v is None:
+            return
+        cmp = compare_versions(new_v, ref_v)
+        if cmp == 0:
+            self._add("version-not-bumped",
+                      f"{self._where(c)} changed the content of approved version {ref_v}"
+                      " without raising the version", "version")
+        elif cmp < 0:
+            self._add("version-regressed",
+                      f"{self._where(c)} set version {new_v}, lower than approved version"
+                      f" {ref_v}", "version")
+
+    def _check_approval(self, c: Commit, approvers: tuple[str, ...]) -> tuple[bool, str | None]:
+        author = (c.author_name, c.author_email)
+        others = [a for a in approvers if a.strip() and not same_person(parse_identity(a), author)]
+        if others:
+            return True, ", ".join(others)
+        merge = self.repo.merged_by(c.sha) if self.settings.approval_mode == "merge" else None
+        if merge is not None:
+            if not same_person((merge.committer_name, merge.committer_email), author):
+                return True, merge.committer
+            self._add("self-approved",
+                      f"{self._where(c)} was merged by its own author in {merge.short}",
+                      "approved_by")
+            return False, merge.committer
+        if any(a.strip() for a in approvers):
+            self._add("self-approved",
+                      f"{self._where(c)} is approved only by its author"
+                      f" ({', '.join(a for a in approvers if a.strip())})", "approved_by")
+            return False, ", ".join(approvers)
+        name = self.settings.approval_trailers[0] if self.settings.approval_trailers \
+            else "Approved-by"
+        trailer = f"an `{name}: Name <email>` trailer naming someone other than its author"
+        if self.settings.approval_mode == "merge":
+            how = f"an {name} trailer or a merge by someone else"
+            hint = f"Merge the change through a merge commit by someone else, or add {trailer}."
+        else:
+            how, hint = f"an {name} trailer", f"Add {trailer}."
+        self._add("change-unapproved",
+                  f"{self._where(c)} changed an approved document without {how}",
+                  "approved_by" if "approved_by" in self.lines else "status", hint=hint)
+        return False, None
+
+    def _approver_shown(self, c: Commit, approvers: tuple[str, ...]) -> str | None:
+        if approvers:
+            return ", ".join(approvers)
+        if self.settings.approval_mode == "merge":
+            merge = self.repo.merged_by(c.sha)
+            if merge is not None:
+                return merge.committer
+        return None
+
+    def _supersede(self, c: Commit) -> None:
+        for i in self._open:
+            f = self.findings[i]
+            self.findings[i] = make(
+                f.rule, f"{f.message}; superseded by the re-approval in {c.short}",
+                path=f.path, line=f.line, severity="info", hint=f.hint)
+        self._open.clear()
+
+
+def _review(meta: Mapping[str, Any], lines: Mapping[str, int], settings: ControlSettings,
+            run: _Run, as_of: dt.date) -> tuple[dt.date | None, dt.date | None, Finding | None]:
+    """(last review, due date, review-overdue finding or None) for an approved document."""
+    if str(meta.get("type", "")).strip().lower() == "record":
+        return None, None, None  # a record evidences one event; it is not reviewed on a cycle
+    sources: list[tuple[dt.date, str]] = []
+    for key in ("approved_on", "reviewed_on"):
+        d = parse_date(meta.get(key))
+        if d is not None and d <= as_of:
+            sources.append((d, key))
+    sources += [(d, "trailer") for d in run.review_dates if d <= as_of]
+    if not sources:
+        # no recorded review: the last approval in history is the best evidence left
+        sources += [(d, "approval") for d in run.approval_dates if d <= as_of]
+    last, source = max(sources) if sources else (None, "")
+    cycle = settings.review_cycle
+    cycle_key = ""
+    raw_cycle = meta.get("review_cycle")
+    if raw_cycle is not None:
+        # a bad duration is the front-matter check's finding; the default applies here
+        with contextlib.suppress(ValueError):
+            cycle, cycle_key = parse_duration(str(raw_cycle)), "review_cycle"
+    next_review = parse_date(meta.get("next_review"))
+    if next_review is not None and (last is None or next_review > last):
+        due, key = next_review, "next_review"
+    elif last is not None:
+        due = cycle.add_to(last)
+        key = cycle_key or (source if source in ("approved_on", "reviewed_on") else "")
+    else:
+        return None, None, make(
+            "review-overdue", "no review or approval of the document is recorded",
+            path=run.path, line=lines.get("status"))
+    if as_of <= due:
+        return last, due, None
+    basis = f"last review {last}" if last else "no review recorded"
+    if key == "next_review":
+        msg = f"next_review {due} has passed ({basis})"
+    else:
+        msg = f"the review was due on {due} ({basis}, cycle {cycle})"
+    return last, due, make("review-overdue", msg, path=run.path,
+                           line=lines.get(key) if key else None)
+
+
+def check_record_age(records: Iterable[RecordRef], *, max_age: Duration, as_of: dt.date,
+                     practice: str | None = None,
+                     activity: str | None = None) -> Finding | None:
+    """`record-stale` when the newest dated record is older than `max_age` at `as_of`.
+
+    Records dated after `as_of` did not exist yet and are ignored. None when a record is
+    current, or when there is no dated record at all (that is a missing-evidence finding,
+    not a stale one).
+    """
+    dated = [r for r in records if r.date is not None and r.date <= as_of]
+    if not dated:
+        return None
+    newest = max(dated, key=lambda r: (r.date or dt.date.min, r.path))
+    assert newest.date is not None
+    limit = max_age.add_to(newest.date)
+    if as_of <= limit:
+        return None
+    what = f"{practice}.{activity}" if practice and activity else (practice or "the activity")
+    return make("record-stale",
+                f"the newest record for {what} is dated {newest.date}, older than {max_age}"
+                f" at {as_of}", path=newest.path, line=newest.line, practice=practice,
+                activity=activity)

@@ -1,0 +1,727 @@
+"""Git history as plain values: one streamed `git log` pass, one `git cat-file --batch` process.
+
+Everything here is I/O; the verdicts built on it live in `changecontrol`, which is pure.
+
+Choices that callers rely on:
+
+- Paths are relative to the `root` passed in (``--relative``), so a process folder that is a
+  subfolder of a larger repository reads like a repository of its own.
+- `as_of` keeps the history as it stood at the end of that day in UTC: the starting commit is
+  the newest commit on HEAD's first-parent line whose *committer* date is on or before that
+  instant, and only its ancestors are read. A branch commit authored earlier but merged later
+  is therefore excluded, as it was not in the repository's main line yet.
+- Merge commits contribute no changes of their own (``git log`` shows no diff for them), so
+  every change is attributed to the commit that made it; conflict resolutions inside a merge
+  are not seen.
+- A broken repository never raises: `RepoHistory.available` is False and `problems` carries a
+  ``history-unavailable`` finding saying why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import re
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from .findings import Finding, make
+from .frontmatter import MetaBlock, load_mapping, normalise_text, split_front_matter
+from .gitrun import GitError, popen_git, run_git, split_z
+
+# Field separator inside one commit header. The message goes last so that a stray \x1f in
+# a message cannot shift the other fields.
+_SEP = "%x1f"
+LOG_FORMAT = _SEP.join(["%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%B"])
+
+# Options that pin the output whatever the user's config says: log.showRoot=false would drop
+# the root commit's files, log.showSignature would splice gpg output into the stream, and
+# diff.renames would pair deletions with additions.
+LOG_ARGS = (
+    "log", "-z", "--raw", "--no-abbrev", "--no-renames", "--root", "--no-color",
+    "--no-show-signature", "--no-ext-diff", "--no-textconv", "--diff-merges=off",
+    "--relative", "--encoding=UTF-8", f"--format={LOG_FORMAT}",
+)
+
+Layout = Literal["front", "sidecar", "other"]
+CHUNK = 1 << 18
+PIPE_SIZE = 1 << 20  # the default /proc/sys/fs/pipe-max-size
+METADATA_SUFFIXES = (".md", ".markdown", ".yaml", ".yml")
+
+
+@dataclass(frozen=True, init=False)
+class Commit:
+    """One commit as read from `git log` (dates keep the author's and committer's offsets)."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_date: dt.datetime
+    committer_name: str
+    committer_email: str
+    committer_date: dt.datetime
+    message: str
+    trailers: tuple[tuple[str, str], ...]  # keys as written, in order
+
+    # Written by hand: the generated frozen __init__ goes through object.__setattr__ per field
+    # and costs five times as much, which shows at 100,000 commits. Instances stay frozen.
+    def __init__(self, sha: str, parents: tuple[str, ...], author_name: str, author_email: str,
+                 author_date: dt.datetime, committer_name: str, committer_email: str,
+                 committer_date: dt.datetime, message: str,
+                 trailers: tuple[tuple[str, str], ...] = ()) -> None:
+        d = self.__dict__
+        d["sha"] = sha
+        d["parents"] = parents
+        d["author_name"] = author_name
+        d["author_email"] = author_email
+        d["author_date"] = author_date
+        d["committer_name"] = committer_name
+        d["committer_email"] = committer_email
+        d["committer_date"] = committer_date
+        d["message"] = message
+        d["trailers"] = trailers
+
+    @property
+    def short(self) -> str:
+        """The abbreviated hash used in messages."""
+        return self.sha[:10]
+
+    @property
+    def author(self) -> str:
+        """`Name <email>` of the author."""
+        return f"{self.author_name} <{self.author_email}>"
+
+    @property
+    def committer(self) -> str:
+        """`Name <email>` of the committer."""
+        return f"{self.committer_name} <{self.committer_email}>"
+
+    @property
+    def subject(self) -> str:
+        """The first line of the message."""
+        return self.message.split("\n", 1)[0]
+
+    def trailer_values(self, keys: Iterable[str]) -> tuple[str, ...]:
+        """Values of trailers whose key is one of `keys`, compared case-insensitively."""
+        wanted = {k.casefold() for k in keys}
+        return tuple(v for k, v in self.trailers if k.casefold() in wanted)
+
+
+@dataclass(frozen=True, init=False)
+class Change:
+    """One commit's change to one path."""
+
+    commit: Commit
+    path: str
+    status: str  # A, M, D (T for a type change, e.g. file to symlink)
+    blob: str | None  # the new blob, None when deleted
+    old_blob: str | None  # the blob before, None when added
+
+    def __init__(self, commit: Commit, path: str, status: str, blob: str | None,
+                 old_blob: str | None = None) -> None:
+        d = self.__dict__  # see Commit.__init__
+        d["commit"] = commit
+        d["path"] = path
+        d["status"] = status
+        d["blob"] = blob
+        d["old_blob"] = old_blob
+
+
+@dataclass(frozen=True)
+class FileHistory:
+    """Every change to one path, newest first."""
+
+    path: str
+    changes: tuple[Change, ...]
+
+    @property
+    def last(self) -> Change | None:
+        """The newest change."""
+        return self.changes[0] if self.changes else None
+
+
+@dataclass(frozen=True)
+class RepoHistory:
+    """The repository's history as read in one pass.
+
+    `commits` holds every commit walked (also those touching no document), which merge mode
+    needs to see how a change reached the first-parent line.
+    """
+
+    available: bool
+    shallow: bool
+    head: str | None
+    files: Mapping[str, FileHistory]
+    problems: tuple[Finding, ...] = ()
+    commits: Mapping[str, Commit] = field(default_factory=dict)
+    as_of: dt.date | None = None
+    pathspec: str | None = None
+    root: str = ""
+    _graph: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def first_parent_line(self) -> frozenset[str]:
+        """Commits on HEAD's first-parent chain (HEAD is the as-of head when `as_of` is set)."""
+        self._build_graph()
+        line: frozenset[str] = self._graph["line"]
+        return line
+
+    def merged_by(self, sha: str) -> Commit | None:
+        """The merge commit through which `sha` reached the first-parent line, if any.
+
+        None when `sha` is itself on the first-parent line (a direct commit) or not reachable.
+        """
+        self._build_graph()
+        merge = self._graph["via"].get(sha)
+        return self.commits.get(merge) if merge else None
+
+    def walk_order(self) -> Mapping[str, int]:
+        """Position of each commit in the walk (0 is the head; a larger index is older)."""
+        order = self._graph.get("order")
+        if order is None:
+            order = self._graph["order"] = {sha: i for i, sha in enumerate(self.commits)}
+        result: Mapping[str, int] = order
+        return result
+
+    def _build_graph(self) -> None:
+        if "via" in self._graph:
+            return
+        line: list[str] = []
+        sha = self.head
+        while sha is not None and sha in self.commits:
+            line.append(sha)
+            parents = self.commits[sha].parents
+            sha = parents[0] if parents else None
+        # Oldest first: when a merge is reached, everything older on the line has already been
+        # visited, so the walk from its other parents stops exactly at what the merge brings in.
+        seen: set[str] = set()
+        via: dict[str, str] = {}
+        for m in reversed(line):
+            seen.add(m)
+            stack = list(self.commits[m].parents[1:])
+            while stack:
+                s = stack.pop()
+                if s in seen or s not in self.commits:
+                    continue
+                seen.add(s)
+                via[s] = m
+                stack.extend(self.commits[s].parents)
+        self._graph["line"] = frozenset(line)
+        self._graph["via"] = via
+
+
+@dataclass(frozen=True)
+class DocVersion:
+    """A document's metadata as it was at one commit, parsed only when asked for.
+
+    A history of 100,000 versions cannot afford a YAML parse each, and change control needs
+    few: `status` and `version` come from a scan of their own top-level lines when those hold
+    a plain or simply quoted scalar (the value the front-matter reader would give), and from
+    the parsed front matter otherwise. `meta` and `meta_ok` parse on first use, exactly as
+    `frontmatter.split_front_matter` does (for a sidecar: `load_mapping` of the whole file).
+
+    `body_hash` covers the text after the front matter with line ends normalised, so a change
+    of line endings alone is not a content change. A version whose blob is missing from the
+    object store has `missing` True and a ``history-unavailable`` finding in `problem`.
+    """
+
+    commit: Commit
+    path: str
+    blob: str
+    front_matter: str  # the YAML text; the whole text when `layout` is not "front"
+    body_hash: str
+    previous_blob: str | None = None
+    missing: bool = False
+    problem: Finding | None = None
+    # "front": front matter between `---` lines; "sidecar": a YAML file; "other": no front
+    # matter, or one never closed, which the front-matter reader judges from the whole text
+    layout: Layout = "front"
+
+    @cached_property
+    def meta_hash(self) -> str:
+        """A hash of the raw front-matter text."""
+        return _digest(self.front_matter.encode("utf-8", "surrogateescape"))
+
+    @cached_property
+    def block(self) -> MetaBlock:
+        """The parsed front matter with key lines and YAML problems."""
+        if self.missing:
+            return MetaBlock(ok=False)
+        if self.layout == "other":
+            return split_front_matter(self.front_matter, self.path).meta
+        return load_mapping(self.front_matter, self.path,
+                            line_offset=1 if self.layout == "front" else 0)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The front matter at this commit (empty when absent or unreadable)."""
+        return self.block.data
+
+    @property
+    def meta_ok(self) -> bool:
+        """False when the front matter at this commit is not valid YAML (or is missing)."""
+        return self.block.ok
+
+    @cached_property
+    def _scanned(self) -> dict[str, str | _Unknown | None]:
+        return {} if self.layout == "other" or self.missing else _scan_keys(self.front_matter)
+
+    @property
+    def version(self) -> str | None:
+        """The `version` value as text, or None."""
+        v = self._scanned.get("version", _UNKNOWN)
+        if isinstance(v, _Unknown):
+            raw = self.meta.get("version")
+            v = None if raw is None else str(raw)
+        return v or None
+
+    @property
+    def status(self) -> str | None:
+        """The `status` value, lower-cased, or None."""
+        s = self._scanned.get("status", _UNKNOWN)
+        if isinstance(s, _Unknown):
+            raw = self.meta.get("status")
+            s = None if raw is None else str(raw)
+        return s.strip().lower() if s is not None else None
+
+
+class _Unknown:
+    """Marks a key the line scan could not read with certainty."""
+
+
+_UNKNOWN = _Unknown()
+_SCAN_KEYS = ("status", "version")
+_KEY_LINE = re.compile(r"^(status|version)[ \t]*:(.*)$", re.M)
+# a plain scalar of safe characters, or a quoted one without escapes, then maybe a comment
+_SIMPLE = re.compile(
+    r"[ \t]+(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([A-Za-z0-9][A-Za-z0-9._+-]*))(?:[ \t]+#.*)?[ \t]*")
+_NULLS = frozenset({"null", "Null", "NULL"})
+
+
+def _scan_keys(front: str) -> dict[str, str | _Unknown | None]:
+    """Values of `status` and `version` read from their lines, `_UNKNOWN` when unsure.
+
+    A plain scalar is kept as written, as the front-matter reader keeps these keys' text
+    (so an unquoted 2.10 stays "2.10"); a key absent from the text is None. Anything else
+    (the key's name elsewhere in the text, nested values, escapes) is left to the YAML parser.
+    """
+    out: dict[str, str | _Unknown | None] = {}
+    seen: dict[str, list[str]] = {}
+    for m in _KEY_LINE.finditer(front):
+        seen.setdefault(m.group(1), []).append(m.group(2))
+    for key in _SCAN_KEYS:
+        values = seen.get(key)
+        if not values:
+            out[key] = None if key not in front else _UNKNOWN
+            continue
+        # the word anywhere else could be a quoted or flow-style duplicate of the key
+        sm = _SIMPLE.fullmatch(values[0]) if front.count(key) == 1 else None
+        if sm is None:
+            out[key] = _UNKNOWN
+        elif sm.group(3) is not None:
+            out[key] = None if sm.group(3) in _NULLS else sm.group(3)
+        else:
+            out[key] = sm.group(1) if sm.group(1) is not None else sm.group(2)
+    return out
+
+
+# --------------------------------------------------------------------------- trailers
+
+_BLANKS = " \t"  # what trims a trailer value; other whitespace is kept as written
+_TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")
+# greedy up to the last non-blank character: a lazy (.*?) retries the tail at every character
+_TRAILER_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*((?:.*[^ \t\n])?)[ \t]*$",
+                           re.M)
+# greedy: backtracks from the end to the last blank line, so it costs the last paragraph only
+_LAST_BREAK = re.compile(r".*\n[ \t]*\n", re.S)
+
+
+def _trailer_lines(paragraph: str) -> tuple[list[tuple[str, str]], int]:
+    """Trailers of a paragraph with continuation lines, and the count of other lines."""
+    found: list[tuple[str, str]] = []
+    others = 0
+    last_was_trailer = False
+    for line in paragraph.split("\n"):
+        if last_was_trailer and line[:1] in (" ", "\t"):
+            key, value = found[-1]
+            found[-1] = (key, f"{value} {line.strip(_BLANKS)}".strip(_BLANKS))
+            continue
+        m = _TRAILER.fullmatch(line.rstrip(_BLANKS))
+        if m:
+            found.append((m.group(1), m.group(2).strip(_BLANKS)))
+            last_was_trailer = True
+        else:
+            others += 1
+            last_was_trailer = False
+    return found, others
+
+
+def parse_trailers(message: str) -> tuple[tuple[str, str], ...]:
+    """Trailers (`Key: value`) of a commit message, keys as written, in order.
+
+    Only the final paragraph is read, and never the subject paragraph. The paragraph counts
+    as a trailer block when at least one line is a trailer and trailer lines are not
+    outnumbered by other lines, so a note such as ``(cherry picked from commit ...)`` or a
+    merge note after the trailers does not hide them. Lines starting with whitespace continue
+    the previous trailer's value.
+    """
+    if "\r" in message:
+        message = message.replace("\r\n", "\n").replace("\r", "\n")
+    text = message.strip()
+    m = _LAST_BREAK.match(text)
+    if m is None:
+        return ()  # a message of one paragraph is all subject
+    last = text[m.end():]
+    if ":" not in last:
+        return ()
+    lines = last.count("\n") + 1
+    if "\n " not in last and "\n\t" not in last:
+        # no continuation lines (the usual case): one scan finds every trailer
+        found = _TRAILER_LINE.findall(last)
+        others = lines - len(found)
+    else:
+        found, others = _trailer_lines(last)
+    if not found or others > len(found):
+        return ()
+    return tuple(found)
+
+
+# --------------------------------------------------------------------------- reading the log
+
+
+def _unavailable(why: str, *, as_of: dt.date | None, pathspec: str | None, root: str,
+                 shallow: bool = False) -> RepoHistory:
+    return RepoHistory(
+        available=False, shallow=shallow, head=None, files={},
+        problems=(make("history-unavailable", f"git history cannot be read: {why}"),),
+        as_of=as_of, pathspec=pathspec, root=root)
+
+
+def _cutoff(as_of: dt.date) -> str:
+    return f"{as_of.isoformat()} 23:59:59 +0000"
+
+
+def read_history(root: Path | str, *, as_of: dt.date | None = None,
+                 pathspec: str | None = None) -> RepoHistory:
+    """Read the history of the repository at `root` in one streamed `git log` pass.
+
+    `as_of` keeps only what HEAD's first-parent line held at the end of that day (UTC).
+    `pathspec` (relative to `root`) limits which paths get histories; all commits are still
+    walked so that merge-mode approval sees the whole graph. Never raises for a broken or
+    missing repository: the result is then unavailable with a ``history-unavailable`` finding.
+    """
+    rootstr = str(root)
+    try:
+        probe = run_git(root, "rev-parse", "--is-shallow-repository").decode().strip()
+    except GitError as exc:
+        return _unavailable(str(exc), as_of=as_of, pathspec=pathspec, root=rootstr)
+    shallow = probe == "true"
+    problems: list[Finding] = []
+    if shallow:
+        problems.append(make(
+            "history-shallow",
+            "the repository is a shallow clone, so change control cannot be rated"))
+    try:
+        head_out = run_git(root, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
+        head = head_out.decode().strip() or None
+        if head is not None and as_of is not None:
+            out = run_git(root, "rev-list", "-1", "--first-parent", f"--before={_cutoff(as_of)}",
+                          head)
+            head = out.decode().strip() or None
+    except GitError as exc:
+        return _unavailable(str(exc), as_of=as_of, pathspec=pathspec, root=rootstr,
+                            shallow=shallow)
+    if head is None:  # no commits yet, or none by the as-of date
+        return RepoHistory(available=True, shallow=shallow, head=None, files={},
+                           problems=tuple(problems), as_of=as_of, pathspec=pathspec,
+                           root=rootstr)
+    args = [*LOG_ARGS, head]
+    if pathspec:
+        # without --sparse a pathspec simplifies history and hides the merges merge mode needs
+        args += ["--full-history", "--sparse", "--", pathspec]
+    try:
+        proc = popen_git(root, *args)
+    except OSError as exc:  # pragma: no cover - git vanished between the probe and the log
+        return _unavailable(str(exc), as_of=as_of, pathspec=pathspec, root=rootstr)
+    _widen_pipe(proc.stdout)
+    errors: list[bytes] = []
+    drain = _drain(proc, errors)
+    assert proc.stdout is not None
+    try:
+        commits, changes = _parse_log(proc.stdout)
+    except (ValueError, IndexError) as exc:  # output we do not understand: say so, do not crash
+        proc.kill()
+        return _unavailable(f"unexpected git log output ({exc})", as_of=as_of,
+                            pathspec=pathspec, root=rootstr, shallow=shallow)
+    finally:
+        proc.stdout.close()
+        rc = proc.wait()
+        drain.join()
+    if rc != 0:
+        msg = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
+        why = msg[-1] if msg else f"git log exited with {rc}"
+        return _unavailable(why, as_of=as_of, pathspec=pathspec, root=rootstr, shallow=shallow)
+    files = {path: FileHistory(path, tuple(chs)) for path, chs in changes.items()}
+    return RepoHistory(available=True, shallow=shallow, head=head, files=files,
+                       problems=tuple(problems), commits=commits, as_of=as_of,
+                       pathspec=pathspec, root=rootstr)
+
+
+def _drain(proc: subprocess.Popen[bytes], sink: list[bytes]) -> threading.Thread:
+    # git can write warnings while we read stdout; a full stderr pipe would stall it.
+    def run() -> None:
+        assert proc.stderr is not None
+        sink.append(proc.stderr.read())
+        proc.stderr.close()
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def _tokens(stream: IO[bytes]) -> Iterator[list[bytes]]:
+    """NUL-separated tokens, one list per read; a token is never split across lists."""
+    read = getattr(stream, "read1", stream.read)  # whatever is there: keep git writing
+    pending = b""
+    while True:
+        chunk = read(CHUNK)
+        if not chunk:
+            break
+        toks = (pending + chunk).split(b"\0") if pending else chunk.split(b"\0")
+        pending = toks.pop()
+        yield toks
+    if pending:
+        yield [pending]
+
+
+def _widen_pipe(stream: IO[bytes] | None) -> None:
+    # git blocks whenever the pipe is full; a 64 KiB pipe makes git wait for every parse of a
+    # chunk, a wide one lets git run ahead while Python parses (Linux only; harmless elsewhere).
+    if stream is None:
+        return
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+_ZERO = frozenset({"0" * 40, "0" * 64})
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _date(text: str) -> dt.datetime:
+    # git prints any offset a commit object holds; one Python cannot represent (a corrupt or
+    # hand-made commit) falls back to the time as UTC rather than losing the whole history
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            return dt.datetime.fromisoformat(text[:19]).replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            return _EPOCH
+
+
+def _parse_log(stream: IO[bytes]) -> tuple[dict[str, Commit], dict[str, list[Change]]]:
+    """Parse `git log -z --raw` output as it streams: headers, then `:meta` and path tokens."""
+    commits: dict[str, Commit] = {}
+    # keyed by the raw path bytes: one lookup finds both the decoded path and its list
+    by_path: dict[bytes, tuple[str, list[Change]]] = {}
+    fromiso = _date
+    trailers = parse_trailers
+    zero = _ZERO
+    commit: Commit | None = None
+    meta: bytes | None = None
+    for toks in _tokens(stream):
+        for tok in toks:
+            if meta is not None:
+                entry = by_path.get(tok)
+                if entry is None:
+                    entry = by_path[tok] = (tok.decode("utf-8", "surrogateescape"), [])
+                # ":100644 100644 OLD NEW M": modes, blob ids, status letter
+                m = meta.decode()
+                if len(m) == 98:  # SHA-1 ids: slicing beats splitting
+                    old, new, status = m[15:55], m[56:96], m[97]
+                else:
+                    _, _, old, new, status = m.split(" ")
+                assert commit is not None
+                entry[1].append(Change(commit, entry[0], status, None if new in zero else new,
+                                       None if old in zero else old))
+                meta = None
+            elif not tok:
+                continue
+            elif tok[0] == 58:  # b":"
+                meta = tok
+            elif tok[0] == 10 and tok[1:2] == b":":  # the first entry follows a newline
+                meta = tok[1:]
+            else:
+                f = tok.decode("utf-8", "replace").split("\x1f", 8)
+                message = f[8].rstrip("\n")
+                commit = Commit(
+                    f[0], tuple(f[1].split()), f[2], f[3], fromiso(f[4]),
+                    f[5], f[6], fromiso(f[7]), message,
+                    trailers(message) if ":" in message else ())
+                commits[commit.sha] = commit
+    return commits, {path: lst for path, lst in by_path.values()}
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def is_metadata_path(path: str) -> bool:
+    """True for the files whose historical front matter `load_versions` reads."""
+    return path.lower().endswith(METADATA_SUFFIXES)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+_BOM = b"\xef\xbb\xbf"
+_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t\x0b\x0c]*$", re.M)
+_DELIM_START = re.compile(rb"^(?:---|\.\.\.)", re.M)
+
+
+def _split_text(path: str, text: str) -> tuple[str, str, Layout]:
+    """The exact cut of `split_front_matter`, for texts the fast path is unsure of."""
+    fm = split_front_matter(text, path)
+    if not fm.present or fm.body_line == 1:  # none, or never closed
+        return text, _digest(fm.body.encode("utf-8", "surrogateescape")), "other"
+    front = "\n".join(text.split("\n")[1:fm.body_line - 2])
+    return front, _digest(fm.body.encode("utf-8", "surrogateescape")), "front"
+
+
+def _split_version(path: str, raw: bytes) -> tuple[str, str, Layout]:
+    """(front-matter text, body hash, layout) of one blob, without parsing the YAML.
+
+    Cuts where `frontmatter.split_front_matter` cuts the normalised text, on bytes with one
+    regex search in the usual case; anything unusual near a delimiter takes the exact path.
+    """
+    if raw.startswith(_BOM) or b"\r" in raw:
+        raw = normalise_text(raw.decode("utf-8", "surrogateescape")).encode(
+            "utf-8", "surrogateescape")
+    if path.lower().endswith((".yaml", ".yml")):
+        return raw.decode("utf-8", "surrogateescape"), "", "sidecar"
+    nl = raw.find(b"\n")
+    m = (_CLOSE.search(raw, nl + 1)
+         if raw.startswith(b"---") and nl >= 0 and raw[:nl].rstrip() == b"---" else None)
+    if m is None or _DELIM_START.search(raw, nl + 1, m.start()):
+        return _split_text(path, raw.decode("utf-8", "surrogateescape"))
+    front_bytes = raw[nl + 1:max(nl + 1, m.start() - 1)]
+    return front_bytes.decode("utf-8", "surrogateescape"), _digest(raw[m.end() + 1:]), "front"
+
+
+def load_versions(root: Path | str, repo: RepoHistory,
+                  paths: Iterable[str]) -> dict[str, tuple[DocVersion, ...]]:
+    """Historical metadata of `paths` (Markdown and YAML sidecars), newest first per path.
+
+    All blobs come from one `git cat-file --batch` process; each distinct blob is split
+    once, and its YAML is parsed only when a caller asks for more than status and version.
+    A blob missing from the object store becomes a version with `missing` set and a
+    ``history-unavailable`` finding naming the path and commit; nothing raises.
+    """
+    wanted: list[tuple[str, Change]] = []
+    for path in dict.fromkeys(paths):
+        if not is_metadata_path(path):
+            continue
+        fh = repo.files.get(path)
+        if fh is None:
+            continue
+        wanted.extend((path, ch) for ch in fh.changes if ch.blob is not None)
+    if not wanted:
+        return {}
+    blobs = list(dict.fromkeys(ch.blob for _, ch in wanted if ch.blob))
+    contents, why = _cat_blobs(root, blobs)
+    split: dict[tuple[str, str], tuple[str, str, Layout]] = {}
+    out: dict[str, list[DocVersion]] = {}
+    for path, ch in wanted:
+        assert ch.blob is not None
+        raw = contents.get(ch.blob)
+        if raw is None:
+            problem = make(
+                "history-unavailable",
+                f"object {ch.blob[:10]} ({path} at commit {ch.commit.short}) is missing"
+                f" from the repository{': ' + why if why else ''}",
+                path=path,
+                hint="Fetch or restore the missing objects (git fsck lists them); "
+                     "change control cannot be rated for this document.")
+            dv = DocVersion(ch.commit, path, ch.blob, "", "", ch.old_blob,
+                            missing=True, problem=problem)
+        else:
+            key = (path, ch.blob)
+            parts = split.get(key)
+            if parts is None:
+                parts = split[key] = _split_version(path, raw)
+            dv = DocVersion(ch.commit, path, ch.blob, parts[0], parts[1], ch.old_blob,
+                            layout=parts[2])
+        out.setdefault(path, []).append(dv)
+    return {path: tuple(vs) for path, vs in out.items()}
+
+
+def _cat_blobs(root: Path | str, blobs: list[str]) -> tuple[dict[str, bytes], str]:
+    """Blob contents by id from one `cat-file --batch`; missing ones are simply absent."""
+    try:
+        proc = popen_git(root, "cat-file", "--batch", stdin=subprocess.PIPE)
+    except OSError as exc:  # pragma: no cover
+        return {}, str(exc)
+    assert proc.stdin is not None and proc.stdout is not None
+    errors: list[bytes] = []
+    drain = _drain(proc, errors)
+    stdin = proc.stdin
+
+    def feed() -> None:
+        # A separate writer: cat-file answers while we are still asking, and a full pipe in
+        # both directions would otherwise deadlock.
+        with contextlib.suppress(OSError):  # cat-file died: the reader reports what is missing
+            try:
+                stdin.write(b"".join(b.encode() + b"\n" for b in blobs))
+            finally:
+                stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    out: dict[str, bytes] = {}
+    stdout = proc.stdout
+    try:
+        for _ in blobs:
+            header = stdout.readline()
+            if not header:
+                break  # cat-file died (a corrupt object): the rest count as missing
+            parts = header.split()
+            if len(parts) == 3 and parts[1] == b"blob":
+                size = int(parts[2])
+                data = stdout.read(size + 1)
+                out[parts[0].decode()] = data[:size]
+            elif len(parts) == 3:
+                stdout.read(int(parts[2]) + 1)  # not a blob (a submodule commit): skip it
+    finally:
+        writer.join()
+        stdout.close()
+        proc.wait()
+        drain.join()
+    why = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
+    return out, (why[-1] if why else "")
+
+
+# --------------------------------------------------------------------------- working tree
+
+
+def modified_paths(root: Path | str) -> frozenset[str]:
+    """Paths (relative to `root`) whose working-tree or staged content differs from HEAD.
+
+    Empty when there is no HEAD yet or git fails: callers treat files without history as
+    not yet committed anyway.
+    """
+    try:
+        out = run_git(root, "diff", "--no-renames", "--no-ext-diff", "--name-only", "-z",
+                      "--relative", "HEAD", "--")
+    except GitError:
+        return frozenset()
+    return frozenset(split_z(out))
