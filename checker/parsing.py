@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -181,8 +181,28 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class _Tracked(list):  # type: ignore[type-arg]
+    """The results list, reporting each newly filled slot to a progress callback.
+
+    Slots are filled in three places (skips, in-process reads, the worker pool); counting at
+    the list keeps the pool free of progress concerns.
+    """
+
+    def __init__(self, size: int, progress: Callable[[int, int], None]) -> None:
+        super().__init__([None] * size)
+        self._done = 0
+        self._progress = progress
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if isinstance(index, int) and self[index] is None and value is not None:
+            self._done += 1
+            self._progress(self._done, len(self))
+        super().__setitem__(index, value)
+
+
 def read_all(root: Path, rels: Sequence[str], limits: Limits,
-             jobs: int | None = None) -> list[Document]:
+             jobs: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> list[Document]:
     """Read every path, in the order given; one Document per path, never an exception.
 
     Word and PDF files are read in up to ``jobs`` worker processes (default: the cores
@@ -190,7 +210,8 @@ def read_all(root: Path, rels: Sequence[str], limits: Limits,
     ``jobs == 1`` everything is read in this process. Markdown and sidecar-only files are
     read here, while the workers run.
     """
-    results: list[Document | None] = [None] * len(rels)
+    results: list[Document | None] = (
+        _Tracked(len(rels), progress) if progress is not None else [None] * len(rels))
     heavy: list[int] = []
     light: list[int] = []
     dirs: dict[str, str | None] = {}
