@@ -7,6 +7,7 @@ the one at HEAD through a single `git cat-file --batch` call.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from .documents import Document
 from .evaluate import DocInput, build_index, structure_findings
 from .findings import Finding, make, sort_findings
 from .adapters.markdown import parse_markdown
-from .gitrun import popen_git, repo_root
+from .gitrun import popen_git, repo_root, run_git
 from .metadata import DocMeta, normalise
 from .parsing import read_all
 from .rulepack import Pack
@@ -28,8 +29,18 @@ def _head_documents(root: Path, rels: Sequence[str]) -> dict[str, Document]:
     """Each Markdown path as it is at HEAD, read through one cat-file process."""
     if not rels:
         return {}
+    # `cat-file --batch` reads one request per line, so a name holding a newline is asked
+    # for by its blob id, looked up with NUL-separated `ls-tree` output.
+    asks: list[str] = []
+    for r in rels:
+        if "\n" in r:
+            entry = run_git(root, "ls-tree", "-z", "HEAD", "--", f":(literal){r}", check=False)
+            fields = entry.split(b"\t", 1)[0].split()
+            asks.append(fields[2].decode() if len(fields) == 3 else "0" * 40)
+        else:
+            asks.append(f"HEAD:{r}")
     proc = popen_git(root, "cat-file", "--batch", stdin=subprocess.PIPE)
-    request = b"".join(f"HEAD:{r}\n".encode("utf-8", "surrogateescape") for r in rels)
+    request = b"".join(f"{a}\n".encode("utf-8", "surrogateescape") for a in asks)
     out, _ = proc.communicate(request)
     result: dict[str, Document] = {}
     pos = 0
@@ -81,10 +92,17 @@ def check_staged(paths: Sequence[Path], pack: Pack, cfg: Config) -> tuple[Findin
     """Validate the given files: metadata, tags, structure and version bumps against HEAD."""
     findings: list[Finding] = []
     by_root: dict[Path, list[str]] = {}
+    roots: dict[Path, Path] = {}
     for p in paths:
-        full = p.resolve()
-        root = repo_root(full) or full.parent
-        rel = full.relative_to(root).as_posix()
+        # abspath, not resolve(): a staged symlink (or a loop of them) is never followed
+        full = Path(os.path.abspath(p))
+        if full.parent not in roots:
+            roots[full.parent] = repo_root(full.parent) or full.parent
+        root = roots[full.parent]
+        rel = full.relative_to(root).as_posix() if full.is_relative_to(root) else full.name
+        if full.is_symlink():
+            findings.append(make("file-skipped", "symbolic link not followed", path=rel))
+            continue
         if rel.endswith(".yaml") and (root / rel[: -len(".yaml")]).is_file():
             rel = rel[: -len(".yaml")]  # a staged sidecar re-checks the file it describes
             full = root / rel

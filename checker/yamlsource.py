@@ -13,10 +13,7 @@ from typing import Any
 
 import yaml
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from .frontmatter import YamlLimitError, compose_yaml, unsafe_tag
 
 JsonPath = tuple[str | int, ...]
 MAX_NODES = 200_000
@@ -55,13 +52,17 @@ class Located:
 def parse_yaml(text: str, path: str) -> Located:
     """Parse YAML text; raise DataFileError with file and line on any problem."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = compose_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise DataFileError(path, mark.line + 1 if mark else None,
                             f"YAML syntax error: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise DataFileError(path, None, f"YAML error: {exc}") from None
+    except (yaml.YAMLError, YamlLimitError, RecursionError) as exc:
+        raise DataFileError(path, None, f"YAML refused: {exc or 'nested too deeply'}") from None
+    # Data files are data: a tag that would build a Python object is an error, never run.
+    bad = unsafe_tag(node)
+    if bad is not None:
+        raise DataFileError(path, bad[1], f"YAML tag {bad[0]} is not allowed in a data file")
     lines: dict[JsonPath, int] = {}
     ctor = yaml.SafeLoader("")
     count = 0
@@ -91,7 +92,11 @@ def parse_yaml(text: str, path: str) -> Located:
             return str(n.value)
         return value
 
-    data = build(node, (), 0) if node is not None else None
+    try:
+        data = build(node, (), 0) if node is not None else None
+    except (yaml.YAMLError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataFileError(path, mark.line + 1 if mark else None, f"invalid YAML value: {exc}") from None
     return Located(path, data, lines)
 
 

@@ -31,7 +31,8 @@ def _rule_name(slug: str) -> str:
 
 def _uri(path: str) -> str:
     """A relative URI reference for a repository path (spaces and the like percent-encoded)."""
-    return quote(path.replace("\\", "/").lstrip("/"), safe="/-._~!$&'()*+,;=:@")
+    # a backslash is part of a POSIX file name, so it is encoded, not turned into a separator
+    return quote(path.lstrip("/"), safe="/-._~!$&'()*+,;=:@")
 
 
 def _root_uri(root: str) -> str | None:
