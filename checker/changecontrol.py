@@ -32,7 +32,14 @@ The rules, applied to each change of a document in history order (oldest first):
 - Documents without historical metadata (a .docx without a sidecar) treat every change as a
   content change and the current status as the status throughout; versions are not compared.
 - A shallow clone is never controlled and gets no per-change findings: the repository-level
-  ``history-shallow`` finding in `RepoHistory.problems` says why (report it once).
+  ``history-shallow`` finding in `RepoHistory.problems` says why (report it once). So is
+  `history-unavailable` for the whole repository; a missing object of one document's history
+  is that document's finding.
+- `uncommitted-changes`: the working tree differs from HEAD (`modified`) for a document that
+  is or was approved (a draft in progress is normal work), or the document is tracked but has
+  no commit yet (staged only, or deleted at HEAD).
+- `ControlSettings.since` lets an organization start the clock: changes committed before that
+  date are listed in the version history but not judged.
 """
 
 from __future__ import annotations
@@ -163,13 +170,6 @@ def _status(meta: Mapping[str, Any] | None) -> str | None:
         return None
     s = meta.get("status")
     return str(s).strip().lower() if s is not None else None
-
-
-def _version(meta: Mapping[str, Any] | None) -> str | None:
-    if not meta:
-        return None
-    v = meta.get("version")
-    return None if v is None or v == "" else str(v)
 
 
 # --------------------------------------------------------------------------- steps

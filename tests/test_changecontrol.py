@@ -48,9 +48,9 @@ def draft(version: str = "0.1", body: str = BODY, **extra: Any) -> str:
 
 def judge(repo: GitRepo, path: str = "proc.md", *, as_of: dt.date = AS_OF,
           settings: ControlSettings | None = None, history: RepoHistory | None = None,
-          **kw: Any) -> ControlResult:
+          prefetch: bool = False, **kw: Any) -> ControlResult:
     """Read the history, the versions and the working-tree front matter, then judge."""
-    h = history or read_history(repo.path, as_of=as_of)
+    h = history or read_history(repo.path, as_of=as_of, prefetch=prefetch)
     meta_path = kw.get("sidecar") or path
     versions = load_versions(repo.path, h, [meta_path])
     text = normalise_text(repo.read(meta_path))
@@ -347,6 +347,18 @@ def test_approving_again_after_a_draft_detour_needs_approval_and_a_new_version(
     r = judge(repo)
     assert rules(r) == ["change-unapproved", "version-not-bumped"]
     assert all(sha[:10] in f.message for f in r.findings)
+
+
+def test_prefetched_versions_give_the_same_verdict(tmp_path: Path) -> None:
+    repo = approved_repo(tmp_path)
+    repo.write("proc.md", draft("1.0", BODY + "rewritten\n"))
+    repo.commit("rewrite as a draft")
+    repo.write("proc.md", approved("1.0", BODY + "rewritten\n"))
+    repo.commit("approve again without approval")
+    assert judge(repo, prefetch=True) == judge(repo)
+    # editing the approved text as a draft, and approving it again, each break the rules
+    assert rules(judge(repo, prefetch=True)) == ["change-unapproved", "change-unapproved",
+                                                 "version-not-bumped", "version-not-bumped"]
 
 
 def test_creating_an_approved_document_needs_approval(tmp_path: Path) -> None:

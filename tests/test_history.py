@@ -325,6 +325,41 @@ def test_versions_newest_first_with_lazy_metadata(tmp_path: Path) -> None:
     assert side.meta == {"id": "X", "status": "draft", "version": "1.0"} and side.body_hash == ""
 
 
+def test_prefetch_reads_the_same_versions_during_the_log_pass(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = GitRepo(tmp_path)
+    for i in range(5):
+        repo.write("a.md", doc(status="approved", version=f"1.{i}", body=f"body {i}\n"))
+        repo.write("a.md.yaml", f"status: draft\nversion: '0.{i}'\n")
+        repo.write("same.md", doc(status="approved", version=f"1.{i}", body=f"body {i}\n"))
+        repo.write("bin.pdf", b"%PDF " + bytes([i]))
+        repo.commit(f"v{i}")
+    paths = ["a.md", "a.md.yaml", "same.md", "bin.pdf"]
+    plain = load_versions(repo.path, read_history(repo.path), paths)
+    h = read_history(repo.path, prefetch=True)
+
+    def no_git(root: object) -> None:
+        raise AssertionError("load_versions started git although everything was prefetched")
+
+    monkeypatch.setattr("escm_check.history._Cutter.start", no_git)
+    fetched = load_versions(repo.path, h, paths)
+    assert fetched == plain and set(fetched) == {"a.md", "a.md.yaml", "same.md"}
+    assert [v.version for v in fetched["a.md.yaml"]] == ["0.4", "0.3", "0.2", "0.1", "0.0"]
+
+
+def test_prefetch_with_a_missing_object(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path)
+    repo.write("a.md", doc(version="1.0"))
+    first = repo.commit("one")
+    repo.write("a.md", doc(version="1.1"))
+    repo.commit("two")
+    repo.object_path(repo.blob(first, "a.md")).unlink()
+    h = read_history(repo.path, prefetch=True)
+    assert h.available
+    newest, oldest = load_versions(repo.path, h, ["a.md"])["a.md"]
+    assert newest.version == "1.1" and oldest.missing and oldest.problem is not None
+
+
 def test_broken_and_unclosed_front_matter_are_values(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path)
     repo.write("bad.md", "---\nstatus: [approved\nversion: '1.0'\n---\nbody\n")
