@@ -143,16 +143,14 @@ def compare_versions(a: str, b: str) -> int:
     return (na > nb) - (na < nb)
 
 
-_IDENT = re.compile(r"\s*(.*?)\s*<\s*([^<>]*?)\s*>\s*")
-
-
 @functools.lru_cache(maxsize=4096)
 def parse_identity(text: str) -> tuple[str, str]:
     """`Name <email>` (or a bare name or email) as (name, email); either may be empty."""
-    m = _IDENT.fullmatch(text)
-    if m:
-        return m.group(1), m.group(2)
     t = text.strip()
+    # string scanning, not a regex: names come from commit messages and must not backtrack
+    lt = t.rfind("<")
+    if lt != -1 and t.endswith(">") and ">" not in t[lt + 1 : -1]:
+        return t[:lt].strip(), t[lt + 1 : -1].strip()
     if "@" in t and " " not in t:
         return "", t
     return t, ""
