@@ -10,7 +10,14 @@ from escm_check.documents import TAG_ID, Document, Section, Tag
 from escm_check.findings import Finding, make
 from escm_check.frontmatter import normalise_text, split_front_matter
 
-from .limits import Limits
+from .limits import (
+    LimitExceeded,
+    Limits,
+    NotAFile,
+    limit_document,
+    read_bounded,
+    skipped_document,
+)
 
 # Every scan of user text here is linear in its length. Lazy groups followed by optional
 # whitespace (`<!--\s*(.*?)\s*-->`, `(.*?)[ \t]*$`) backtrack quadratically or worse on a
@@ -40,7 +47,7 @@ def atx_heading(line: str) -> tuple[int, str] | None:
 
 def tag_bodies(line: str) -> list[str]:
     """The `knw07.b3, ...` part of each `<!-- escm: ... -->` comment in one line, in order."""
-    out = []
+    out: list[str] = []
     pos = 0
     while True:
         start = line.find("<!--", pos)
@@ -68,7 +75,7 @@ def is_tag_line(stripped: str) -> bool:
 
 def strip_comments(text: str) -> str:
     """Replace each complete HTML comment (across lines too) with a space."""
-    out = []
+    out: list[str] = []
     pos = 0
     while True:
         start = text.find("<!--", pos)
@@ -179,7 +186,8 @@ def parse_markdown(text: str, rel: str) -> Document:
     starts = [b[0] for b in bounds]
     by_section: dict[int, list[Tag]] = {}
     for k, t in tags_at:
-        by_section.setdefault(max(bisect.bisect_left(starts, k) - 1, 0), []).append(t)
+        # the section whose heading is on or above the tag's line (a tag on the heading line too)
+        by_section.setdefault(max(bisect.bisect_right(starts, k) - 1, 0), []).append(t)
     for n, (start, level, heading) in enumerate(bounds):
         end = ends[n]
         body_lines = [ln for k, ln in enumerate(lines[start + 1 : end], start + 1)
@@ -201,11 +209,12 @@ def parse_markdown(text: str, rel: str) -> Document:
 def read_markdown(abs_path: Path, rel: str, limits: Limits) -> Document:
     """Read and parse a Markdown file; every failure is a parse-error Document."""
     try:
-        size = abs_path.stat().st_size
-        if size > limits.max_file_bytes:
-            return _failed(rel, f"file is {size} bytes, over the max_file_mb limit "
-                                f"({limits.max_file_bytes} bytes)")
-        data = abs_path.read_bytes()
+        # refuses an oversized file from fstat before reading it, and never follows a link
+        data = read_bounded(abs_path, limits)
+    except LimitExceeded as exc:
+        return limit_document(rel, "markdown", exc)
+    except NotAFile as exc:
+        return skipped_document(rel, "markdown", f"it {exc}")
     except OSError as exc:
         return _failed(rel, f"cannot read file: {exc.strerror or exc}")
     text, problem = decode(data, rel)

@@ -89,10 +89,22 @@ def check(path: Path, config_file: Path | None, model: str | None, rules_dir: st
     sys.exit(int(_guard(lambda: run(request), verbose)))
 
 
+def _one_line(text: object, limit: int = 400) -> str:
+    """Text for a one-line message: line breaks and undecodable bytes escaped, length capped."""
+    s = str(text).encode("utf-8", "backslashreplace").decode("utf-8")
+    s = s.replace("\r", "\\r").replace("\n", "\\n")
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
 def _guard(fn: Any, verbose: bool) -> Exit:
-    """Run `fn`, turning configuration errors into exit 2 and bugs into one line and exit 3."""
+    """Run `fn`, turning configuration errors into exit 2 and bugs into one line and exit 3.
+
+    The internal-error line names what was being processed (`progress.current`) and where
+    to report it; the traceback follows only with --verbose.
+    """
     from . import progress
 
+    progress.set_current(None)
     try:
         code: Exit = fn()
         return code
@@ -103,14 +115,18 @@ def _guard(fn: Any, verbose: bool) -> Exit:
         click.echo(f"escm-check: rule pack error:\n{exc}", err=True)
         return Exit.USAGE
     except KeyboardInterrupt:
+        click.echo("escm-check: interrupted", err=True)
         return Exit.INTERNAL
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
-        where = f" while processing {progress.current}" if progress.current else ""
-        click.echo(f"escm-check: internal error{where}: {type(exc).__name__}: {exc} "
-                   f"(please report it at {ISSUES_URL}; rerun with --verbose for the traceback)", err=True)
+    except Exception as exc:  # the last line of defence
+        where = f" while processing {_one_line(progress.current)}" if progress.current else ""
+        click.echo(f"escm-check: internal error{where}: {type(exc).__name__}: {_one_line(exc)} "
+                   f"(please report it at {ISSUES_URL}; rerun with --verbose for the traceback)",
+                   err=True)
         if verbose:
-            traceback.print_exc()
+            click.echo(traceback.format_exc(), err=True, nl=False)
         return Exit.INTERNAL
+    finally:
+        progress.set_current(None)
 
 
 def _pack(model: str | None, rules_dir: str | None) -> Any:

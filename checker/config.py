@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import yaml
 
 from .durations import Duration, parse_duration
+from .frontmatter import YamlLimitError, compose_yaml, short_tag, unsafe_tag
 from .yamlsource import DataFileError, Located, load_yaml_file, schema_errors
 
 if sys.version_info >= (3, 11):
@@ -101,10 +103,98 @@ def find_config(start: Path, stop: Path | None) -> Path | None:
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return False
-    return "escm-check" in data.get("tool", {})
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        # unreadable, but plainly meant for us: load_config reports why, rather than the check
+        # silently running with the defaults
+        return "tool.escm-check" in text
+    tool = data.get("tool", {})
+    return isinstance(tool, dict) and "escm-check" in tool
+
+
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_CONFIG_DEPTH = 100
+
+
+def _depth(root: yaml.Node) -> int:
+    """How deeply collections nest in a composed YAML graph (aliases counted once)."""
+    deepest = 0
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    seen: set[int] = set()
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if id(node) in seen or deepest > MAX_CONFIG_DEPTH:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack += [(n, d + 1) for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(n, d + 1) for n in node.value]
+    return deepest
+
+
+def _safe_yaml(path: Path) -> None:
+    """Refuse, as a ConfigError, YAML that is not plain data before anything builds it:
+    a tag such as `!!python/object/apply` (never executed, always an error), nesting deep
+    enough to exhaust a parser's stack, or a file far larger than any configuration."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: {len(data)} bytes is too large for a configuration file "
+                          f"(limit {MAX_CONFIG_BYTES} bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
+    try:
+        node = compose_yaml(text)
+    except (YamlLimitError, RecursionError):
+        raise ConfigError(f"{path}: YAML nested too deeply") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: YAML syntax error: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: YAML error: {exc}") from None
+    bad = unsafe_tag(node)
+    if bad is not None:
+        tag, line = bad
+        raise ConfigError(f"{path}:{line}: the YAML tag {tag} is not allowed: configuration is "
+                          "plain data, and no tag is ever resolved to code")
+    if node is not None and _depth(node) > MAX_CONFIG_DEPTH:
+        raise ConfigError(f"{path}: YAML nested deeper than {MAX_CONFIG_DEPTH} levels")
+    ctor = yaml.SafeLoader("")
+    for scalar in _scalars(node):
+        try:
+            ctor.construct_object(scalar, deep=True)
+        except Exception:  # PyYAML raises KeyError for `!!bool maybe`, AttributeError, ...
+            raise ConfigError(f"{path}:{scalar.start_mark.line + 1}: {scalar.value[:60]!r} is "
+                              f"not a valid {short_tag(scalar.tag)}") from None
+
+
+def _scalars(root: yaml.Node | None) -> list[yaml.ScalarNode]:
+    out: list[yaml.ScalarNode] = []
+    stack = [root] if root is not None else []
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            out.append(node)
+        elif isinstance(node, yaml.MappingNode):
+            stack += [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return out
 
 
 def _load_raw(path: Path) -> Located:
@@ -113,13 +203,21 @@ def _load_raw(path: Path) -> Located:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read [tool.escm-check]: {exc}") from None
-        table = data.get("tool", {}).get("escm-check", {})
+        except RecursionError:
+            raise ConfigError(f"{path}: cannot read [tool.escm-check]: nested too deeply") from None
+        tool = data.get("tool", {})
+        table = tool.get("escm-check", {}) if isinstance(tool, dict) else {}
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.escm-check] must be a table")
         # TOML keys use dashes by convention; accept both spellings.
         return Located(str(path), {k.replace("-", "_"): v for k, v in table.items()}, {})
+    _safe_yaml(path)
     try:
         loc = load_yaml_file(path)
     except DataFileError as exc:
         raise ConfigError(str(exc)) from None
+    except Exception as exc:  # PyYAML's constructors: `!!bool maybe` is a KeyError, ...
+        raise ConfigError(f"{path}: invalid YAML value: {exc}".split("\n", 1)[0]) from None
     if loc.data is None:
         return Located(loc.path, {}, loc.lines)
     return loc
@@ -133,7 +231,10 @@ def load_config(path: Path | None, overrides: Mapping[str, Any] | None = None) -
         if not path.is_file():
             raise ConfigError(f"{path}: configuration file not found")
         loc = _load_raw(path)
-        errors = schema_errors(_validator(), loc)
+        try:
+            errors = schema_errors(_validator(), loc)
+        except RecursionError:
+            raise ConfigError(f"{path}: nested too deeply") from None
         if errors:
             raise ConfigError("\n".join(str(e) for e in errors))
         raw = dict(loc.data)

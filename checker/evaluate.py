@@ -5,7 +5,9 @@ Pure functions over values. Nothing here reads files or runs git.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -82,10 +84,14 @@ class _Index:
 
 
 def _name_email(person: str) -> tuple[str, str]:
-    m = re.match(r"^\s*(.*?)\s*<([^>]*)>\s*$", person)
-    if m:
-        return m.group(1).strip().lower(), m.group(2).strip().lower()
-    return person.strip().lower(), ""
+    # `Name <email>` split by position: the regex `\s*(.*?)\s*<([^>]*)>\s*$` it replaces
+    # backtracked quadratically on a long run of spaces in a name.
+    text = person.strip()
+    if text.endswith(">"):
+        lt = text.find("<", text.rfind(">", 0, len(text) - 1) + 1)
+        if 0 <= lt < len(text) - 1 and "\n" not in text[:lt].rstrip():
+            return text[:lt].strip().lower(), text[lt + 1 : -1].strip().lower()
+    return text.lower(), ""
 
 
 def same_person(a: str, b: str) -> bool:
@@ -356,8 +362,14 @@ def _doctype(p: Practice, ctx: _Ctx) -> tuple[bool, str]:
     return True, ""
 
 
+@functools.lru_cache(maxsize=8192)
+def _heading_words(heading: str) -> str:
+    # the same few headings recur in thousands of documents: normalise each once
+    return " " + re.sub(r"[^a-z0-9]+", " ", heading.lower()) + " "
+
+
 def _heading_matches(heading: str, words: Sequence[str]) -> bool:
-    h = " " + re.sub(r"[^a-z0-9]+", " ", heading.lower()) + " "
+    h = _heading_words(heading)
     return any(f" {w.lower()} " in h for w in words)
 
 
@@ -523,7 +535,8 @@ def evaluate(pack: Pack, docs: Sequence[DocInput], repo: RepoInfo, cfg: Config, 
     if blocking:
         reasons.append("error findings: " + ", ".join(blocking))
     if repo.shallow:
-        reasons.append("shallow clone: history-based activities cannot be rated")
+        reasons.append("shallow clone: history-based activities cannot be rated; fetch the full "
+                       "history (in GitHub Actions: actions/checkout with fetch-depth: 0)")
     gate = Gate(passed=not reasons, target_level=target, reasons=tuple(reasons))
 
     profile = _profile(results, pack)
@@ -531,9 +544,28 @@ def evaluate(pack: Pack, docs: Sequence[DocInput], repo: RepoInfo, cfg: Config, 
     return CheckResult(
         model_id=pack.id, model_name=pack.name, model_version=pack.version, as_of=as_of.isoformat(),
         root=repo.root, head=repo.head, capability_level=level, target_level=target, gate=gate,
-        practices=tuple(results), profile=profile, findings=sort_findings(findings),
+        practices=tuple(results), profile=profile,
+        findings=sort_findings([_encodable(f) for f in findings]),
         documents=summaries, areas=tuple((a.id, a.name) for a in pack.areas),
         levels=tuple((lv.level, lv.name) for lv in pack.levels))
+
+
+def _text(value: str) -> str:
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:  # surrogate-escaped bytes, e.g. from a non-UTF-8 old version
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _encodable(f: Finding) -> Finding:
+    """The finding with any undecodable bytes shown as `\\xff`, so every reporter can write it."""
+    message, hint = _text(f.message), _text(f.hint)
+    path = _text(f.path) if f.path is not None else None
+    cause = _text(f.cause) if f.cause is not None else None
+    if (message, path, hint, cause) == (f.message, f.path, f.hint, f.cause):
+        return f
+    return dataclasses.replace(f, message=message, path=path, hint=hint, cause=cause)
 
 
 def _main_document(p: Practice, index: _Index) -> DocInput | None:

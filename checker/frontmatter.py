@@ -7,7 +7,10 @@ becomes a finding naming the line, and the raw text of a scalar is never lost.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +26,16 @@ except ImportError:  # pragma: no cover
 MAX_NODES = 20_000  # expanded nodes: stops alias bombs long before memory matters
 MAX_DEPTH = 64
 MAX_BYTES = 256 * 1024
+# libyaml's composer recurses in C once per nesting level and overflows the C stack (a
+# segfault, not an exception) at a few ten thousand levels; `[` `{` `- ` `? ` are the only
+# ways to nest more than a few hundred levels in MAX_BYTES, so text with many of them is
+# composed by PyYAML's pure-Python composer, whose recursion ends in a RecursionError.
+MAX_C_INDICATORS = 1000
+_BRACKETS = re.compile(r"[\[\]{}]")
+# Tags the safe constructor knows; any other explicit tag (`!!python/object/apply:...`,
+# a local `!tag`) is refused: metadata is data, and no tag is ever resolved to code.
+SAFE_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
+                      ("str", "int", "float", "bool", "null", "timestamp", "map", "seq"))
 
 # Keys whose values are text: a YAML date, number or boolean there is a trap.
 STRING_KEYS = frozenset({"id", "title", "type", "status", "version", "owner", "approved_by",
@@ -38,7 +51,86 @@ _TAG_NULL = "tag:yaml.org,2002:null"
 
 
 class YamlLimitError(ValueError):
-    """The YAML is too large, too deep or expands too far (an alias bomb)."""
+    """The YAML is too large, too deep or expands too far (an alias bomb), or holds a tag."""
+
+
+class YamlValueError(ValueError):
+    """A scalar cannot be read as the type its tag names (`!!bool maybe`)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _nesting_indicators(text: str) -> int:
+    return (text.count("[") + text.count("{") + text.count("- ") + text.count("-\t")
+            + text.count("? ") + text.count("?\t"))
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest `[`/`{` nesting, quotes ignored (only used to refuse absurd input early)."""
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        if m.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif depth:
+            depth -= 1
+    return deepest
+
+
+# YAML 1.1 also breaks lines at NEL, LS and PS, where a text file does not: with them in the
+# text, libyaml's line numbers drift from the file's, so lines are counted from the mark's
+# character index instead (PyYAML's own reader, whose index is in characters).
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def line_mapper(text: str, offset: int = 0) -> Callable[[yaml.Mark], int]:
+    """The 1-based file line (plus `offset`) of a mark from composing `text`."""
+    if not any(b in text for b in _YAML_ONLY_BREAKS):
+        return lambda mark: mark.line + 1 + offset
+    starts = [i for i, c in enumerate(text) if c == "\n"]
+    return lambda mark: bisect.bisect_left(starts, mark.index) + 1 + offset
+
+
+def compose_yaml(text: str) -> yaml.Node | None:
+    """`yaml.compose` that cannot overflow the C stack, whatever the nesting.
+
+    Raises what `yaml.compose` raises, RecursionError for deep nesting, or YamlLimitError
+    when brackets alone nest absurdly deep (both C and Python scanners are quadratic there).
+    """
+    odd_breaks = any(b in text for b in _YAML_ONLY_BREAKS)
+    if _nesting_indicators(text) < MAX_C_INDICATORS and not odd_breaks:
+        return yaml.compose(text, Loader=_Loader)
+    if _bracket_depth(text) > 4 * MAX_DEPTH:
+        raise YamlLimitError(f"nested deeper than {4 * MAX_DEPTH} levels of brackets")
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def short_tag(tag: str) -> str:
+    """`tag:yaml.org,2002:python/object` as written: `!!python/object`."""
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def unsafe_tag(root: yaml.Node | None) -> tuple[str, int] | None:
+    """The first explicit tag outside SAFE_TAGS in a node graph, and its 1-based line."""
+    if root is None:
+        return None
+    stack: list[yaml.Node] = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag not in SAFE_TAGS and node.tag != "tag:yaml.org,2002:merge":
+            return short_tag(node.tag), node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in reversed(node.value):
+                stack += [v, k]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += reversed(node.value)
+    return None
 
 
 @dataclass(frozen=True)
@@ -64,18 +156,25 @@ class FrontMatter:
 class _Builder:
     """Turns a composed node graph into plain values, counting every expansion."""
 
-    def __init__(self, path: str, offset: int) -> None:
+    def __init__(self, path: str, offset: int, text: str = "") -> None:
         self.path = path
         self.offset = offset
+        self.to_line = line_mapper(text, offset)
         self.count = 0
         self.problems: list[Finding] = []
         self._ctor = yaml.SafeLoader("")
 
     def line(self, node: yaml.Node) -> int:
-        return node.start_mark.line + 1 + self.offset
+        return self.to_line(node.start_mark)
+
+    def check_tag(self, node: yaml.Node) -> None:
+        if node.tag not in SAFE_TAGS and node.tag != "tag:yaml.org,2002:merge":
+            raise YamlLimitError(f"the YAML tag {short_tag(node.tag)} on line {self.line(node)} is "
+                                 "not allowed (metadata is plain data; tags are never run)")
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
+        self.check_tag(node)
         if self.count > MAX_NODES:
             raise YamlLimitError(f"expands to more than {MAX_NODES} nodes (an alias bomb?)")
         if depth > MAX_DEPTH:
@@ -92,6 +191,7 @@ class _Builder:
         for knode, vnode in node.value:
             if knode.tag == "tag:yaml.org,2002:merge":
                 raise YamlLimitError("merge keys (<<) are not supported in metadata")
+            self.check_tag(knode)
             key = self.scalar(knode) if isinstance(knode, yaml.ScalarNode) else None
             if not isinstance(key, (str, int, float, bool)) or isinstance(key, bool):
                 key = knode.value if isinstance(knode, yaml.ScalarNode) else str(key)
@@ -107,7 +207,14 @@ class _Builder:
         return out
 
     def scalar(self, node: yaml.Node) -> Any:
-        return self._ctor.construct_object(node, deep=True)
+        try:
+            return self._ctor.construct_object(node, deep=True)
+        except Exception as exc:
+            # PyYAML's constructors raise KeyError (`!!bool maybe`), AttributeError
+            # (`!!timestamp soon`), ValueError, ConstructorError, ...
+            what = f"{node.value[:60]!r}" if isinstance(node, yaml.ScalarNode) else "the value"
+            raise YamlValueError(f"{what} is not a valid {short_tag(node.tag)}",
+                                 self.line(node)) from exc
 
 
 def _trap_findings(top: yaml.MappingNode, data: dict[str, Any], b: _Builder) -> None:
@@ -150,39 +257,55 @@ def load_mapping(text: str, path: str, line_offset: int = 0) -> MetaBlock:
         return MetaBlock(problems=(make("yaml-error", f"metadata larger than {MAX_BYTES} bytes",
                                         path=path, line=line_offset + 1),), ok=False)
     if "\t" in text:
-        for i, ln in enumerate(text.splitlines()):
+        for i, ln in enumerate(text.split("\n")):
             if ln[: len(ln) - len(ln.lstrip())].count("\t"):
                 return MetaBlock(problems=(make(
                     "yaml-error", "a tab is used for indentation; YAML allows only spaces",
                     path=path, line=line_offset + i + 1,
                     hint="Indent with spaces."),), ok=False)
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = compose_yaml(text)
+    except YamlLimitError as exc:
+        return MetaBlock(problems=(make("yaml-error", f"metadata refused: {exc}", path=path,
+                                        line=line_offset + 1, hint="Simplify the YAML."),),
+                         ok=False)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 + line_offset) if mark else line_offset + 1
+        line = line_mapper(text, line_offset)(mark) if mark else line_offset + 1
         return MetaBlock(problems=(make("yaml-error", f"invalid YAML: {exc.problem or exc}",
                                         path=path, line=line),), ok=False)
-    except (yaml.YAMLError, RecursionError) as exc:
+    except RecursionError:
+        return MetaBlock(problems=(make("yaml-error", f"metadata refused: nested deeper than "
+                                        f"{MAX_DEPTH} levels", path=path, line=line_offset + 1,
+                                        hint="Simplify the YAML."),), ok=False)
+    except yaml.YAMLError as exc:
         return MetaBlock(problems=(make("yaml-error", f"invalid YAML: {exc}", path=path,
                                         line=line_offset + 1),), ok=False)
     if node is None:
         return MetaBlock()
     if not isinstance(node, yaml.MappingNode):
-        return MetaBlock(problems=(make("yaml-error", "metadata must be a mapping of keys to values",
-                                        path=path, line=line_offset + 1),), ok=False)
-    b = _Builder(path, line_offset)
+        return MetaBlock(problems=(make("yaml-error", "metadata must be a mapping of keys to "
+                                        "values", path=path, line=line_offset + 1),), ok=False)
+    b = _Builder(path, line_offset, text)
     try:
+        b.check_tag(node)
         data = b.mapping(node, 0)
         _trap_findings(node, data, b)
     except YamlLimitError as exc:
         return MetaBlock(problems=(make("yaml-error", f"metadata refused: {exc}", path=path,
                                         line=line_offset + 1,
-                                        hint="Simplify the YAML; anchors and aliases are limited."),),
+                                        hint="Simplify the YAML: plain keys and values; anchors, "
+                                             "aliases and nesting are limited, tags refused."),),
                          ok=False)
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+    except YamlValueError as exc:
         return MetaBlock(problems=(make("yaml-error", f"invalid YAML value: {exc}", path=path,
-                                        line=line_offset + 1),), ok=False)
+                                        line=exc.line),), ok=False)
+    except Exception as exc:  # the reader never raises: anything else is still a finding
+        mark = getattr(exc, "problem_mark", None)
+        detail = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
+        return MetaBlock(problems=(make(
+            "yaml-error", f"invalid YAML value: {detail}".split("\n", 1)[0], path=path,
+            line=b.to_line(mark) if mark else line_offset + 1),), ok=False)
     lines = {str(k.value): b.line(k) for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
     return MetaBlock(data=_jsonable(data), lines=lines, problems=tuple(b.problems))
 
@@ -209,11 +332,64 @@ def normalise_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+_KEY_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,40}[ \t]*:(?:[ \t]|$)")
+_OUR_KEYS = frozenset({"id", "title", "type", "practices", "status", "version", "owner",
+                       "approved_by", "approved_on", "satisfies", "date"})
+LOOKAHEAD_LINES = 100
+
+
+def _looks_like_metadata(lines: list[str]) -> bool:
+    """Lines that are `key: value` pairs (with indented or `- ` continuations), naming at
+    least two keys, one of them ours: front matter that lost its `---` line."""
+    keys = 0
+    ours = False
+    for n, ln in enumerate(lines):
+        if not ln.strip():
+            continue
+        m = _KEY_LINE.match(ln)
+        if m:
+            keys += 1
+            ours = ours or ln.split(":", 1)[0].strip() in _OUR_KEYS
+        elif n == 0 or (not ln[:1].isspace() and not ln.startswith("- ")):
+            return False
+    return keys >= 2 and ours
+
+
+def _misplaced(lines: list[str], path: str) -> Finding | None:
+    """A finding when the text plainly means to have front matter but it is not at the top."""
+    head = lines[:LOOKAHEAD_LINES]
+    first = next((i for i, ln in enumerate(head) if ln.strip()), None)
+    if first is None:
+        return None
+    if head[first].rstrip() == "---" and first > 0:
+        close = next((i for i in range(first + 1, len(head)) if head[i].rstrip() in ("---", "...")),
+                     None)
+        if close is not None and _looks_like_metadata(head[first + 1 : close]):
+            return make("yaml-error", f"front matter must start on line 1, but its '---' is on "
+                        f"line {first + 1}, so the document has no metadata",
+                        path=path, line=first + 1,
+                        hint="Remove the blank lines above the opening '---'.")
+        return None
+    close = next((i for i in range(first + 1, len(head)) if head[i].rstrip() == "---"), None)
+    if first == 0 and close is not None and _looks_like_metadata(head[:close]):
+        return make("yaml-error", f"front matter has no opening '---' line: lines 1-{close} look "
+                    f"like metadata closed by the '---' on line {close + 1}, so the document has "
+                    "no metadata", path=path, line=1,
+                    hint="Add a '---' line at the very top of the file.")
+    return None
+
+
 def split_front_matter(text: str, path: str) -> FrontMatter:
-    """Split `---` front matter from a Markdown text (already normalised)."""
+    """Split `---` front matter from a Markdown text (already normalised).
+
+    Front matter that lost its opening `---`, or does not start on line 1, is not read;
+    a ``yaml-error`` says so rather than letting the document pass as one without metadata.
+    """
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
-        return FrontMatter(False, MetaBlock(), text, 1)
+        problem = _misplaced(lines, path)
+        meta = MetaBlock(problems=(problem,), ok=False) if problem else MetaBlock()
+        return FrontMatter(False, meta, text, 1)
     for i in range(1, len(lines)):
         if lines[i].rstrip() in ("---", "..."):
             meta = load_mapping("\n".join(lines[1:i]), path, line_offset=1)

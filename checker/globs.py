@@ -22,7 +22,9 @@ def _segment_match(pat: str, name: str) -> bool:
             i += 1
             continue
         if c == "[":
-            end = pat.find("]", i + 2)
+            # a `]` first in the set (after `[` or `[!`) is a member, not the end
+            first = i + 2 if pat[i + 1 : i + 2] in ("!", "^") else i + 1
+            end = pat.find("]", first + 1)
             if end != -1:
                 body = pat[i + 1 : end]
                 negate = body[:1] in ("!", "^")

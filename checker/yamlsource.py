@@ -94,7 +94,8 @@ def parse_yaml(text: str, path: str) -> Located:
 
     try:
         data = build(node, (), 0) if node is not None else None
-    except (yaml.YAMLError, ValueError, KeyError, TypeError, RecursionError) as exc:
+    except (yaml.YAMLError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        # PyYAML's constructors raise several plain exceptions for a forced tag on bad text
         mark = getattr(exc, "problem_mark", None)
         raise DataFileError(path, mark.line + 1 if mark else None, f"invalid YAML value: {exc}") from None
     return Located(path, data, lines)

@@ -1,0 +1,155 @@
+"""An internal error exits 3 with ONE line: what was being processed and where to report it.
+
+The failures are real exceptions raised inside the CLI process (through CliRunner) by
+monkeypatching one function of the pipeline: the one place where forcing a failure is the
+point of the test. The traceback follows only with --verbose. An exception inside a document
+adapter is different by design: one bad file is a `parse-error` finding, never a crash.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from escm_check import pipeline
+from escm_check.cli import ISSUES_URL, main
+
+from .gitrepo import GitRepo, doc
+
+TARGET = "procedures/version control.md"
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> GitRepo:
+    r = GitRepo(tmp_path / "proc")
+    r.write(".escm-check.yaml", "as_of: 2026-10-01\n")
+    r.write("policies/a.md", doc(id="A-1", title="a", type="policy", practices=["knw01"]))
+    r.write(TARGET, doc(id="VC-1", title="vc", type="procedure", practices=["knw07"],
+                        status="approved", version="1.0"))
+    r.commit("add", date="2026-03-01T10:00:00+00:00")
+    return r
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def boom_for(path: str, real: Any, message: str = "boom") -> Any:
+    def fake(*args: Any, **kwargs: Any) -> Any:
+        first = args[0]
+        if getattr(first, "path", first) == path:
+            raise RuntimeError(message)
+        return real(*args, **kwargs)
+    return fake
+
+
+def assert_one_line(r: Result, naming: str) -> str:
+    assert r.exit_code == 3, r.output
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1, r.stderr
+    line = lines[0]
+    assert line.startswith("escm-check: internal error while processing ")
+    assert naming in line and ISSUES_URL in line and "--verbose" in line
+    assert "Traceback" not in r.output
+    return line
+
+
+def test_error_names_the_document_and_where_to_report(repo: GitRepo,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "normalise", boom_for(TARGET, pipeline.normalise))
+    r = invoke("check", str(repo.path), "--no-cache")
+    line = assert_one_line(r, TARGET)
+    assert "RuntimeError: boom" in line
+    assert r.stdout == ""  # no half-written report
+
+
+def test_verbose_adds_the_traceback(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "normalise", boom_for(TARGET, pipeline.normalise))
+    r = invoke("check", str(repo.path), "--no-cache", "--verbose")
+    assert r.exit_code == 3
+    first, rest = r.stderr.split("\n", 1)
+    assert TARGET in first and ISSUES_URL in first
+    assert rest.startswith("Traceback") and "RuntimeError: boom" in rest
+
+
+def test_error_in_change_control_names_the_document(repo: GitRepo,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline.changecontrol, "check_document",
+                        boom_for(TARGET, pipeline.changecontrol.check_document))
+    assert_one_line(invoke("check", str(repo.path), "--no-cache"), TARGET)
+
+
+def test_error_while_rating_names_the_stage(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("practice")
+
+    monkeypatch.setattr(pipeline, "evaluate", fail)
+    line = assert_one_line(invoke("check", str(repo.path)), "the rating of")
+    assert str(repo.path) in line and "KeyError" in line
+
+
+def test_a_multi_line_message_and_an_odd_file_name_stay_on_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = GitRepo(tmp_path / "odd")
+    odd = "new\nline.md"
+    r.write(odd, doc(id="ODD-1", title="t"))
+    r.commit("add")
+    monkeypatch.setattr(pipeline, "normalise", boom_for(odd, pipeline.normalise, "first\nsecond"))
+    line = assert_one_line(invoke("check", str(r.path), "--no-cache"), "new\\nline.md")
+    assert "first\\nsecond" in line
+
+
+def test_an_adapter_that_raises_costs_one_finding_not_the_run(
+        repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from escm_check.adapters import markdown
+
+    real = markdown.parse_markdown
+    monkeypatch.setattr(markdown, "parse_markdown", lambda text, rel: (
+        (_ for _ in ()).throw(RuntimeError("adapter bug")) if rel == TARGET else real(text, rel)))
+    r = invoke("check", str(repo.path), "--no-cache", "--format", "json")
+    assert r.exit_code == 1, r.output
+    assert "internal error while reading the file: RuntimeError: adapter bug" in r.stdout
+    assert "policies/a.md" in r.stdout
+
+
+def test_staged_internal_error(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from escm_check import staged
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("staged bug")
+
+    monkeypatch.setattr(staged, "check_staged", fail)
+    monkeypatch.chdir(repo.path)
+    r = invoke("staged", TARGET)
+    assert r.exit_code == 3 and len(r.stderr.splitlines()) == 1, r.output
+    assert "ValueError: staged bug" in r.stderr and ISSUES_URL in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_interrupt_is_one_line(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupt(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "evaluate", interrupt)
+    r = invoke("check", str(repo.path))
+    assert r.exit_code == 3 and r.stderr.strip() == "escm-check: interrupted"
+
+
+def test_the_next_run_in_the_same_process_starts_clean(repo: GitRepo,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the last run was processing does not leak into the next run's message."""
+    monkeypatch.setattr(pipeline, "normalise", boom_for(TARGET, pipeline.normalise))
+    assert_one_line(invoke("check", str(repo.path), "--no-cache"), TARGET)
+    monkeypatch.undo()
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("late")
+
+    from escm_check import runner
+
+    monkeypatch.setattr(runner, "write_reports", fail)
+    r = invoke("check", str(repo.path))
+    assert r.exit_code == 3 and TARGET not in r.stderr, r.stderr
+    assert len(r.stderr.splitlines()) == 1
