@@ -1,23 +1,56 @@
-"""The pipeline: discover -> adapt -> history -> evidence -> evaluate. Data flows one way."""
+"""The pipeline: discover -> adapt -> history -> evidence -> evaluate. Data flows one way.
+
+Stages overlap where git does the work in a process of its own:
+
+- the one `git log` pass runs in a thread (which only parses what git writes) while this
+  thread parses the Markdown documents, so a cold check costs about the longer of the two
+  rather than their sum. Word and PDF files are read before that, in worker processes forked
+  while this process still has a single thread;
+- the historical versions are read from `git cat-file` in chunks by a thread, while this
+  thread judges the change control of the documents whose versions are already in.
+
+Parsed documents, the history and the versions come from the cache (`cache.Cache`) when it
+has them. The cyclic garbage collector is paused for the run: it would otherwise walk the
+hundreds of thousands of long-lived commits, changes and versions again and again (a tenth
+of the time of a large check) for values that hold no reference cycles.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import gc
+import math
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
-from . import changecontrol, history
+from . import changecontrol, history, progress
 from .adapters.limits import Limits
+from .cache import Cache, Parsed
 from .config import Config
 from .discover import Discovery, discover
 from .evaluate import Control, DocInput, RepoInfo, evaluate
 from .findings import Finding, make
+from .gitrun import GitError, run_git
 from .metadata import DocMeta, normalise
 from .parsing import read_all
 from .result import CheckResult
 from .rulepack import Pack
+
+T = TypeVar("T")
+_HEAVY = frozenset({"docx", "pdf"})  # the formats read_all gives to worker processes
+_FORMATS = {".md": "markdown", ".markdown": "markdown", ".docx": "docx", ".docm": "docx",
+            ".doc": "docx", ".pdf": "pdf"}
+
+
+def _format(rel: str) -> str:
+    """The adapter `parsing.read_all` uses for a path (any other file has a sidecar)."""
+    return _FORMATS.get(os.path.splitext(rel.rsplit("/", 1)[-1])[1].lower(), "sidecar")
 
 
 @dataclass(frozen=True)
@@ -45,45 +78,246 @@ def _controlled(meta: DocMeta) -> bool:
     return meta.type not in (None, "record")
 
 
+class _Background(Generic[T]):
+    """Run one call in a daemon thread (Ctrl-C must not wait for git); `result` re-raises."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="escm-check-history", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            # Everything allocated while paused is still in the youngest generation, and the
+            # first collection after enable() would walk all of it (half a second for the
+            # result of a large check). freeze() + unfreeze() moves it to the oldest
+            # generation without a walk; it stays collectable there.
+            gc.freeze()
+            gc.unfreeze()
+            gc.enable()
+
+
+VERSION_CHUNKS = 16  # chunks of paths, each read by one `git cat-file --batch` process
+MIN_VERSION_CHUNK = 250
+VERSION_READERS = 2  # cat-file processes at once: resolving deltas is git's CPU, not ours
+
+
+class _VersionLoader:
+    """`history.load_versions` in chunks, in daemon threads, in the order they are asked for.
+
+    The result for each path is exactly what one call for all paths gives: versions are read
+    per path, and chunks only split the list of paths. Up to `readers` chunks are read at
+    once (each by its own cat-file process), the earliest first, while the caller judges the
+    documents of the chunks already in.
+    """
+
+    def __init__(self, load: Callable[[Sequence[str]], dict[str, tuple[history.DocVersion, ...]]],
+                 paths: Sequence[str], readers: int = VERSION_READERS) -> None:
+        size = max(MIN_VERSION_CHUNK, math.ceil(len(paths) / VERSION_CHUNKS))
+        self._chunks = [list(paths[i:i + size]) for i in range(0, len(paths), size)]
+        self._where = {p: n for n, chunk in enumerate(self._chunks) for p in chunk}
+        self._ready = [threading.Event() for _ in self._chunks]
+        self.loaded: dict[str, tuple[history.DocVersion, ...]] = {}
+        self._error: BaseException | None = None
+        self._load = load
+        self._next = 0
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, name="escm-check-versions",
+                                          daemon=True)
+                         for _ in range(max(1, min(readers, len(self._chunks))))]
+        for t in self._threads:
+            t.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                n = self._next
+                if n >= len(self._chunks) or self._error is not None:
+                    return
+                self._next += 1
+            try:
+                got = self._load(self._chunks[n])
+            except BaseException as exc:  # handed to the caller of get()
+                with self._lock:
+                    self._error = exc
+                for event in self._ready:
+                    event.set()
+                return
+            with self._lock:
+                self.loaded.update(got)
+            self._ready[n].set()
+
+    def get(self, path: str) -> tuple[history.DocVersion, ...] | None:
+        """The versions of `path` (waiting for its chunk), or None when it was not asked for."""
+        n = self._where.get(path)
+        if n is None:
+            return None
+        self._ready[n].wait()
+        if self._error is not None:
+            raise self._error
+        return self.loaded.get(path, ())
+
+    def join(self) -> None:
+        """Wait for every chunk; re-raise a failure."""
+        for t in self._threads:
+            t.join()
+        if self._error is not None:
+            raise self._error
+
+
+def _parse(root: Path, rels: Sequence[str], limits: Limits, jobs: int | None,
+           field_map: dict[str, str]) -> list[Parsed]:
+    progress.set_current(f"the documents under {root}")  # an adapter's error is a finding
+    docs = read_all(root, list(rels), limits, jobs=jobs)
+    out: list[Parsed] = []
+    for d in docs:
+        progress.set_current(d.path)  # named in the one-line internal-error message
+        out.append((d, *normalise(d, field_map)))
+    return out
+
+
+def _head_now(root: Path) -> str | None:
+    try:
+        return run_git(root, "rev-parse", "--verify", "-q", "HEAD").decode().strip() or None
+    except GitError:
+        return None
+
+
 def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
     """Run the whole pipeline once and return the result every reporter renders."""
     cfg = opts.config
+    progress.set_current(f"the file list of {opts.path}")
     disc = discover(opts.path, cfg.include, cfg.exclude,
                     Path(cfg.path) if cfg.path else None)
     if cfg.path:
         # findings about the config (waivers) are located relative to the repository like all others
-        try:
-            cfg = dataclasses.replace(cfg, path=Path(cfg.path).resolve().relative_to(disc.root).as_posix())
-        except ValueError:
-            pass
+        with contextlib.suppress(ValueError):
+            rel = Path(cfg.path).resolve().relative_to(disc.root).as_posix()
+            cfg = dataclasses.replace(cfg, path=rel)
+    cache = Cache.open(cfg, disc.root) if opts.use_cache else None
+    try:
+        with _gc_paused():
+            return _run(opts, pack, cfg, disc, cache)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
+         cache: Cache | None) -> CheckResult:
+    root = disc.root
     limits = Limits.from_mapping(cfg.limits)
-    parsed = read_all(disc.root, list(disc.documents), limits, jobs=cfg.jobs or opts.jobs)
+    jobs = cfg.jobs or opts.jobs
+    field_map = dict(cfg.field_map)
+    rels = list(disc.documents)
+    formats = [_format(r) for r in rels]
+    settings = _control_settings(cfg)
+    pathspec = disc.prefix or None
+
+    # documents the cache holds; the rest are read below
+    results: list[Parsed | None] = [None] * len(rels)
+    prints: dict[int, Any] = {}
+    if cache is not None:
+        hits, prints = cache.lookup_documents(rels, formats)
+        for i, p in hits.items():
+            results[i] = p
+    todo = [i for i, p in enumerate(results) if p is None]
+    heavy = [i for i in todo if formats[i] in _HEAVY]
+    light = [i for i in todo if formats[i] not in _HEAVY]
+
+    # Word and PDF first: their worker processes are forked before any thread starts
+    for i, p in zip(heavy, _parse(root, [rels[i] for i in heavy], limits, jobs, field_map),
+                    strict=True):
+        results[i] = p
+
+    # the history: from the cache, or one git log pass in a thread while Markdown is parsed
+    hkey: str | None = None  # set while the history in hand is the one cached under it
+    repo_hist: history.RepoHistory | None = None
+    pending: _Background[history.RepoHistory] | None = None
+    if disc.in_git:
+        if cache is not None:
+            hkey = cache.history_key(disc.head, opts.as_of, pathspec, settings)
+            repo_hist = cache.load_history(hkey) if hkey else None
+        if repo_hist is None:
+            pending = _Background(lambda: history.read_history(root, as_of=opts.as_of,
+                                                               pathspec=pathspec))
+    for i, p in zip(light, _parse(root, [rels[i] for i in light], limits, jobs, field_map),
+                    strict=True):
+        results[i] = p
+    if cache is not None and prints:
+        cache.store_documents((p, prints[i]) for i, p in enumerate(results)
+                              if i in prints and p is not None)
+    progress.set_current(f"the git history of {root}")
+    if pending is not None:
+        repo_hist = pending.result()
+        if cache is not None and hkey is not None:
+            if _head_now(root) == disc.head:  # HEAD did not move while git log ran
+                cache.save_history(hkey, repo_hist)
+            else:
+                hkey = None
+    parsed: list[Parsed] = [p for p in results if p is not None]
+    assert len(parsed) == len(rels)
 
     findings: list[Finding] = list(disc.findings)
-    metas: list[tuple[DocMeta, tuple[Finding, ...]]] = [normalise(d, cfg.field_map) for d in parsed]
-    for _, fs in metas:
+    for _, _, fs in parsed:
         findings += fs
 
-    repo_hist: history.RepoHistory | None = None
+    # historical versions: cached ones at once, the others streamed in by a thread
+    known: set[str] = set()
     versions: dict[str, tuple[history.DocVersion, ...]] = {}
-    if disc.in_git:
-        repo_hist = history.read_history(disc.root, as_of=opts.as_of, pathspec=disc.prefix or None)
+    loader: _VersionLoader | None = None
+    to_load: list[str] = []
+    if repo_hist is not None:
         findings += repo_hist.problems
-        wanted = [d.path for d, (m, _) in zip(parsed, metas) if _controlled(m) and d.path not in disc.untracked]
+        wanted = [d.path for d, m, _ in parsed if _controlled(m) and d.path not in disc.untracked]
         if repo_hist.available:
-            versions = history.load_versions(disc.root, repo_hist, wanted)
+            hist = repo_hist
 
-    settings = _control_settings(cfg)
+            def load(paths: Sequence[str]) -> dict[str, tuple[history.DocVersion, ...]]:
+                return history.load_versions(root, hist, paths)
+
+            if cache is not None and hkey is not None:
+                known, versions = cache.load_versions(hkey, hist)
+            to_load = [p for p in dict.fromkeys(wanted) if p not in known]
+            if to_load:
+                loader = _VersionLoader(load, to_load)
+
     inputs: list[DocInput] = []
-    for doc, (meta, _) in zip(parsed, metas):
+    for doc, meta, _ in parsed:
+        progress.set_current(doc.path)
         control = None
         if doc.path in disc.untracked:
-            findings.append(make("untracked-document", "not tracked by git: not under version control",
-                                 path=doc.path))
+            findings.append(make("untracked-document",
+                                 "not tracked by git: not under version control", path=doc.path))
             control = Control(False, reason="not tracked by git")
         elif repo_hist is not None and doc.has_metadata:
+            mine = loader.get(doc.path) if loader is not None else None
+            if mine is None:
+                mine = versions.get(doc.path, ())
             cr = changecontrol.check_document(
-                doc.path, doc.metadata, repo_hist, versions.get(doc.path, ()), settings, opts.as_of,
+                doc.path, doc.metadata, repo_hist, mine, settings, opts.as_of,
                 tracked=True, modified=doc.path in disc.modified, meta_lines=doc.meta_lines)
             if _controlled(meta) and meta.approved:
                 findings += cr.findings
@@ -102,7 +336,16 @@ def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
             control = Control(False, reason="not in a git repository")
         inputs.append(DocInput(doc=doc, meta=meta, control=control))
 
-    repo = RepoInfo(root=str(disc.root), head=disc.head,
+    if loader is not None:
+        loader.join()
+        if cache is not None and hkey is not None:
+            cache.save_versions(hkey, pathspec, known | set(to_load),
+                                {**versions, **loader.loaded})
+
+    repo = RepoInfo(root=str(root), head=disc.head,
                     available=bool(repo_hist and repo_hist.available),
                     shallow=bool(repo_hist and repo_hist.shallow))
-    return evaluate(pack, inputs, repo, cfg, opts.as_of, findings)
+    progress.set_current(f"the rating of {root}")
+    result = evaluate(pack, inputs, repo, cfg, opts.as_of, findings)
+    progress.set_current(None)
+    return result
