@@ -39,6 +39,7 @@ from .findings import Finding, make
 from .gitrun import GitError, run_git
 from .metadata import DocMeta, normalise
 from .parsing import read_all
+from .progressbar import ProgressBar
 from .result import CheckResult
 from .rulepack import Pack
 
@@ -190,7 +191,12 @@ class _VersionLoader:
 def _parse(root: Path, rels: Sequence[str], limits: Limits, jobs: int | None,
            field_map: dict[str, str]) -> list[Parsed]:
     progress.set_current(f"the documents under {root}")  # an adapter's error is a finding
-    docs = read_all(root, list(rels), limits, jobs=jobs)
+    bar = ProgressBar("parsing") if ProgressBar.wanted(len(rels), quiet=False) else None
+    try:
+        docs = read_all(root, list(rels), limits, jobs=jobs, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     out: list[Parsed] = []
     for d in docs:
         progress.set_current(d.path)  # named in the one-line internal-error message
