@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import ConfigError, load_config
+from .config import ConfigError
 from .exitcodes import Exit
 from .packcli import pack
 from .rulepack import PackError, load_pack

@@ -100,7 +100,7 @@ def same_person(a: str, b: str) -> bool:
     nb, eb = _name_email(b)
     if ea and eb:
         return ea == eb
-    if ea and nb == ea or eb and na == eb:
+    if (ea and nb == ea) or (eb and na == eb):
         return True
     return bool(na) and na == nb
 
@@ -300,7 +300,8 @@ def _rate_activity(p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
             return "not-satisfied", (), "the tagged section is empty"
         unapproved = [d.path for d, _, _ in ctx.index.tags.get((p.id, a.id), []) if not d.meta.approved]
         if unapproved:
-            return "not-satisfied", (), f"tagged only in documents that are not approved: {', '.join(sorted(set(unapproved)))}"
+            listed = ", ".join(sorted(set(unapproved)))
+            return "not-satisfied", (), f"tagged only in documents that are not approved: {listed}"
         return "not-satisfied", (), "no tagged section or claim"
 
     # record and record-or-section
@@ -329,7 +330,7 @@ def _rate_activity(p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
             return "satisfied", tuple(_ev(d, line, "record", when.isoformat()) for d, line, when in fresh), ""
         if stale:
             newest = max(w for _, _, w in stale)
-            d0, line0, _ = next(x for x in stale if x[2] == newest)
+            d0 = next(x[0] for x in stale if x[2] == newest)
             findings.append(make("record-stale",
                                  f"newest record for {p.id}.{a.id} is dated {newest.isoformat()}, "
                                  f"older than {max_age} before {ctx.as_of.isoformat()}",

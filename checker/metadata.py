@@ -173,7 +173,7 @@ def normalise(doc: Document, field_map: Mapping[str, str]) -> tuple[DocMeta, tup
         valid = False
         label = key or "front matter"
         findings.append(make("front-matter-invalid", f"{label}: {message}", path=doc.path,
-                             line=lines.get(key) or (min(lines.values(), default=None, key=lambda x: x or 0) if not key else None)))
+                             line=lines.get(key) or (_first_line(lines) if not key else None)))
         raw.pop(key, None) if key else None
 
     def s(k: str) -> str | None:
@@ -202,3 +202,9 @@ def _claims_from_text(text: str) -> dict[str, list[str]]:
             p, a = item.split(".", 1)
             out.setdefault(p.strip(), []).append(a.strip())
     return out
+
+
+def _first_line(lines: Mapping[str, int | None]) -> int | None:
+    """The first front-matter line, for problems that belong to no one key."""
+    known = [n for n in lines.values() if n]
+    return min(known) if known else None

@@ -64,7 +64,7 @@ def scaffold(target: Path, pack: Pack, level: int, force: bool) -> list[Path]:
     """Write the config, the templates up to `level` and an index; refuse to overwrite unless forced."""
     practices = [p for p in pack.practices if p.level <= level]
     plan = {target / ".escm-check.yaml": CONFIG_TEMPLATE.format(model=pack.id, level=level)}
-    index = [f"# Process repository index\n",
+    index = ["# Process repository index\n",
              f"Templates for the {len(practices)} Practices of {pack.name} up to Level {level}.",
              "Every document starts as a draft: fill it in, name the owner, then approve it.\n",
              "| Practice | Level | Type | Document |", "|---|---|---|---|"]

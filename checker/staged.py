@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .adapters.limits import Limits
+from .adapters.markdown import parse_markdown
 from .config import Config
 from .discover import is_candidate
 from .documents import Document
 from .evaluate import DocInput, build_index, structure_findings
 from .findings import Finding, make, sort_findings
-from .adapters.markdown import parse_markdown
 from .gitrun import popen_git, repo_root, run_git
 from .metadata import DocMeta, normalise
 from .parsing import read_all
@@ -129,7 +129,8 @@ def check_staged(paths: Sequence[Path], pack: Pack, cfg: Config) -> tuple[Findin
                 for t in s.tags:
                     if not s.substantive and meta.approved:
                         findings.append(make("section-empty",
-                                             f"section {s.heading or '(untitled)'!r} tagged {t.key} has no substantive content",
+                                             f"section {s.heading or '(untitled)'!r} tagged {t.key} "
+                                             "has no substantive content",
                                              path=doc.path, line=t.line, practice=t.practice, activity=t.activity))
         _, idx_findings = build_index(inputs, pack)
         # duplicate ids across the whole repository need the whole repository; the full hook checks them

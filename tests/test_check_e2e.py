@@ -11,7 +11,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
-
 from escm_check.cli import main
 
 from .evalkit import FILLER

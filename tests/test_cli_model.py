@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-
 from escm_check import __version__
 from escm_check.cli import main
 from escm_check.findings import CATALOGUE

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from escm_check.cli import main
 from escm_check.demo import examples_dir, replay
 

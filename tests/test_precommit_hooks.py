@@ -68,7 +68,8 @@ def test_full_hook_applies_the_gate(tmp_path: Path, pc_home: Path) -> None:
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "gate FAILED" in failing.stdout
     repo.write(".escm-check.yaml", "target_level: 2\nas_of: 2026-10-01\nscope: {practices: [knw07]}\n"
-                                   "waivers: [{practice: knw07, reason: pilot, approved_by: COO, expires: 2027-01-01}]\n")
+                                   "waivers: [{practice: knw07, reason: pilot, approved_by: COO, "
+                                   "expires: 2027-01-01}]\n")
     repo.commit("narrow scope", trailers={"Approved-by": BOB}, date="2026-03-02T10:00:00+00:00")
     passing = try_repo(repo, pc_home, "escm-check")
     assert passing.returncode == 0, passing.stdout + passing.stderr

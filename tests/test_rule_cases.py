@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from escm_check.findings import CATALOGUE
 
 from .evalkit import run

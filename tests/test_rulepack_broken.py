@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from escm_check.cli import main
 
 SRC = Path(__file__).resolve().parent.parent / "rules" / "escm-sp-v2"

@@ -10,7 +10,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
 from escm_check.rulepack import Pack, load_pack
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from seed_shingles import copied, load  # noqa: E402
+from seed_shingles import copied, load
 
 
 def strings(node: Any, where: str = "") -> list[tuple[str, str]]:
