@@ -17,6 +17,10 @@ What is cached, and under which key:
   complete results are cached: an unavailable or shallow history, or a version whose object is
   missing, is read again next time. The two most recently used history entries per repository
   and pathspec are kept, so switching between two branches does not thrash.
+- Each document's change-control verdict (`changecontrol.check_document`'s result), keyed by
+  the history's key, the document's cache key (its bytes), whether it differs from HEAD, the
+  as-of date and the settings: a re-run with HEAD unchanged judges only edited documents.
+  Versions and verdicts are dropped with the history entry they were made from.
 
 Why SQLite (WAL) and not one file per entry: a check of 10,000 documents reads and writes
 10,000 small entries, which one transaction does in tens of milliseconds where 10,000 files
@@ -53,18 +57,21 @@ from typing import Any
 
 from . import __version__
 from .adapters.limits import Limits
+from .changecontrol import ControlResult
 from .config import Config
 from .documents import Document, Section, Tag
 from .findings import Finding
 from .gitrun import GitError, run_git
 from .history import Change, Commit, DocVersion, FileHistory, RepoHistory
 from .metadata import DocMeta
+from .result import VersionEntry
 
 CACHE_FORMAT = 1
 DB_NAME = f"escm-check-cache-v{CACHE_FORMAT}.sqlite3"
 BUSY_TIMEOUT_SECONDS = 10.0
 KEEP_HISTORIES = 2  # per repository and pathspec
-DOC_TTL_SECONDS = 30 * 86400  # document entries unused this long are dropped
+TTL_SECONDS = 30 * 86400  # entries unused this long are dropped
+CHILD_KINDS = ("versions", "control")  # scoped by the key of the history they were made from
 TOUCH_AFTER_SECONDS = 86400  # a hit refreshes an entry's last use at most once a day
 _PARSER_DISTRIBUTIONS = ("PyYAML", "python-docx", "pdfplumber", "pdfminer.six", "pypdfium2",
                          "lxml", "defusedxml", "jsonschema")
@@ -198,7 +205,8 @@ class Store:
         """Write (key, kind, scope, value) rows and refresh `touch` in one transaction.
 
         `prune` names (kind, scope, keep): of those entries only the `keep` most recently used
-        stay. Document entries unused for DOC_TTL_SECONDS are dropped on the way.
+        stay. On a write, entries unused for TTL_SECONDS are dropped, and versions and
+        change-control verdicts whose history entry is gone with them.
         """
         if self.conn is None:
             return
@@ -221,8 +229,11 @@ class Store:
                         " (SELECT key FROM entries WHERE kind = ? AND scope = ?"
                         "  ORDER BY used DESC LIMIT ?)", (kind, scope, kind, scope, keep))
                 if items:
-                    self.conn.execute("DELETE FROM entries WHERE kind = 'doc' AND used < ?",
-                                      (now - DOC_TTL_SECONDS,))
+                    self.conn.execute("DELETE FROM entries WHERE used < ?", (now - TTL_SECONDS,))
+                if prune or any(kind in CHILD_KINDS for _, kind, _, _, _ in items):
+                    self.conn.execute(
+                        "DELETE FROM entries WHERE kind IN (?, ?) AND scope NOT IN"
+                        " (SELECT key FROM entries WHERE kind = 'history')", CHILD_KINDS)
                 self.conn.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
@@ -690,6 +701,40 @@ def dec_versions(text: str, repo: RepoHistory
         raise BadEntry(str(exc)) from None
 
 
+def _enc_date(v: Any) -> str | None:
+    if v is None:
+        return None
+    if type(v) is not dt.date:
+        raise _Unencodable("expected a date")
+    return str(v.isoformat())
+
+
+def enc_control(r: ControlResult) -> str:
+    """A change-control verdict as JSON text."""
+    return json.dumps([
+        _check_str(r.path), bool(r.controlled), _check_ostr(r.last_commit),
+        _enc_date(r.last_change_date), _enc_date(r.last_review), _enc_date(r.review_due),
+        [[_check_str(v.commit), _check_str(v.date), _check_str(v.author),
+          _check_ostr(v.version), _check_ostr(v.approver)] for v in r.versions],
+        [enc_finding(f) for f in r.findings], _check_str(r.reason)],
+        ensure_ascii=True, separators=(",", ":"))
+
+
+def dec_control(text: str) -> ControlResult:
+    """The inverse of `enc_control`; BadEntry for anything else."""
+    try:
+        v = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise BadEntry(f"not JSON: {exc}") from None
+    path, controlled, last, changed, reviewed, due, versions, findings, reason = _list(v, 9)
+    return ControlResult(
+        path=_s(path), controlled=_b(controlled), last_commit=_os(last),
+        last_change_date=_odate(changed), last_review=_odate(reviewed), review_due=_odate(due),
+        versions=tuple(VersionEntry(_s(c), _s(d), _s(a), _os(ver), _os(appr))
+                       for c, d, a, ver, appr in (_list(x, 5) for x in _list(versions))),
+        findings=tuple(dec_finding(f) for f in _list(findings)), reason=_s(reason))
+
+
 # --------------------------------------------------------------------------- fingerprints
 
 
@@ -748,6 +793,8 @@ class Cache:
         self.config_key = cfg.hash_key()
         self.limits = Limits.from_mapping(cfg.limits)
         self.tool = _tool_identity()
+        self._doc_prefix = make_key("doc", self.tool, self.config_key)
+        self.verified: dict[str, str] = {}  # path -> key of a parse known to match the bytes
         self.hits = 0
         self.misses = 0
 
@@ -772,7 +819,7 @@ class Cache:
         from .adapters.sidecar import sidecar_rel
 
         path = self.root / rel
-        parts: list[Any] = ["doc", self.tool, self.config_key, rel, fmt]
+        parts: list[Any] = [self._doc_prefix, rel, fmt]
         files: list[tuple[Path, tuple[int, int, int] | None]] = []
         limit = self.limits.max_file_bytes
         if fmt != "sidecar":
@@ -829,6 +876,7 @@ class Cache:
             if parsed[0].path != rels[i]:
                 continue
             hits[i] = parsed
+            self.verified[rels[i]] = fp.key
             del prints[i]
             if now - row[1] > TOUCH_AFTER_SECONDS:
                 touch.append(fp.key)
@@ -851,6 +899,7 @@ class Cache:
                 rows.append((fp.key, "doc", "", enc_parsed(parsed)))
             except (_Unencodable, ValueError, TypeError):
                 continue
+            self.verified[doc.path] = fp.key
         self.store.put(rows)
 
     # ---- history
@@ -923,7 +972,7 @@ class Cache:
             self.store.put((), touch=[vkey])
         return known, cached
 
-    def save_versions(self, key: str, pathspec: str | None, known: Iterable[str],
+    def save_versions(self, key: str, known: Iterable[str],
                       versions: Mapping[str, Sequence[DocVersion]]) -> None:
         """Cache the versions of `known` paths (those with a missing object are left out)."""
         complete = {p: vs for p, vs in versions.items()
@@ -933,6 +982,52 @@ class Cache:
             text = enc_versions(known, complete)
         except (_Unencodable, ValueError, TypeError):
             return
-        scope = self._scope(pathspec)
-        self.store.put([(make_key("versions", key), "versions", scope, text)],
-                       prune=[("versions", scope, KEEP_HISTORIES)])
+        self.store.put([(make_key("versions", key), "versions", key, text)])
+
+    # ---- change-control verdicts
+
+    def control_keys(self, history_key: str, docs: Iterable[tuple[str, bool]], as_of: dt.date,
+                     settings: Any) -> dict[str, str]:
+        """The key of each document's verdict (path, differs from HEAD) -> key: its history,
+        its bytes (as cached or stored this run), whether it differs from HEAD, the as-of
+        date and the settings. Documents whose bytes are not known to match are left out."""
+        context = make_key("control", history_key, as_of.isoformat(), settings)
+        out = {}
+        for path, modified in docs:
+            doc_key = self.verified.get(path)
+            if doc_key is not None:
+                out[path] = make_key(context, doc_key, modified)
+        return out
+
+    def load_controls(self, keys: Mapping[str, str]) -> dict[str, ControlResult]:
+        """Cached verdicts by path, for `keys` (path -> control key)."""
+        found = self.store.get(list(keys.values()))
+        out: dict[str, ControlResult] = {}
+        touch = []
+        now = time.time()
+        for path, key in keys.items():
+            row = found.get(key)
+            if row is None:
+                continue
+            try:
+                result = dec_control(row[0])
+            except BadEntry:
+                continue
+            if result.path != path:
+                continue
+            out[path] = result
+            if now - row[1] > TOUCH_AFTER_SECONDS:
+                touch.append(key)
+        if touch:
+            self.store.put((), touch=touch)
+        return out
+
+    def save_controls(self, history_key: str, items: Iterable[tuple[str, ControlResult]]) -> None:
+        """Cache verdicts (control key, result) made from the history under `history_key`."""
+        rows = []
+        for key, result in items:
+            try:
+                rows.append((key, "control", history_key, enc_control(result)))
+            except (_Unencodable, ValueError, TypeError):
+                continue
+        self.store.put(rows)

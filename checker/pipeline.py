@@ -9,8 +9,8 @@ Stages overlap where git does the work in a process of its own:
 - the historical versions are read from `git cat-file` in chunks by a thread, while this
   thread judges the change control of the documents whose versions are already in.
 
-Parsed documents, the history and the versions come from the cache (`cache.Cache`) when it
-has them. The cyclic garbage collector is paused for the run: it would otherwise walk the
+Parsed documents, the history, the versions and the change-control verdicts come from the
+cache (`cache.Cache`) when it has them. The cyclic garbage collector is paused for the run: it would otherwise walk the
 hundreds of thousands of long-lived commits, changes and versions again and again (a tenth
 of the time of a large check) for values that hold no reference cycles.
 """
@@ -290,15 +290,25 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
     for _, _, fs in parsed:
         findings += fs
 
-    # historical versions: cached ones at once, the others streamed in by a thread
+    # change-control verdicts the cache holds: same history, same bytes, same settings
+    judged: dict[str, changecontrol.ControlResult] = {}
+    control_keys: dict[str, str] = {}
+    if cache is not None and hkey is not None and repo_hist is not None:
+        control_keys = cache.control_keys(
+            hkey, ((d.path, d.path in disc.modified) for d, _, _ in parsed
+                   if d.has_metadata and d.path not in disc.untracked), opts.as_of, settings)
+        judged = cache.load_controls(control_keys)
+
+    # historical versions for the others: cached ones at once, the rest streamed in by a thread
     known: set[str] = set()
     versions: dict[str, tuple[history.DocVersion, ...]] = {}
     loader: _VersionLoader | None = None
     to_load: list[str] = []
     if repo_hist is not None:
         findings += repo_hist.problems
-        wanted = [d.path for d, m, _ in parsed if _controlled(m) and d.path not in disc.untracked]
-        if repo_hist.available:
+        wanted = [d.path for d, m, _ in parsed if _controlled(m) and d.path not in disc.untracked
+                  and d.path not in judged]
+        if repo_hist.available and wanted:
             hist = repo_hist
 
             def load(paths: Sequence[str]) -> dict[str, tuple[history.DocVersion, ...]]:
@@ -311,6 +321,7 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
                 loader = _VersionLoader(load, to_load)
 
     inputs: list[DocInput] = []
+    fresh: list[tuple[str, changecontrol.ControlResult]] = []
     for doc, meta, _ in parsed:
         progress.set_current(doc.path)
         control = None
@@ -319,12 +330,16 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
                                  "not tracked by git: not under version control", path=doc.path))
             control = Control(False, reason="not tracked by git")
         elif repo_hist is not None and doc.has_metadata:
-            mine = loader.get(doc.path) if loader is not None else None
-            if mine is None:
-                mine = versions.get(doc.path, ())
-            cr = changecontrol.check_document(
-                doc.path, doc.metadata, repo_hist, mine, settings, opts.as_of,
-                tracked=True, modified=doc.path in disc.modified, meta_lines=doc.meta_lines)
+            cr = judged.get(doc.path)
+            if cr is None:
+                mine = loader.get(doc.path) if loader is not None else None
+                if mine is None:
+                    mine = versions.get(doc.path, ())
+                cr = changecontrol.check_document(
+                    doc.path, doc.metadata, repo_hist, mine, settings, opts.as_of,
+                    tracked=True, modified=doc.path in disc.modified, meta_lines=doc.meta_lines)
+                if doc.path in control_keys:
+                    fresh.append((control_keys[doc.path], cr))
             if _controlled(meta) and meta.approved:
                 findings += cr.findings
             fh = repo_hist.files.get(doc.path)
@@ -345,8 +360,9 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
     if loader is not None:
         loader.join()
         if cache is not None and hkey is not None:
-            cache.save_versions(hkey, pathspec, known | set(to_load),
-                                {**versions, **loader.loaded})
+            cache.save_versions(hkey, known | set(to_load), {**versions, **loader.loaded})
+    if cache is not None and hkey is not None and fresh:
+        cache.save_controls(hkey, fresh)
 
     repo = RepoInfo(root=str(root), head=disc.head,
                     available=bool(repo_hist and repo_hist.available),

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from escm_check import cache as cache_mod
-from escm_check import history, pipeline
+from escm_check import changecontrol, history, pipeline
 from escm_check.cache import (
     DB_NAME,
     BadEntry,
@@ -88,6 +88,7 @@ class Calls:
     read: list[str] = dataclasses.field(default_factory=list)
     histories: int = 0
     versions: list[str] = dataclasses.field(default_factory=list)
+    judged: list[str] = dataclasses.field(default_factory=list)
 
 
 @pytest.fixture()
@@ -96,6 +97,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
     real_read_all = pipeline.read_all
     real_history = history.read_history
     real_versions = history.load_versions
+    real_check = changecontrol.check_document
 
     def read_all(root: Path, rels: list[str], *a: Any, **k: Any) -> Any:
         seen.read += rels
@@ -110,7 +112,12 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
         seen.versions += paths
         return real_versions(root, repo, paths)
 
+    def check_document(path: str, *a: Any, **k: Any) -> Any:
+        seen.judged.append(path)
+        return real_check(path, *a, **k)
+
     monkeypatch.setattr(pipeline, "read_all", read_all)
+    monkeypatch.setattr(changecontrol, "check_document", check_document)
     monkeypatch.setattr(history, "read_history", read_history)
     monkeypatch.setattr(history, "load_versions", load_versions)
     yield seen
@@ -124,6 +131,7 @@ def check(path: Path, cache_dir: Path | None, calls: Calls | None = None, **cfg:
         calls.read.clear()
         calls.histories = 0
         calls.versions.clear()
+        calls.judged.clear()
     result = run_check(CheckOptions(path=path, config=config, as_of=AS_OF,
                                     use_cache=cache_dir is not None), pack_for(config))
     return get_reporter("json")(result)
@@ -158,11 +166,13 @@ def test_warm_run_is_byte_identical_and_reads_nothing_again(repo: GitRepo, tmp_p
                                   "records/audit.md", "word/plan.docx"]
     cold = check(repo.path, cache, calls)
     assert cold == plain
-    assert {k for _, k, _ in db_rows(cache)} == {"doc", "history", "versions"}
+    assert {k for _, k, _ in db_rows(cache)} == {"doc", "history", "versions", "control"}
     assert len(db_rows(cache, "doc")) == 4  # the Word file and the PDF too
+    assert len(db_rows(cache, "control")) == 4
     warm = check(repo.path, cache, calls)
     assert warm == plain
     assert calls.read == [] and calls.histories == 0 and calls.versions == []
+    assert calls.judged == []
     report = json.loads(warm)
     assert {d["path"] for d in report["documents"]} >= {"word/plan.docx", "pdf/supplier.pdf"}
 
@@ -192,6 +202,8 @@ def test_editing_a_file_invalidates_only_its_entry(repo: GitRepo, tmp_path: Path
     edited = check(repo.path, cache, calls)
     assert calls.read == ["procedures/version-control.md"]
     assert calls.histories == 0  # HEAD did not move
+    assert calls.judged == ["procedures/version-control.md"]  # the others' verdicts are kept
+    assert calls.versions == []  # its history versions are cached too
     assert edited == check(repo.path, None)
     assert '"version": "1.5"' in edited
     # back to the committed bytes: the entry for those bytes is still good, nothing is re-read
@@ -234,9 +246,43 @@ def test_a_new_commit_reads_the_history_again(repo: GitRepo, tmp_path: Path,
                 trailers={"Approved-by": BOB})
     got = check(repo.path, cache, calls)
     assert calls.histories == 1
+    assert len(calls.judged) == 4  # a new history: every verdict is made again
     assert got == check(repo.path, None)
     check(repo.path, cache, calls)
-    assert calls.histories == 0
+    assert calls.histories == 0 and calls.judged == []
+
+
+def test_a_new_as_of_date_judges_again(repo: GitRepo, tmp_path: Path, calls: Calls) -> None:
+    cache = tmp_path / "cache"
+    check(repo.path, cache, calls)
+    config = load_config(None)
+    config = dataclasses.replace(config, cache_dir=str(cache))
+    calls.read.clear()
+    calls.judged.clear()
+    later = run_check(CheckOptions(path=repo.path, config=config, as_of=dt.date(2027, 6, 1)),
+                      pack_for(config))
+    assert calls.read == [] and len(calls.judged) == 4
+    plain = run_check(CheckOptions(path=repo.path, config=config, as_of=dt.date(2027, 6, 1),
+                                   use_cache=False), pack_for(config))
+    assert get_reporter("json")(later) == get_reporter("json")(plain)
+
+
+def test_old_histories_and_what_was_made_from_them_are_dropped(repo: GitRepo, tmp_path: Path,
+                                                               calls: Calls) -> None:
+    cache = tmp_path / "cache"
+    for n in range(4):
+        repo.write("procedures/version-control.md", procedure(f"1.{n + 2}"))
+        repo.commit(f"Raise to 1.{n + 2}", author=ANN, trailers={"Approved-by": BOB})
+        check(repo.path, cache, calls)
+    histories = {key for key, _, _ in db_rows(cache, "history")}
+    assert len(histories) == 2
+    conn = sqlite3.connect(cache / DB_NAME)
+    try:
+        scopes = {s for (s,) in conn.execute(
+            "SELECT scope FROM entries WHERE kind IN ('versions', 'control')")}
+    finally:
+        conn.close()
+    assert scopes <= histories
 
 
 def test_a_changed_config_invalidates_parses(repo: GitRepo, tmp_path: Path,
@@ -291,18 +337,24 @@ def test_a_damaged_document_entry_is_ignored_and_rebuilt(repo: GitRepo, tmp_path
     assert calls.read == []
 
 
-@pytest.mark.parametrize("kind", ["history", "versions"])
+@pytest.mark.parametrize("kind", ["history", "versions", "control"])
 def test_a_damaged_history_entry_is_ignored_and_rebuilt(repo: GitRepo, tmp_path: Path,
                                                         calls: Calls, kind: str) -> None:
     cache = tmp_path / "cache"
     plain = check(repo.path, None)
     check(repo.path, cache, calls)
-    [(key, _, value)] = db_rows(cache, kind)
-    set_value(cache, key, value[: len(value) // 3])
+    if kind == "versions":  # only read for documents whose verdict is not cached
+        for key, _, _ in db_rows(cache, "control"):
+            set_value(cache, key, "[]")
+    for key, _, value in db_rows(cache, kind):
+        set_value(cache, key, value[: len(value) // 3])
     assert check(repo.path, cache, calls) == plain
-    assert (calls.histories == 1) if kind == "history" else bool(calls.versions)
+    # what was made from a history outlives a re-read of the same history
+    assert calls.histories == (1 if kind == "history" else 0)
+    assert bool(calls.judged) == (kind != "history")
+    assert bool(calls.versions) == (kind == "versions")
     assert check(repo.path, cache, calls) == plain
-    assert calls.histories == 0 and calls.versions == []
+    assert calls.histories == 0 and calls.versions == [] and calls.judged == []
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
@@ -411,7 +463,7 @@ def test_two_runs_at_once_share_one_cache(repo: GitRepo, tmp_path: Path) -> None
         rows = conn.execute("SELECT kind, value FROM entries").fetchall()
     finally:
         conn.close()
-    assert {k for k, _ in rows} == {"doc", "history", "versions"}
+    assert {k for k, _ in rows} == {"doc", "history", "versions", "control"}
     for kind, value in rows:
         if kind == "doc":
             dec_parsed(value)
