@@ -89,3 +89,56 @@ def test_cache_survives_concurrent_writers(example: Path, tmp_path: Path) -> Non
     again = run_together([other, example], cache, tmp_path / "warm")
     assert again == [first[1], first[0]]
     assert_cache_intact(cache)
+
+
+# ----------------------------------------------------------------------------- cache (issue 7)
+
+
+def _cache_db(cache: Path) -> Path:
+    from escm_check.cache import DB_NAME
+
+    return cache / "escm-check" / DB_NAME
+
+
+def test_runs_at_once_on_a_damaged_cache_rebuild_it(example: Path, tmp_path: Path) -> None:
+    """A database file of garbage is moved aside by whichever run sees it first; every run
+    still gives the report of a run without the cache, and the cache works afterwards."""
+    cache = tmp_path / "cache"
+    alone = run_together([example], tmp_path / "no-cache", tmp_path / "alone", "--no-cache")[0]
+    run_together([example], cache, tmp_path / "fill")
+    db = _cache_db(cache)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    db.write_bytes(b"not a database at all " * 4096)
+    assert run_together([example, example, example], cache, tmp_path / "damaged") == [alone] * 3
+    assert_cache_intact(cache)
+    assert run_together([example, example], cache, tmp_path / "warm") == [alone] * 2
+    assert_cache_intact(cache)
+
+
+def test_runs_at_once_on_changing_heads_keep_the_cache_consistent(example: Path,
+                                                                  tmp_path: Path) -> None:
+    """Clones at different commits share one cache while older histories are evicted: each
+    run matches its own run without the cache, and no version or verdict outlives the
+    history it was made from."""
+    clones = []
+    for n, back in enumerate((0, 1, 2, 3)):
+        clone = tmp_path / f"clone{n}"
+        subprocess.run(["git", "clone", "-q", str(example), str(clone)], check=True,
+                       env=clean_env())
+        subprocess.run(["git", "-C", str(clone), "reset", "-q", "--hard", f"HEAD~{back}"],
+                       check=True, env=clean_env())
+        clones.append(clone)
+    alone = run_together(clones, tmp_path / "no-cache", tmp_path / "alone", "--no-cache")
+    cache = tmp_path / "cache"
+    for round_ in range(2):
+        assert run_together(clones, cache, tmp_path / f"round{round_}") == alone
+        assert_cache_intact(cache)
+    conn = sqlite3.connect(_cache_db(cache))
+    try:
+        histories = {k for (k,) in conn.execute("SELECT key FROM entries WHERE kind = 'history'")}
+        children = {s for (s,) in conn.execute(
+            "SELECT scope FROM entries WHERE kind IN ('versions', 'control')")}
+    finally:
+        conn.close()
+    assert histories and children <= histories
