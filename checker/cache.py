@@ -11,9 +11,11 @@ What is cached, and under which key:
   floor's own read of every document costs. Documents that failed to parse are not cached (a
   timeout or a crashed reader must be retried), nor is anything that is not a plain regular
   file (symbolic links are left to ``parsing.read_all`` to refuse).
-- The history (what ``history.read_history`` returns) and the historical versions of front
-  matter (what ``history.load_versions`` returns), keyed by the HEAD commit, the shallow
-  boundary, grafts and replace refs, ``as_of``, the pathspec and the approval settings. Only
+- The history (what ``history.read_history`` returns), keyed by the HEAD commit, the shallow
+  boundary, grafts and replace refs, ``as_of``, the pathspec and the approval settings; and
+  under that key, each document's historical versions of front matter (what
+  ``history.load_versions`` returns for it, one entry per path so that re-judging one edited
+  document reads one small entry). Only
   complete results are cached: an unavailable or shallow history, or a version whose object is
   missing, is read again next time. The two most recently used history entries per repository
   and pathspec are kept, so switching between two branches does not thrash.
@@ -27,9 +29,10 @@ Why SQLite (WAL) and not one file per entry: a check of 10,000 documents reads a
 cost a create, write and rename each; SQLite makes every write atomic, lets any number of
 readers run beside one writer, and serialises writers with a busy timeout, so two runs sharing
 one cache both succeed. Every value is still JSON (never pickle: nothing in the cache can
-execute code) and is decoded by a strict reader: an entry of the wrong shape, truncated or of
-garbage bytes is a miss and is rebuilt; a database file that is not a database (or is
-damaged) is moved aside and a new one started. A cache that cannot be opened or written is
+execute code; values over 64 KiB, a history, are stored zlib-compressed) and is decoded by a
+strict reader: an entry of the wrong shape, truncated or of garbage bytes is a miss and is
+rebuilt; a database file that is not a database (or is damaged) is moved aside and a new one
+started. A cache that cannot be opened or written is
 skipped: the check never depends on it.
 
 The database lives in the user's cache directory (``platformdirs.user_cache_dir``), or in the
@@ -50,6 +53,7 @@ import sqlite3
 import stat
 import sys
 import time
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +74,7 @@ CACHE_FORMAT = 1
 DB_NAME = f"escm-check-cache-v{CACHE_FORMAT}.sqlite3"
 BUSY_TIMEOUT_SECONDS = 10.0
 KEEP_HISTORIES = 2  # per repository and pathspec
+COMPRESS_FROM = 64 * 1024  # characters
 TTL_SECONDS = 30 * 86400  # entries unused this long are dropped
 CHILD_KINDS = ("versions", "control")  # scoped by the key of the history they were made from
 TOUCH_AFTER_SECONDS = 86400  # a hit refreshes an entry's last use at most once a day
@@ -192,6 +197,11 @@ class Store:
                     f"SELECT key, value, used FROM entries WHERE key IN ({marks})", chunk
                 ).fetchall()
                 for key, value, used in rows:
+                    if isinstance(value, bytes):  # a large value, compressed
+                        try:
+                            value = zlib.decompress(value).decode("utf-8")
+                        except (zlib.error, UnicodeDecodeError, MemoryError):
+                            continue  # damaged: a miss, rebuilt and overwritten
                     if isinstance(key, str) and isinstance(value, str) \
                             and isinstance(used, (int, float)):
                         out[key] = (value, float(used))
@@ -199,6 +209,17 @@ class Store:
             self._failed(exc)
             return {}
         return out
+
+    def has(self, key: str) -> bool:
+        """Whether an entry exists (without reading its value)."""
+        if self.conn is None:
+            return False
+        try:
+            return self.conn.execute("SELECT 1 FROM entries WHERE key = ?", (key,)
+                                     ).fetchone() is not None
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return False
 
     def put(self, rows: Iterable[tuple[str, str, str, str]], *, touch: Sequence[str] = (),
             prune: Sequence[tuple[str, str, int]] = ()) -> None:
@@ -211,7 +232,7 @@ class Store:
         if self.conn is None:
             return
         now = time.time()
-        items = [(k, kind, scope, now, v) for k, kind, scope, v in rows]
+        items = [(k, kind, scope, now, _pack(v)) for k, kind, scope, v in rows]
         if not items and not touch and not prune:
             return
         try:
@@ -248,6 +269,14 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.close()
             self.conn = None
+
+
+def _pack(value: str) -> str | bytes:
+    """Large values (a history, its versions) are stored zlib-compressed: JSON of repeated
+    names and hashes shrinks about five times for a few tenths of a second."""
+    if len(value) < COMPRESS_FROM:
+        return value
+    return zlib.compress(value.encode("utf-8"), 1)
 
 
 def _quarantine(path: Path) -> None:
@@ -607,23 +636,37 @@ def dec_history(text: str, root: str) -> RepoHistory:
         fromiso = dt.datetime.fromisoformat
         commits: dict[str, Commit] = {}
         order: list[Commit] = []
+        str_ = str
         for c in _list(o["commits"]):
             sha, parents, an, ae, ad, cn, ce, cd, msg, trailers = _list(c, 10)
-            commit = Commit(_s(sha), tuple(_s(p) for p in _list(parents)), _s(an), _s(ae),
-                            fromiso(_s(ad)), _s(cn), _s(ce), fromiso(_s(cd)), _s(msg),
-                            tuple((_s(k), _s(x)) for k, x in (_pair(t) for t in _list(trailers))))
-            commits[commit.sha] = commit
+            # checked inline: a call per field would double the time of a large history
+            if (type(sha) is not str_ or type(an) is not str_ or type(ae) is not str_
+                    or type(ad) is not str_ or type(cn) is not str_ or type(ce) is not str_
+                    or type(cd) is not str_ or type(msg) is not str_
+                    or any(type(p) is not str_ for p in _list(parents))):
+                raise BadEntry("a commit field is not text")
+            pairs = tuple(_pair(t) for t in _list(trailers))
+            if any(type(k) is not str_ or type(x) is not str_ for k, x in pairs):
+                raise BadEntry("a trailer is not text")
+            commit = Commit(sha, tuple(parents), an, ae, fromiso(ad), cn, ce, fromiso(cd), msg,
+                            pairs)
+            commits[sha] = commit
             order.append(commit)
+        n = len(order)
         files: dict[str, FileHistory] = {}
         for entry in _list(o["files"]):
             path, changes = _pair(entry)
             path = _s(path)
             chs = []
-            for at, status, blob, old in (_list(x, 4) for x in _list(changes)):
-                i = _i(at)
-                if not 0 <= i < len(order):
-                    raise BadEntry("change names an unknown commit")
-                chs.append(Change(order[i], path, _s(status), _os(blob), _os(old)))
+            for x in _list(changes):
+                if type(x) is not list or len(x) != 4:
+                    raise BadEntry("a change is not a list of four")
+                at, status, blob, old = x
+                if (type(at) is not int or not 0 <= at < n or type(status) is not str_
+                        or (blob is not None and type(blob) is not str_)
+                        or (old is not None and type(old) is not str_)):
+                    raise BadEntry("a change field is wrong")
+                chs.append(Change(order[at], path, status, blob, old))
             files[path] = FileHistory(path, tuple(chs))
         head = _os(o["head"])
         if head is not None and head not in commits:
@@ -644,61 +687,44 @@ _VERSION_FIELDS = tuple(f.name for f in dataclasses.fields(DocVersion)
 _SCALARS = (str, bool, int, type(None))
 
 
-def enc_versions(known: Iterable[str], versions: Mapping[str, Sequence[DocVersion]]) -> str:
-    """Historical versions per path (and every path asked for) as JSON text.
-
-    A version is its commit's hash and its other fields by name (all plain scalars); a
-    version whose object was missing is not cached.
-    """
-    out: dict[str, list[list[Any]]] = {}
-    for path, vs in versions.items():
-        rows = []
-        for v in vs:
-            if v.missing or v.problem is not None:
-                raise _Unencodable("a version is missing")
-            row: list[Any] = [v.commit.sha]
-            for name in _VERSION_FIELDS:
-                value = getattr(v, name)
-                if type(value) not in _SCALARS:
-                    raise _Unencodable(f"DocVersion.{name} is not a plain value")
-                row.append(value)
-            rows.append(row)
-        out[path] = rows
-    return json.dumps({"fields": list(_VERSION_FIELDS), "known": sorted(set(known)),
-                       "versions": out}, ensure_ascii=True, separators=(",", ":"))
+def enc_versions(path: str, versions: Sequence[DocVersion]) -> str:
+    """One path's historical versions as JSON text: each its commit's hash and its other
+    fields in the order of `_VERSION_FIELDS` (all plain scalars)."""
+    rows = []
+    for v in versions:
+        if v.missing or v.problem is not None:
+            raise _Unencodable("a version is missing")
+        row: list[Any] = [v.commit.sha]
+        for name in _VERSION_FIELDS:
+            value = getattr(v, name)
+            if type(value) not in _SCALARS:
+                raise _Unencodable(f"DocVersion.{name} is not a plain value")
+            row.append(value)
+        rows.append(row)
+    return json.dumps([path, rows], ensure_ascii=True, separators=(",", ":"))
 
 
-def dec_versions(text: str, repo: RepoHistory
-                 ) -> tuple[set[str], dict[str, tuple[DocVersion, ...]]]:
+def dec_versions(text: str, repo: RepoHistory) -> tuple[str, tuple[DocVersion, ...]]:
     """The inverse of `enc_versions`, with commits taken from `repo`."""
     try:
-        o = _obj(json.loads(text))
+        v = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise BadEntry(f"not JSON: {exc}") from None
-    try:
-        if o["fields"] != list(_VERSION_FIELDS):
-            raise BadEntry("written for another shape of DocVersion")
-        known = {_s(p) for p in _list(o["known"])}
-        width = len(_VERSION_FIELDS) + 1
-        out: dict[str, tuple[DocVersion, ...]] = {}
-        for path, rows in _obj(o["versions"]).items():
-            vs = []
-            for row in _list(rows):
-                row = _list(row, width)
-                commit = repo.commits.get(_s(row[0]))
-                if commit is None:
-                    raise BadEntry("a version names an unknown commit")
-                if any(type(x) not in _SCALARS for x in row):
-                    raise BadEntry("a version field is not a plain value")
-                vs.append(DocVersion(commit, **dict(zip(_VERSION_FIELDS, row[1:], strict=True))))
-            out[path] = tuple(vs)
-        if not set(out) <= known:
-            raise BadEntry("versions of a path not asked for")
-        return known, out
-    except KeyError as exc:
-        raise BadEntry(f"missing field {exc}") from None
-    except TypeError as exc:  # a field of the wrong type for DocVersion's own checks
-        raise BadEntry(str(exc)) from None
+    path, rows = _list(v, 2)
+    width = len(_VERSION_FIELDS) + 1
+    out = []
+    for row in _list(rows):
+        row = _list(row, width)
+        commit = repo.commits.get(_s(row[0]))
+        if commit is None:
+            raise BadEntry("a version names an unknown commit")
+        if any(type(x) not in _SCALARS for x in row):
+            raise BadEntry("a version field is not a plain value")
+        try:
+            out.append(DocVersion(commit, **dict(zip(_VERSION_FIELDS, row[1:], strict=True))))
+        except TypeError as exc:
+            raise BadEntry(str(exc)) from None
+    return _s(path), tuple(out)
 
 
 def _enc_date(v: Any) -> str | None:
@@ -709,30 +735,41 @@ def _enc_date(v: Any) -> str | None:
     return str(v.isoformat())
 
 
-def enc_control(r: ControlResult) -> str:
-    """A change-control verdict as JSON text."""
+def enc_control(r: ControlResult, last_author: str | None) -> str:
+    """A change-control verdict, and the author of the document's last change, as JSON."""
     return json.dumps([
         _check_str(r.path), bool(r.controlled), _check_ostr(r.last_commit),
         _enc_date(r.last_change_date), _enc_date(r.last_review), _enc_date(r.review_due),
         [[_check_str(v.commit), _check_str(v.date), _check_str(v.author),
           _check_ostr(v.version), _check_ostr(v.approver)] for v in r.versions],
-        [enc_finding(f) for f in r.findings], _check_str(r.reason)],
+        [enc_finding(f) for f in r.findings], _check_str(r.reason), _check_ostr(last_author)],
         ensure_ascii=True, separators=(",", ":"))
 
 
-def dec_control(text: str) -> ControlResult:
+def dec_control(text: str) -> tuple[ControlResult, str | None]:
     """The inverse of `enc_control`; BadEntry for anything else."""
     try:
         v = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise BadEntry(f"not JSON: {exc}") from None
-    path, controlled, last, changed, reviewed, due, versions, findings, reason = _list(v, 9)
+    (path, controlled, last, changed, reviewed, due, versions, findings, reason,
+     last_author) = _list(v, 10)
+    entries = []
+    str_ = str
+    for x in _list(versions):
+        if type(x) is not list or len(x) != 5:
+            raise BadEntry("a version entry is not a list of five")
+        c, d, a, ver, appr = x
+        if (type(c) is not str_ or type(d) is not str_ or type(a) is not str_
+                or (ver is not None and type(ver) is not str_)
+                or (appr is not None and type(appr) is not str_)):
+            raise BadEntry("a version entry field is wrong")
+        entries.append(VersionEntry(c, d, a, ver, appr))
     return ControlResult(
         path=_s(path), controlled=_b(controlled), last_commit=_os(last),
         last_change_date=_odate(changed), last_review=_odate(reviewed), review_due=_odate(due),
-        versions=tuple(VersionEntry(_s(c), _s(d), _s(a), _os(ver), _os(appr))
-                       for c, d, a, ver, appr in (_list(x, 5) for x in _list(versions))),
-        findings=tuple(dec_finding(f) for f in _list(findings)), reason=_s(reason))
+        versions=tuple(entries), findings=tuple(dec_finding(f) for f in _list(findings)),
+        reason=_s(reason)), _os(last_author)
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -932,6 +969,10 @@ class Cache:
     def _scope(self, pathspec: str | None) -> str:
         return make_key("scope", str(self.root), pathspec)
 
+    def has_history(self, key: str) -> bool:
+        """Whether a history is cached under `key` (it is decoded only when needed)."""
+        return self.store.has(key)
+
     def load_history(self, key: str) -> RepoHistory | None:
         """The cached history under `key`, or None."""
         row = self.store.get([key]).get(key)
@@ -957,32 +998,44 @@ class Cache:
         self.store.put([(key, "history", scope, text)],
                        prune=[("history", scope, KEEP_HISTORIES)])
 
-    def load_versions(self, key: str, hist: RepoHistory
-                      ) -> tuple[set[str], dict[str, tuple[DocVersion, ...]]]:
-        """The paths whose versions are cached under history `key`, and their versions."""
-        vkey = make_key("versions", key)
-        row = self.store.get([vkey]).get(vkey)
-        if row is None:
-            return set(), {}
-        try:
-            known, cached = dec_versions(row[0], hist)
-        except BadEntry:
-            return set(), {}
-        if time.time() - row[1] > 60:
-            self.store.put((), touch=[vkey])
-        return known, cached
+    def _version_keys(self, history_key: str, paths: Iterable[str]) -> dict[str, str]:
+        return {p: make_key("versions", history_key, p, _VERSION_FIELDS) for p in paths}
 
-    def save_versions(self, key: str, known: Iterable[str],
+    def load_versions(self, history_key: str, hist: RepoHistory, paths: Iterable[str]
+                      ) -> dict[str, tuple[DocVersion, ...]]:
+        """The cached versions of those of `paths` that have an entry (maybe empty)."""
+        keys = self._version_keys(history_key, paths)
+        found = self.store.get(list(keys.values()))
+        out: dict[str, tuple[DocVersion, ...]] = {}
+        touch = []
+        now = time.time()
+        for path, key in keys.items():
+            row = found.get(key)
+            if row is None:
+                continue
+            try:
+                got, versions = dec_versions(row[0], hist)
+            except BadEntry:
+                continue
+            if got == path and all(v.path in (path, f"{path}.yaml") for v in versions):
+                out[path] = versions
+                if now - row[1] > TOUCH_AFTER_SECONDS:
+                    touch.append(key)
+        if touch:
+            self.store.put((), touch=touch)
+        return out
+
+    def save_versions(self, history_key: str,
                       versions: Mapping[str, Sequence[DocVersion]]) -> None:
-        """Cache the versions of `known` paths (those with a missing object are left out)."""
-        complete = {p: vs for p, vs in versions.items()
-                    if not any(v.missing or v.problem is not None for v in vs)}
-        known = [p for p in known if p not in versions or p in complete]
-        try:
-            text = enc_versions(known, complete)
-        except (_Unencodable, ValueError, TypeError):
-            return
-        self.store.put([(make_key("versions", key), "versions", key, text)])
+        """Cache each path's versions (a path with a missing object is left out)."""
+        keys = self._version_keys(history_key, versions)
+        rows = []
+        for path, vs in versions.items():
+            try:
+                rows.append((keys[path], "versions", history_key, enc_versions(path, vs)))
+            except (_Unencodable, ValueError, TypeError):
+                continue
+        self.store.put(rows)
 
     # ---- change-control verdicts
 
@@ -999,10 +1052,11 @@ class Cache:
                 out[path] = make_key(context, doc_key, modified)
         return out
 
-    def load_controls(self, keys: Mapping[str, str]) -> dict[str, ControlResult]:
-        """Cached verdicts by path, for `keys` (path -> control key)."""
+    def load_controls(self, keys: Mapping[str, str]
+                      ) -> dict[str, tuple[ControlResult, str | None]]:
+        """Cached (verdict, last author) by path, for `keys` (path -> control key)."""
         found = self.store.get(list(keys.values()))
-        out: dict[str, ControlResult] = {}
+        out: dict[str, tuple[ControlResult, str | None]] = {}
         touch = []
         now = time.time()
         for path, key in keys.items():
@@ -1013,7 +1067,7 @@ class Cache:
                 result = dec_control(row[0])
             except BadEntry:
                 continue
-            if result.path != path:
+            if result[0].path != path:
                 continue
             out[path] = result
             if now - row[1] > TOUCH_AFTER_SECONDS:
@@ -1022,12 +1076,13 @@ class Cache:
             self.store.put((), touch=touch)
         return out
 
-    def save_controls(self, history_key: str, items: Iterable[tuple[str, ControlResult]]) -> None:
-        """Cache verdicts (control key, result) made from the history under `history_key`."""
+    def save_controls(self, history_key: str,
+                      items: Iterable[tuple[str, ControlResult, str | None]]) -> None:
+        """Cache (control key, verdict, last author) made from the history `history_key`."""
         rows = []
-        for key, result in items:
+        for key, result, author in items:
             try:
-                rows.append((key, "control", history_key, enc_control(result)))
+                rows.append((key, "control", history_key, enc_control(result, author)))
             except (_Unencodable, ValueError, TypeError):
                 continue
         self.store.put(rows)

@@ -258,17 +258,22 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
                     strict=True):
         results[i] = p
 
-    # the history: from the cache, or one git log pass in a thread while Markdown is parsed
+    # the history: cached (decoded only if a verdict must be made), or one git log pass in a
+    # thread while Markdown is parsed
     hkey: str | None = None  # set while the history in hand is the one cached under it
     repo_hist: history.RepoHistory | None = None
+    cached_history = False
     pending: _Background[history.RepoHistory] | None = None
+
+    def read_history() -> history.RepoHistory:
+        return history.read_history(root, as_of=opts.as_of, pathspec=pathspec)
+
     if disc.in_git:
         if cache is not None:
             hkey = cache.history_key(disc.head, opts.as_of, pathspec, settings)
-            repo_hist = cache.load_history(hkey) if hkey else None
-        if repo_hist is None:
-            pending = _Background(lambda: history.read_history(root, as_of=opts.as_of,
-                                                               pathspec=pathspec))
+            cached_history = hkey is not None and cache.has_history(hkey)
+        if not cached_history:
+            pending = _Background(read_history)
     for i, p in zip(light, _parse(root, [rels[i] for i in light], limits, jobs, field_map),
                     strict=True):
         results[i] = p
@@ -291,16 +296,26 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
         findings += fs
 
     # change-control verdicts the cache holds: same history, same bytes, same settings
-    judged: dict[str, changecontrol.ControlResult] = {}
+    judged: dict[str, tuple[changecontrol.ControlResult, str | None]] = {}
     control_keys: dict[str, str] = {}
-    if cache is not None and hkey is not None and repo_hist is not None:
+    to_judge = [d.path for d, _, _ in parsed if d.has_metadata and d.path not in disc.untracked]
+    if cache is not None and hkey is not None:
         control_keys = cache.control_keys(
-            hkey, ((d.path, d.path in disc.modified) for d, _, _ in parsed
-                   if d.has_metadata and d.path not in disc.untracked), opts.as_of, settings)
+            hkey, ((p, p in disc.modified) for p in to_judge), opts.as_of, settings)
         judged = cache.load_controls(control_keys)
+    if cached_history and any(p not in judged for p in to_judge):
+        assert cache is not None and hkey is not None
+        repo_hist = cache.load_history(hkey)
+        if repo_hist is None:  # damaged, or evicted by another run since: read it here
+            repo_hist = read_history()
+            if _head_now(root) == disc.head:
+                cache.save_history(hkey, repo_hist)
+            else:
+                hkey, judged, control_keys = None, {}, {}
+    # a history known only from the cache: complete, available, not shallow, no problems
+    has_history = repo_hist is not None or cached_history
 
     # historical versions for the others: cached ones at once, the rest streamed in by a thread
-    known: set[str] = set()
     versions: dict[str, tuple[history.DocVersion, ...]] = {}
     loader: _VersionLoader | None = None
     to_load: list[str] = []
@@ -315,13 +330,13 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
                 return history.load_versions(root, hist, paths)
 
             if cache is not None and hkey is not None:
-                known, versions = cache.load_versions(hkey, hist)
-            to_load = [p for p in dict.fromkeys(wanted) if p not in known]
+                versions = cache.load_versions(hkey, hist, dict.fromkeys(wanted))
+            to_load = [p for p in dict.fromkeys(wanted) if p not in versions]
             if to_load:
                 loader = _VersionLoader(load, to_load)
 
     inputs: list[DocInput] = []
-    fresh: list[tuple[str, changecontrol.ControlResult]] = []
+    fresh: list[tuple[str, changecontrol.ControlResult, str | None]] = []
     for doc, meta, _ in parsed:
         progress.set_current(doc.path)
         control = None
@@ -329,24 +344,26 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
             findings.append(make("untracked-document",
                                  "not tracked by git: not under version control", path=doc.path))
             control = Control(False, reason="not tracked by git")
-        elif repo_hist is not None and doc.has_metadata:
-            cr = judged.get(doc.path)
-            if cr is None:
+        elif has_history and doc.has_metadata:
+            if doc.path in judged:
+                cr, last_author = judged[doc.path]
+            else:
+                assert repo_hist is not None  # loaded above for every document not judged
                 mine = loader.get(doc.path) if loader is not None else None
                 if mine is None:
                     mine = versions.get(doc.path, ())
                 cr = changecontrol.check_document(
                     doc.path, doc.metadata, repo_hist, mine, settings, opts.as_of,
                     tracked=True, modified=doc.path in disc.modified, meta_lines=doc.meta_lines)
+                fh = repo_hist.files.get(doc.path)
+                last_author = None
+                if fh is not None and fh.changes:
+                    c = fh.changes[0].commit
+                    last_author = f"{c.author_name} <{c.author_email}>"
                 if doc.path in control_keys:
-                    fresh.append((control_keys[doc.path], cr))
+                    fresh.append((control_keys[doc.path], cr, last_author))
             if _controlled(meta) and meta.approved:
                 findings += cr.findings
-            fh = repo_hist.files.get(doc.path)
-            last_author = None
-            if fh is not None and fh.changes:
-                c = fh.changes[0].commit
-                last_author = f"{c.author_name} <{c.author_email}>"
             control = Control(
                 controlled=cr.controlled, last_commit=cr.last_commit, last_author=last_author,
                 review_due=cr.review_due,
@@ -360,12 +377,12 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
     if loader is not None:
         loader.join()
         if cache is not None and hkey is not None:
-            cache.save_versions(hkey, known | set(to_load), {**versions, **loader.loaded})
+            cache.save_versions(hkey, {p: loader.loaded.get(p, ()) for p in to_load})
     if cache is not None and hkey is not None and fresh:
         cache.save_controls(hkey, fresh)
 
     repo = RepoInfo(root=str(root), head=disc.head,
-                    available=bool(repo_hist and repo_hist.available),
+                    available=bool(repo_hist.available) if repo_hist else cached_history,
                     shallow=bool(repo_hist and repo_hist.shallow))
     progress.set_current(f"the rating of {root}")
     result = evaluate(pack, inputs, repo, cfg, opts.as_of, findings)

@@ -343,7 +343,7 @@ def test_a_damaged_history_entry_is_ignored_and_rebuilt(repo: GitRepo, tmp_path:
     cache = tmp_path / "cache"
     plain = check(repo.path, None)
     check(repo.path, cache, calls)
-    if kind == "versions":  # only read for documents whose verdict is not cached
+    if kind != "control":  # a history and versions are read only for documents not judged
         for key, _, _ in db_rows(cache, "control"):
             set_value(cache, key, "[]")
     for key, _, value in db_rows(cache, kind):
@@ -351,10 +351,22 @@ def test_a_damaged_history_entry_is_ignored_and_rebuilt(repo: GitRepo, tmp_path:
     assert check(repo.path, cache, calls) == plain
     # what was made from a history outlives a re-read of the same history
     assert calls.histories == (1 if kind == "history" else 0)
-    assert bool(calls.judged) == (kind != "history")
+    assert calls.judged
     assert bool(calls.versions) == (kind == "versions")
     assert check(repo.path, cache, calls) == plain
     assert calls.histories == 0 and calls.versions == [] and calls.judged == []
+
+
+def test_a_history_is_not_decoded_when_every_verdict_is_cached(repo: GitRepo, tmp_path: Path,
+                                                                calls: Calls) -> None:
+    cache = tmp_path / "cache"
+    plain = check(repo.path, None)
+    check(repo.path, cache, calls)
+    for key, _, value in db_rows(cache, "history"):
+        set_value(cache, key, value[: len(value) // 3])
+    # nothing needs the damaged history, so nothing notices it, and the result is the same
+    assert check(repo.path, cache, calls) == plain
+    assert calls.histories == 0 and calls.judged == [] and calls.versions == []
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
@@ -527,3 +539,24 @@ def test_cache_module_never_unpickles() -> None:
     source = Path(cache_mod.__file__).read_text(encoding="utf-8")
     assert "import pickle" not in source and "pickle.load" not in source
     assert "marshal" not in source and "eval(" not in source
+
+
+def test_large_values_are_compressed_and_a_damaged_one_is_a_miss(tmp_path: Path) -> None:
+    from escm_check.cache import COMPRESS_FROM, Store
+
+    store = Store.open(tmp_path)
+    assert store is not None
+    big = json.dumps(["x" * COMPRESS_FROM, list(range(1000))])
+    store.put([("big", "history", "s", big), ("small", "doc", "", '"small"')])
+    got = store.get(["big", "small"])
+    assert got["big"][0] == big and got["small"][0] == '"small"'
+    conn = sqlite3.connect(tmp_path / DB_NAME)
+    try:
+        stored = dict(conn.execute("SELECT key, value FROM entries").fetchall())
+        assert isinstance(stored["big"], bytes) and len(stored["big"]) < len(big) // 10
+        conn.execute("UPDATE entries SET value = ? WHERE key = 'big'", (stored["big"][:100],))
+        conn.commit()
+    finally:
+        conn.close()
+    assert "big" not in store.get(["big", "small"])
+    store.close()
