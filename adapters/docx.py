@@ -55,14 +55,23 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 # An encrypted OOXML file is an OLE container whose directory names this stream (UTF-16).
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
-W_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
-                "http://purl.oclc.org/ooxml/wordprocessingml/main")  # transitional, strict
+W_NAMESPACES = (
+    "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "http://purl.oclc.org/ooxml/wordprocessingml/main",
+)  # transitional, strict
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
-CORE_KEYS = {"title": "title", "version": "version", "revision": "revision",
-             "lastModifiedBy": "last_modified_by", "category": "category",
-             "keywords": "keywords", "created": "created", "modified": "modified"}
+CORE_KEYS = {
+    "title": "title",
+    "version": "version",
+    "revision": "revision",
+    "lastModifiedBy": "last_modified_by",
+    "category": "category",
+    "keywords": "keywords",
+    "created": "created",
+    "modified": "modified",
+}
 
 CONVERT_HINT = "Open the file in Word and save it as a .docx document."
 PASSWORD_HINT = "Remove the password protection in Word and save the file again."
@@ -86,8 +95,7 @@ def read_docx(abs_path: Path, rel: str, limits: Limits) -> Document:
     except NotAFile as exc:
         return skipped_document(rel, "docx", str(exc), location_kind="paragraph")
     except OSError as exc:
-        return error_document(rel, "docx", f"cannot read the file: {exc.strerror or exc}",
-                              location_kind="paragraph")
+        return error_document(rel, "docx", f"cannot read the file: {exc.strerror or exc}", location_kind="paragraph")
     try:
         return _read_package(abs_path, data, rel, limits)
     except LimitExceeded as exc:
@@ -101,12 +109,16 @@ def sniff(data: bytes) -> str | None:
     if data.startswith(ZIP_MAGICS):
         return None
     if data.startswith(OLE_MAGIC):
-        if ENCRYPTED_STREAM in data[:1 << 20] or ENCRYPTED_STREAM in data[-(1 << 20):]:
-            return ("the document is password-protected (encrypted), so its content cannot be "
-                    "read; remove the password (File > Info > Protect Document) and save it "
-                    "again as .docx")
-        return ("a legacy Word 97-2003 (.doc) file or another OLE compound file, not a .docx "
-                "package; convert it: open it in Word and save it as .docx")
+        if ENCRYPTED_STREAM in data[: 1 << 20] or ENCRYPTED_STREAM in data[-(1 << 20) :]:
+            return (
+                "the document is password-protected (encrypted), so its content cannot be "
+                "read; remove the password (File > Info > Protect Document) and save it "
+                "again as .docx"
+            )
+        return (
+            "a legacy Word 97-2003 (.doc) file or another OLE compound file, not a .docx "
+            "package; convert it: open it in Word and save it as .docx"
+        )
     if not data:
         return "the file is empty, not a Word package"
     if data.lstrip()[:5] == b"{\\rtf":
@@ -122,8 +134,9 @@ def _read_package(abs_path: Path, data: bytes, rel: str, limits: Limits) -> Docu
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
-        raise DocxError(f"not a readable zip package (a .docx file is a zip archive): {exc}",
-                        hint=CONVERT_HINT) from exc
+        raise DocxError(
+            f"not a readable zip package (a .docx file is a zip archive): {exc}", hint=CONVERT_HINT
+        ) from exc
     with zf:
         check_zip_directory(zf, limits)
         pkg = _Package(zf)
@@ -131,9 +144,11 @@ def _read_package(abs_path: Path, data: bytes, rel: str, limits: Limits) -> Docu
         root = pkg.big_xml(main)
         ns = _namespace(root.tag)
         if ns not in W_NAMESPACES or _local(root.tag) != "document":
-            raise DocxError(f"the package's main part {main} is <{_local(root.tag)}>, not a Word "
-                            "document (an Excel or PowerPoint file renamed to .docx?)",
-                            hint="Give the file the extension of its real format.")
+            raise DocxError(
+                f"the package's main part {main} is <{_local(root.tag)}>, not a Word "
+                "document (an Excel or PowerPoint file renamed to .docx?)",
+                hint="Give the file the extension of its real format.",
+            )
         body = root.find(f"{{{ns}}}body")
         styles = _heading_styles(pkg, main, ns)
         parsed = _Body(ns, styles, rel).parse(body)
@@ -146,10 +161,18 @@ def _read_package(abs_path: Path, data: bytes, rel: str, limits: Limits) -> Docu
             metadata, has_meta, meta_problems = _properties(pkg, rel)
             lines = {k: 0 for k in metadata}  # a property has no paragraph of its own
             source = "docx-properties"
-    return Document(path=rel, format="docx", metadata=metadata, meta_lines=lines,
-                    meta_source=source, has_metadata=has_meta, sections=parsed.sections,
-                    text=parsed.text, location_kind="paragraph",
-                    problems=merge_problems(meta_problems, parsed.problems))
+    return Document(
+        path=rel,
+        format="docx",
+        metadata=metadata,
+        meta_lines=lines,
+        meta_source=source,
+        has_metadata=has_meta,
+        sections=parsed.sections,
+        text=parsed.text,
+        location_kind="paragraph",
+        problems=merge_problems(meta_problems, parsed.problems),
+    )
 
 
 def _namespace(tag: str) -> str:
@@ -162,15 +185,17 @@ def _local(tag: str) -> str:
 
 # Markup text is escaped (&lt;), so these bytes only occur in a real declaration.
 _DOCTYPE_MARKERS = tuple("<!DOCTYPE".encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be"))
-_LXML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                               dtd_validation=False, huge_tree=False, collect_ids=False)
+_LXML_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False, collect_ids=False
+)
 
 
 def _dtd_refused(name: str, what: str) -> DocxError:
     return DocxError(
         f"part {name} declares a DTD or entities ({what}); Word never writes these, so the "
         "file was crafted or damaged and is refused",
-        hint="Re-save the document from Word, or remove the file.")
+        hint="Re-save the document from Word, or remove the file.",
+    )
 
 
 class _Package:
@@ -193,10 +218,16 @@ class _Package:
             raise DocxError(f"the package has no part {name}", hint=CONVERT_HINT)
         try:
             return self.zf.read(actual)  # never more than the size the directory declared
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError,
-                OSError, ValueError) as exc:
-            raise DocxError(f"part {name} cannot be decompressed: {exc}",
-                            hint=CONVERT_HINT) from exc
+        except (
+            zipfile.BadZipFile,
+            RuntimeError,
+            NotImplementedError,
+            zlib.error,
+            EOFError,
+            OSError,
+            ValueError,
+        ) as exc:
+            raise DocxError(f"part {name} cannot be decompressed: {exc}", hint=CONVERT_HINT) from exc
 
     def xml(self, name: str) -> Element:
         """A small part (relationships, properties) through defusedxml, DTDs forbidden."""
@@ -206,8 +237,7 @@ class _Package:
         except DefusedXmlException as exc:
             raise _dtd_refused(name, type(exc).__name__) from exc
         except (ParseError, ValueError, RecursionError) as exc:
-            raise DocxError(f"part {name} is not well-formed XML: {exc}",
-                            hint=CONVERT_HINT) from exc
+            raise DocxError(f"part {name} is not well-formed XML: {exc}", hint=CONVERT_HINT) from exc
 
     def big_xml(self, name: str) -> Any:
         """A large part (document, styles) through libxml2, which is several times faster.
@@ -222,8 +252,7 @@ class _Package:
         try:
             root = etree.fromstring(data, _LXML_PARSER)
         except (etree.LxmlError, ValueError, RecursionError) as exc:
-            raise DocxError(f"part {name} is not well-formed XML: {exc}",
-                            hint=CONVERT_HINT) from exc
+            raise DocxError(f"part {name} is not well-formed XML: {exc}", hint=CONVERT_HINT) from exc
         if root is None:
             raise DocxError(f"part {name} is empty", hint=CONVERT_HINT)
         info = root.getroottree().docinfo
@@ -252,8 +281,10 @@ class _Package:
     def main_part(self) -> str:
         main = self.rels("").get("officeDocument", "word/document.xml")
         if not self.has(main):
-            raise DocxError(f"the zip package has no document part ({main}): it is not a Word "
-                            "document, or it is damaged", hint=CONVERT_HINT)
+            raise DocxError(
+                f"the zip package has no document part ({main}): it is not a Word document, or it is damaged",
+                hint=CONVERT_HINT,
+            )
         return main
 
 
@@ -364,8 +395,7 @@ class _Body:
         self.HYPHEN = f"{w}noBreakHyphen"
         # Deleted and moved-away text is still in the XML of a tracked-changes document;
         # the Fallback branch of mc:AlternateContent repeats the Choice branch.
-        self.SKIP = frozenset({f"{w}del", f"{w}moveFrom", f"{w}sectPr", f"{w}pPr", f"{w}rPr",
-                               f"{{{MC_NS}}}Fallback"})
+        self.SKIP = frozenset({f"{w}del", f"{w}moveFrom", f"{w}sectPr", f"{w}pPr", f"{w}rPr", f"{{{MC_NS}}}Fallback"})
 
     def paragraphs(self, body: Element) -> Iterator[Element]:
         """Every ``w:p`` in document order, nested ones (text boxes) after their anchor."""
@@ -438,8 +468,9 @@ class _Body:
         return out
 
 
-def _sections(heads: list[tuple[int, int, str]], bodies: list[str],
-              tags_at: list[tuple[int, Tag]]) -> tuple[Section, ...]:
+def _sections(
+    heads: list[tuple[int, int, str]], bodies: list[str], tags_at: list[tuple[int, Tag]]
+) -> tuple[Section, ...]:
     """Sections the way the Markdown reader builds them, so both formats rate alike.
 
     A section runs to the next heading of the same or a higher rank, so the content of its
@@ -463,7 +494,7 @@ def _sections(heads: list[tuple[int, int, str]], bodies: list[str],
         by_section.setdefault(max(bisect.bisect_right(starts, i) - 1, 0), []).append(tag)
     sections: list[Section] = []
     for n, (start, level, heading) in enumerate(bounds):
-        text = "\n".join(b for b in bodies[start + 1: ends[n]] if b)
+        text = "\n".join(b for b in bodies[start + 1 : ends[n]] if b)
         tags = tuple(by_section.get(n, ()))
         if level == 0 and not text and not tags:
             continue

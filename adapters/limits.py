@@ -79,9 +79,22 @@ class Limits:
 
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.I)
-_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "ki": 1024,
-          "m": 1000**2, "mb": 1000**2, "mib": MiB, "mi": MiB,
-          "g": 1000**3, "gb": 1000**3, "gib": 1024**3, "gi": 1024**3}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "kib": 1024,
+    "ki": 1024,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "mib": MiB,
+    "mi": MiB,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "gib": 1024**3,
+    "gi": 1024**3,
+}
 
 
 def parse_size(raw: Any, name: str = "size") -> int:
@@ -150,8 +163,7 @@ def read_bounded(abs_path: os.PathLike[str] | str, limits: Limits) -> bytes:
 
 
 def _over_size(size: int, limits: Limits) -> str:
-    return (f"file is {human_size(size)}, over the limit max_file_bytes = "
-            f"{human_size(limits.max_file_bytes)}")
+    return f"file is {human_size(size)}, over the limit max_file_bytes = {human_size(limits.max_file_bytes)}"
 
 
 def check_zip_directory(zf: zipfile.ZipFile, limits: Limits) -> None:
@@ -162,8 +174,7 @@ def check_zip_directory(zf: zipfile.ZipFile, limits: Limits) -> None:
     """
     infos = zf.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise LimitExceeded("max_unzipped_bytes",
-                            f"zip package has {len(infos)} entries, more than {MAX_ZIP_ENTRIES}")
+        raise LimitExceeded("max_unzipped_bytes", f"zip package has {len(infos)} entries, more than {MAX_ZIP_ENTRIES}")
     total = 0
     packed = 0
     for info in infos:
@@ -176,12 +187,14 @@ def check_zip_directory(zf: zipfile.ZipFile, limits: Limits) -> None:
                     "max_zip_ratio",
                     f"zip entry {info.filename!r} expands {ratio:.0f} times "
                     f"({human_size(info.compress_size)} to {human_size(info.file_size)}), over the "
-                    f"limit max_zip_ratio = {limits.max_zip_ratio:g} (a zip bomb?)")
+                    f"limit max_zip_ratio = {limits.max_zip_ratio:g} (a zip bomb?)",
+                )
     if total > limits.max_unzipped_bytes:
         raise LimitExceeded(
             "max_unzipped_bytes",
             f"zip package expands to {human_size(total)}, over the limit max_unzipped_bytes = "
-            f"{human_size(limits.max_unzipped_bytes)} (a zip bomb?)")
+            f"{human_size(limits.max_unzipped_bytes)} (a zip bomb?)",
+        )
     if total > RATIO_FLOOR_BYTES:
         ratio = total / max(packed, 1)
         if ratio > limits.max_zip_ratio:
@@ -189,29 +202,33 @@ def check_zip_directory(zf: zipfile.ZipFile, limits: Limits) -> None:
                 "max_zip_ratio",
                 f"zip package expands {ratio:.0f} times ({human_size(packed)} to "
                 f"{human_size(total)}), over the limit max_zip_ratio = {limits.max_zip_ratio:g} "
-                "(a zip bomb?)")
+                "(a zip bomb?)",
+            )
 
 
-def error_document(rel: str, fmt: DocFormat, message: str, *,
-                   location_kind: LocationKind = "line", hint: str | None = None,
-                   rule: str = "parse-error") -> Document:
+def error_document(
+    rel: str,
+    fmt: DocFormat,
+    message: str,
+    *,
+    location_kind: LocationKind = "line",
+    hint: str | None = None,
+    rule: str = "parse-error",
+) -> Document:
     """The Document a file that could not be read becomes: ``error`` set, one finding."""
     finding = make(rule, message, path=rel, hint=hint)
-    return Document(path=rel, format=fmt, location_kind=location_kind,
-                    problems=(finding,), error=message)
+    return Document(path=rel, format=fmt, location_kind=location_kind, problems=(finding,), error=message)
 
 
 LIMIT_HINT = "Split or shrink the file, or raise the limit named in the config's `limits:` section."
 
 
-def limit_document(rel: str, fmt: DocFormat, exc: LimitExceeded, *,
-                   location_kind: LocationKind = "line") -> Document:
+def limit_document(rel: str, fmt: DocFormat, exc: LimitExceeded, *, location_kind: LocationKind = "line") -> Document:
     """A parse-error Document for a file over a limit, naming the limit."""
     return error_document(rel, fmt, str(exc), location_kind=location_kind, hint=LIMIT_HINT)
 
 
-def skipped_document(rel: str, fmt: DocFormat, reason: str, *,
-                     location_kind: LocationKind = "line") -> Document:
+def skipped_document(rel: str, fmt: DocFormat, reason: str, *, location_kind: LocationKind = "line") -> Document:
     """A path that is not read (symlink, directory, device) and says why with `file-skipped`."""
     message = f"not read: {reason}"
     return error_document(rel, fmt, message, location_kind=location_kind, rule="file-skipped")

@@ -100,14 +100,14 @@ def decode(data: bytes, rel: str) -> tuple[str | None, Finding | None]:
             return None, make("parse-error", f"invalid UTF-16 text: {exc.reason}", path=rel)
     if b"\0" in data:
         line = data[: data.index(b"\0")].count(b"\n") + 1
-        return None, make("parse-error", "the file holds NUL bytes: it is binary, not Markdown",
-                          path=rel, line=line)
+        return None, make("parse-error", "the file holds NUL bytes: it is binary, not Markdown", path=rel, line=line)
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, make("parse-error", f"not valid UTF-8 at byte {exc.start}", path=rel,
-                          line=line, hint="Save the file as UTF-8.")
+        return None, make(
+            "parse-error", f"not valid UTF-8 at byte {exc.start}", path=rel, line=line, hint="Save the file as UTF-8."
+        )
 
 
 def parse_tags(comment_body: str, line: int) -> tuple[list[Tag], list[str]]:
@@ -152,10 +152,14 @@ def parse_markdown(text: str, rel: str) -> Document:
             tags, bad = parse_tags(body, first + i)
             tags_at.extend((i, t) for t in tags)
             for b in bad:
-                problems.append(make(
-                    "unknown-activity",
-                    f"malformed tag {b!r}: expected practice.activity such as knw07.b3",
-                    path=rel, line=first + i))
+                problems.append(
+                    make(
+                        "unknown-activity",
+                        f"malformed tag {b!r}: expected practice.activity such as knw07.b3",
+                        path=rel,
+                        line=first + i,
+                    )
+                )
         atx = atx_heading(raw)
         if atx:
             heads.append((i, atx[0], atx[1]))
@@ -169,9 +173,11 @@ def parse_markdown(text: str, rel: str) -> Document:
         prev_text_idx = i if raw.strip() and not is_tag_line(raw.strip()) else None
 
     head_lines = {h[0] for h in heads}
-    head_lines |= {h[0] + 1 for h in heads
-                   if h[0] + 1 < len(lines) and _SETEXT.match(lines[h[0] + 1])
-                   and not atx_heading(lines[h[0]])}
+    head_lines |= {
+        h[0] + 1
+        for h in heads
+        if h[0] + 1 < len(lines) and _SETEXT.match(lines[h[0] + 1]) and not atx_heading(lines[h[0]])
+    }
     sections: list[Section] = []
     bounds = [(-1, 0, "")] if (not heads or heads[0][0] > 0) else []
     bounds += heads
@@ -190,20 +196,33 @@ def parse_markdown(text: str, rel: str) -> Document:
         by_section.setdefault(max(bisect.bisect_right(starts, k) - 1, 0), []).append(t)
     for n, (start, level, heading) in enumerate(bounds):
         end = ends[n]
-        body_lines = [ln for k, ln in enumerate(lines[start + 1 : end], start + 1)
-                      if k not in head_lines]
+        body_lines = [ln for k, ln in enumerate(lines[start + 1 : end], start + 1) if k not in head_lines]
         body = strip_comments("\n".join(body_lines))
         section_tags = tuple(by_section.get(n, ()))
         if level == 0 and not body.strip() and not section_tags:
             continue
-        sections.append(Section(heading=heading, level=level, start=first + max(start, 0),
-                                end=first + max(end - 1, 0), tags=section_tags, text=body.strip()))
+        sections.append(
+            Section(
+                heading=heading,
+                level=level,
+                start=first + max(start, 0),
+                end=first + max(end - 1, 0),
+                tags=section_tags,
+                text=body.strip(),
+            )
+        )
     return Document(
-        path=rel, format="markdown", metadata=fm.meta.data, meta_lines=fm.meta.lines,
+        path=rel,
+        format="markdown",
+        metadata=fm.meta.data,
+        meta_lines=fm.meta.lines,
         meta_source="front-matter" if fm.present else "none",
         has_metadata=fm.present and fm.meta.ok,
-        sections=tuple(sections), text=strip_comments(fm.body), location_kind="line",
-        problems=tuple(problems))
+        sections=tuple(sections),
+        text=strip_comments(fm.body),
+        location_kind="line",
+        problems=tuple(problems),
+    )
 
 
 def read_markdown(abs_path: Path, rel: str, limits: Limits) -> Document:
@@ -225,5 +244,4 @@ def read_markdown(abs_path: Path, rel: str, limits: Limits) -> Document:
 
 
 def _failed(rel: str, reason: str) -> Document:
-    return Document(path=rel, format="markdown", error=reason,
-                    problems=(make("parse-error", reason, path=rel),))
+    return Document(path=rel, format="markdown", error=reason, problems=(make("parse-error", reason, path=rel),))

@@ -54,23 +54,44 @@ EOF_WINDOW = 2048
 _ERR_UNKNOWN, _ERR_FILE, _ERR_FORMAT, _ERR_PASSWORD, _ERR_SECURITY, _ERR_PAGE = range(1, 7)
 
 # Standard Info keys kept as metadata; only Title stands in for one of our keys.
-_INFO_STANDARD = {"Title": "title", "Author": "author", "Subject": "subject",
-                  "Keywords": "keywords", "CreationDate": "created", "ModDate": "modified"}
-_XMP_STANDARD = {"title": "title", "creator": "author", "description": "subject",
-                 "Keywords": "keywords", "CreateDate": "created", "ModifyDate": "modified"}
+_INFO_STANDARD = {
+    "Title": "title",
+    "Author": "author",
+    "Subject": "subject",
+    "Keywords": "keywords",
+    "CreationDate": "created",
+    "ModDate": "modified",
+}
+_XMP_STANDARD = {
+    "title": "title",
+    "creator": "author",
+    "description": "subject",
+    "Keywords": "keywords",
+    "CreateDate": "created",
+    "ModifyDate": "modified",
+}
 PDFX_NS = "http://ns.adobe.com/pdfx/1.3/"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 # The standard XMP schemas: our keys are read only from pdfx: (Acrobat's custom document
 # properties) or from a namespace of the organisation's own.
-_XMP_SCHEMAS = frozenset({
-    "http://purl.org/dc/elements/1.1/", "http://ns.adobe.com/xap/1.0/",
-    "http://ns.adobe.com/pdf/1.3/", "http://ns.adobe.com/xap/1.0/mm/",
-    "http://ns.adobe.com/xap/1.0/rights/", "http://ns.adobe.com/photoshop/1.0/",
-    "http://www.aiim.org/pdfa/ns/id/", "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#",
-    "http://ns.adobe.com/xap/1.0/sType/ResourceRef#", RDF_NS,
-})
-_PDF_DATE = re.compile(r"^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?"
-                       r"(Z|[+-]\d{2}'?\d{2}'?)?")
+_XMP_SCHEMAS = frozenset(
+    {
+        "http://purl.org/dc/elements/1.1/",
+        "http://ns.adobe.com/xap/1.0/",
+        "http://ns.adobe.com/pdf/1.3/",
+        "http://ns.adobe.com/xap/1.0/mm/",
+        "http://ns.adobe.com/xap/1.0/rights/",
+        "http://ns.adobe.com/photoshop/1.0/",
+        "http://www.aiim.org/pdfa/ns/id/",
+        "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#",
+        "http://ns.adobe.com/xap/1.0/sType/ResourceRef#",
+        RDF_NS,
+    }
+)
+_PDF_DATE = re.compile(
+    r"^D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?"
+    r"(Z|[+-]\d{2}'?\d{2}'?)?"
+)
 _XMP_START = (b"<x:xmpmeta", b"<x:xapmeta")
 _XMP_ENDS = (b"</x:xmpmeta>", b"</x:xapmeta>")
 
@@ -95,8 +116,7 @@ def read_pdf(abs_path: Path, rel: str, limits: Limits) -> Document:
     except NotAFile as exc:
         return skipped_document(rel, "pdf", str(exc), location_kind="page")
     except OSError as exc:
-        return error_document(rel, "pdf", f"cannot read the file: {exc.strerror or exc}",
-                              location_kind="page")
+        return error_document(rel, "pdf", f"cannot read the file: {exc.strerror or exc}", location_kind="page")
     try:
         sniff(data)
         extracted = extract(data, limits)
@@ -112,11 +132,11 @@ def sniff(data: bytes) -> None:
     if not data:
         raise PdfError("the file is empty, not a PDF")
     if b"%PDF-" not in data[:HEADER_WINDOW]:
-        raise PdfError("no %PDF- header at the start of the file: it is not a PDF, or its "
-                       "beginning is damaged")
+        raise PdfError("no %PDF- header at the start of the file: it is not a PDF, or its beginning is damaged")
     if b"%%EOF" not in data[-EOF_WINDOW:]:
-        raise PdfError("the file is truncated: it does not end with the %%EOF marker (an "
-                       "interrupted download or copy?)")
+        raise PdfError(
+            "the file is truncated: it does not end with the %%EOF marker (an interrupted download or copy?)"
+        )
 
 
 @dataclass
@@ -137,13 +157,15 @@ def extract(data: bytes, limits: Limits) -> Extracted:
     except pdfium.PdfiumError as exc:
         code = getattr(exc, "err_code", None)
         if code == _ERR_PASSWORD:
-            raise PdfError("the PDF is encrypted with a password, so its text cannot be read",
-                           hint=PASSWORD_HINT) from exc
+            raise PdfError(
+                "the PDF is encrypted with a password, so its text cannot be read", hint=PASSWORD_HINT
+            ) from exc
         if code == _ERR_SECURITY:
-            raise PdfError("the PDF is encrypted with a security handler that cannot be "
-                           "opened (certificate or DRM protection)", hint=PASSWORD_HINT) from exc
-        reason = ("it has no readable pages (a broken or circular page tree?)" if not code
-                  else f"PDFium: {exc}")
+            raise PdfError(
+                "the PDF is encrypted with a security handler that cannot be opened (certificate or DRM protection)",
+                hint=PASSWORD_HINT,
+            ) from exc
+        reason = "it has no readable pages (a broken or circular page tree?)" if not code else f"PDFium: {exc}"
         return _fallback(data, limits, reason)
     try:
         count = len(pdf)
@@ -179,8 +201,7 @@ def extract(data: bytes, limits: Limits) -> Extracted:
 
 def _check_pages(count: int, limits: Limits) -> None:
     if count > limits.max_pages:
-        raise LimitExceeded("max_pages", f"the PDF has {count} pages, over the limit "
-                                         f"max_pages = {limits.max_pages}")
+        raise LimitExceeded("max_pages", f"the PDF has {count} pages, over the limit max_pages = {limits.max_pages}")
 
 
 def _clean(text: str) -> str:
@@ -211,9 +232,15 @@ def _info(pdf: Any) -> dict[str, str]:
 def _spellings(key: str) -> list[str]:
     """``approved_by`` -> approved_by, Approved_by, Approved_By, ApprovedBy, approved-by, ..."""
     parts = key.split("_")
-    names = [key, key.capitalize(), "_".join(p.capitalize() for p in parts),
-             "".join(p.capitalize() for p in parts), "-".join(parts),
-             "-".join(p.capitalize() for p in parts), key.upper()]
+    names = [
+        key,
+        key.capitalize(),
+        "_".join(p.capitalize() for p in parts),
+        "".join(p.capitalize() for p in parts),
+        "-".join(parts),
+        "-".join(p.capitalize() for p in parts),
+        key.upper(),
+    ]
     seen: list[str] = []
     for n in names:
         if n not in seen and n != "Title":  # the standard Title is read as a standard key
@@ -237,8 +264,9 @@ def _fallback(data: bytes, limits: Limits, reason: str) -> Extracted:
         raise
     except Exception as exc:  # pdfminer raises many unrelated types on damaged input
         if "password" in type(exc).__name__.lower() or "encrypt" in str(exc).lower():
-            raise PdfError("the PDF is encrypted with a password, so its text cannot be read",
-                           hint=PASSWORD_HINT) from exc
+            raise PdfError(
+                "the PDF is encrypted with a password, so its text cannot be read", hint=PASSWORD_HINT
+            ) from exc
         raise PdfError(f"the PDF cannot be read: {reason}") from exc
     if not out.pages:
         raise PdfError(f"the PDF cannot be read: {reason}")
@@ -288,7 +316,7 @@ def _xmp_packet(data: bytes) -> bytes | None:
         end = data.find(end_tag, start)
         if end < 0:
             continue
-        return data[start: end + len(end_tag)]
+        return data[start : end + len(end_tag)]
     return None
 
 
@@ -355,9 +383,18 @@ def _document(abs_path: Path, rel: str, limits: Limits, data: bytes, ex: Extract
         metadata, has_meta, source, meta_problems = _properties(rel, data, ex.info)
         lines = {k: 0 for k in metadata}  # Info and XMP entries have no page
         problems = list(merge_problems(meta_problems, problems))
-    return Document(path=rel, format="pdf", metadata=metadata, meta_lines=lines,
-                    meta_source=source, has_metadata=has_meta, sections=tuple(sections),
-                    text="\f".join(ex.pages), location_kind="page", problems=tuple(problems))
+    return Document(
+        path=rel,
+        format="pdf",
+        metadata=metadata,
+        meta_lines=lines,
+        meta_source=source,
+        has_metadata=has_meta,
+        sections=tuple(sections),
+        text="\f".join(ex.pages),
+        location_kind="page",
+        problems=tuple(problems),
+    )
 
 
 MAX_PAGE_FINDINGS = 5
@@ -365,18 +402,32 @@ MAX_PAGE_FINDINGS = 5
 
 def _unreadable_pages(rel: str, pages: list[int]) -> list[Finding]:
     """A warning per page no reader could read (the rest of the file still counts)."""
-    out = [make("parse-error", f"page {i + 1} cannot be read by either PDF reader (a damaged or "
-                               "circular page tree?); its text and tags are missing",
-                path=rel, line=i + 1, severity="warning", hint=REPAIR_HINT)
-           for i in pages[:MAX_PAGE_FINDINGS]]
+    out = [
+        make(
+            "parse-error",
+            f"page {i + 1} cannot be read by either PDF reader (a damaged or "
+            "circular page tree?); its text and tags are missing",
+            path=rel,
+            line=i + 1,
+            severity="warning",
+            hint=REPAIR_HINT,
+        )
+        for i in pages[:MAX_PAGE_FINDINGS]
+    ]
     if len(pages) > MAX_PAGE_FINDINGS:
-        out.append(make("parse-error", f"{len(pages) - MAX_PAGE_FINDINGS} more pages cannot be "
-                                       "read", path=rel, severity="warning", hint=REPAIR_HINT))
+        out.append(
+            make(
+                "parse-error",
+                f"{len(pages) - MAX_PAGE_FINDINGS} more pages cannot be read",
+                path=rel,
+                severity="warning",
+                hint=REPAIR_HINT,
+            )
+        )
     return out
 
 
-def _properties(rel: str, data: bytes, info: dict[str, str]
-                ) -> tuple[dict[str, Any], bool, str, list[Finding]]:
+def _properties(rel: str, data: bytes, info: dict[str, str]) -> tuple[dict[str, Any], bool, str, list[Finding]]:
     """Info entries first, then XMP for the keys Info does not have."""
     info_props = [Property(_INFO_STANDARD.get(k, k), _info_text(k, v)) for k, v in info.items()]
     from_info = property_metadata(info_props, rel, "PDF Info entry")
@@ -386,10 +437,15 @@ def _properties(rel: str, data: bytes, info: dict[str, str]
         xmp_props = list(_xmp_properties(packet)) if packet else []
     except XmpError as exc:
         xmp_props = []
-        xmp_problems.append(make(
-            "parse-error", f"the XMP metadata cannot be parsed and is ignored: {exc}",
-            path=rel, severity="warning",
-            hint="Rewrite the PDF's metadata, or describe the file with a sidecar NAME.pdf.yaml."))
+        xmp_problems.append(
+            make(
+                "parse-error",
+                f"the XMP metadata cannot be parsed and is ignored: {exc}",
+                path=rel,
+                severity="warning",
+                hint="Rewrite the PDF's metadata, or describe the file with a sidecar NAME.pdf.yaml.",
+            )
+        )
     from_xmp = property_metadata(xmp_props, rel, "XMP property")
     metadata = dict(from_info.data)
     used_xmp = False
@@ -398,8 +454,9 @@ def _properties(rel: str, data: bytes, info: dict[str, str]
             metadata[key] = value
             used_xmp = True
     used_info = bool(from_info.data)
-    source = ("pdf-info+xmp" if used_info and used_xmp else "pdf-info" if used_info
-              else "pdf-xmp" if used_xmp else "none")
+    source = (
+        "pdf-info+xmp" if used_info and used_xmp else "pdf-info" if used_info else "pdf-xmp" if used_xmp else "none"
+    )
     problems = list(merge_problems(from_info.problems, from_xmp.problems, xmp_problems))
     return metadata, from_info.has_evidence or from_xmp.has_evidence, source, problems
 

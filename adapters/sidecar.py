@@ -29,8 +29,21 @@ SIDECAR_SUFFIX = ".yaml"
 
 # The user-facing evidence keys (DESIGN.md); property names are matched to these after
 # case folding so `Approved By` in Word's custom property dialog still counts.
-EVIDENCE_KEYS = ("id", "title", "type", "practices", "satisfies", "status", "version", "owner",
-                 "approved_by", "approved_on", "review_cycle", "next_review", "date")
+EVIDENCE_KEYS = (
+    "id",
+    "title",
+    "type",
+    "practices",
+    "satisfies",
+    "status",
+    "version",
+    "owner",
+    "approved_by",
+    "approved_on",
+    "review_cycle",
+    "next_review",
+    "date",
+)
 KNOWN_KEYS = frozenset(EVIDENCE_KEYS) | {"reviewed_on", "reviewed_by"}
 LIST_KEYS = frozenset({"practices"})
 DATE_KEYS = frozenset({"approved_on", "next_review", "date", "reviewed_on"})
@@ -91,15 +104,22 @@ def load_sidecar(abs_path: Path, rel: str, limits: Limits) -> SidecarMeta | None
     except NotAFile as exc:
         return SidecarMeta(problems=(make("file-skipped", f"sidecar not read: {exc}", path=srel),))
     except OSError as exc:
-        return SidecarMeta(problems=(make("yaml-error", f"sidecar cannot be read: "
-                                          f"{exc.strerror or exc}", path=srel),))
+        return SidecarMeta(problems=(make("yaml-error", f"sidecar cannot be read: {exc.strerror or exc}", path=srel),))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return SidecarMeta(problems=(make(
-            "yaml-error", f"sidecar is not UTF-8 text (byte {exc.start} cannot be decoded)",
-            path=srel, line=line, hint="Save the sidecar as UTF-8."),))
+        return SidecarMeta(
+            problems=(
+                make(
+                    "yaml-error",
+                    f"sidecar is not UTF-8 text (byte {exc.start} cannot be decoded)",
+                    path=srel,
+                    line=line,
+                    hint="Save the sidecar as UTF-8.",
+                ),
+            )
+        )
     block = load_mapping(normalise_text(text), srel)
     return SidecarMeta(dict(block.data), dict(block.lines), block.problems, block.ok)
 
@@ -113,8 +133,15 @@ def read_sidecar(abs_path: Path, rel: str, limits: Limits) -> Document | None:
     meta = load_sidecar(abs_path, rel, limits)
     if meta is None:
         return None
-    return Document(path=rel, format="sidecar", metadata=meta.data, meta_lines=meta.lines,
-                    meta_source="sidecar", has_metadata=meta.ok, problems=meta.problems)
+    return Document(
+        path=rel,
+        format="sidecar",
+        metadata=meta.data,
+        meta_lines=meta.lines,
+        meta_source="sidecar",
+        has_metadata=meta.ok,
+        problems=meta.problems,
+    )
 
 
 def canonical_key(name: str) -> str:
@@ -164,11 +191,14 @@ def property_metadata(props: Iterable[Property], path: str, where: str) -> Prope
             claims, bad = parse_satisfies(text)
             out.data[key] = claims
             for item in bad:
-                out.problems.append(make(
-                    "front-matter-invalid",
-                    f"{where} `satisfies`: {item!r} is not PRACTICE.ACTIVITY (e.g. knw07.b1)",
-                    path=path, hint="Write satisfies as a comma-separated list such as "
-                                    "`knw07.b1, knw07.b2`."))
+                out.problems.append(
+                    make(
+                        "front-matter-invalid",
+                        f"{where} `satisfies`: {item!r} is not PRACTICE.ACTIVITY (e.g. knw07.b1)",
+                        path=path,
+                        hint="Write satisfies as a comma-separated list such as `knw07.b1, knw07.b2`.",
+                    )
+                )
         elif key in DATE_KEYS:
             out.data[key] = iso_date(prop.value if prop.value is not None else text)
         else:
@@ -232,20 +262,29 @@ def find_markers(text: str, path: str, location: int, where: str = "paragraph") 
         # A line break inside `knw07.b3` (PDF text wraps) must not split the id.
         items = split_list(_DOT_SPACE.sub(".", m.group(1)))
         if not items:
-            problems.append(make(
-                "unknown-activity", f"empty [escm: ] marker in {where} {location}",
-                path=path, line=location,
-                hint="Name the activities, e.g. [escm: knw07.b3], or remove the marker."))
+            problems.append(
+                make(
+                    "unknown-activity",
+                    f"empty [escm: ] marker in {where} {location}",
+                    path=path,
+                    line=location,
+                    hint="Name the activities, e.g. [escm: knw07.b3], or remove the marker.",
+                )
+            )
         for item in items:
             tm = TAG_ID.match(item.lower())
             if tm:
                 tags.append(Tag(tm.group(1), tm.group(2), location))
             else:
-                problems.append(make(
-                    "unknown-activity",
-                    f"{item!r} in an [escm: ...] marker is not PRACTICE.ACTIVITY (e.g. knw07.b3)",
-                    path=path, line=location,
-                    hint="Write each tag as a Practice id, a dot and an activity id: knw07.b3."))
+                problems.append(
+                    make(
+                        "unknown-activity",
+                        f"{item!r} in an [escm: ...] marker is not PRACTICE.ACTIVITY (e.g. knw07.b3)",
+                        path=path,
+                        line=location,
+                        hint="Write each tag as a Practice id, a dot and an activity id: knw07.b3.",
+                    )
+                )
     return Markers(tuple(tags), MARKER.sub(" ", text), tuple(problems))
 
 

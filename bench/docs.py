@@ -25,8 +25,10 @@ if str(ROOT) not in sys.path:
 from tests.docfactory import Heading, Table, build_docx, build_pdf  # noqa: E402
 
 AREAS = ("knw", "ppl", "prf", "rel", "tch", "thr", "cnt", "sdd", "del", "tfr")
-BODY = ("This part describes how the work is planned, who carries it out, which inputs it "
-        "needs and which records show that it was done. Exceptions are raised with the owner.")
+BODY = (
+    "This part describes how the work is planned, who carries it out, which inputs it "
+    "needs and which records show that it was done. Exceptions are raised with the owner."
+)
 APPROVERS = ("Ann Lee", "Bob Kim", "Cleo Diaz", "Dev Patel")
 
 ExtraFiles = Callable[[random.Random, int], list[tuple[str, bytes]]]
@@ -36,8 +38,18 @@ def _practice(n: int) -> str:
     return f"{AREAS[n % 10]}{(n % 12) + 1:02d}"
 
 
-SECTIONS = ("Purpose", "Activities", "Scope", "Roles", "Inputs", "Outputs", "Records",
-            "Measures", "Exceptions", "References")
+SECTIONS = (
+    "Purpose",
+    "Activities",
+    "Scope",
+    "Roles",
+    "Inputs",
+    "Outputs",
+    "Records",
+    "Measures",
+    "Exceptions",
+    "References",
+)
 
 
 def docx_bytes(n: int, revision: int, scratch: Path, sections: int = 2) -> bytes:
@@ -51,16 +63,25 @@ def docx_bytes(n: int, revision: int, scratch: Path, sections: int = 2) -> bytes
             blocks.append(f"[escm: {p}.b{k + 1}]")
         blocks += [BODY] * (1 if sections <= 2 else 5)
     if sections > 2:
-        blocks.append(Table([["Step", "Owner", "Record"]]
-                            + [[f"{i}", "Process owner", f"R-{i}"] for i in range(1, 9)]))
+        blocks.append(Table([["Step", "Owner", "Record"]] + [[f"{i}", "Process owner", f"R-{i}"] for i in range(1, 9)]))
     blocks.append(f"Revision {revision}: step {revision % 5 + 1} clarified.")
-    build_docx(path, blocks, custom={
-        "id": f"DOCX-{n:05d}", "title": f"Word procedure {n}", "type": "procedure",
-        "practices": p, "satisfies": f"{p}.b1, {p}.b2", "status": "approved",
-        "version": f"1.{revision}", "owner": "Quality Manager",
-        "approved_by": APPROVERS[n % 4], "approved_on": "2024-03-01",
-        "review_cycle": "12 months",
-    })
+    build_docx(
+        path,
+        blocks,
+        custom={
+            "id": f"DOCX-{n:05d}",
+            "title": f"Word procedure {n}",
+            "type": "procedure",
+            "practices": p,
+            "satisfies": f"{p}.b1, {p}.b2",
+            "status": "approved",
+            "version": f"1.{revision}",
+            "owner": "Quality Manager",
+            "approved_by": APPROVERS[n % 4],
+            "approved_on": "2024-03-01",
+            "review_cycle": "12 months",
+        },
+    )
     data = path.read_bytes()
     path.unlink()
     return data
@@ -73,8 +94,7 @@ def pdf_bytes(n: int, revision: int, scratch: Path, pages: int = 3) -> bytes:
     path = scratch / f"p{n}-{revision}.pdf"
     lines = 2 if pages <= 3 else 30
     text = "\n".join(BODY[:90] if i % 2 == 0 else BODY[90:] for i in range(lines))
-    content = [f"Supplier plan {n}\n[escm: {p}.b1]\n{text}",
-               f"Activities\n[escm: {p}.b2]\n{text}"]
+    content = [f"Supplier plan {n}\n[escm: {p}.b1]\n{text}", f"Activities\n[escm: {p}.b2]\n{text}"]
     content += [f"Part {k}\n{text}" for k in range(3, pages)]
     content.append(f"Revision {revision}\nRecords are kept for three years.")
     build_pdf(path, content, title=f"Supplier plan {n}")
@@ -86,15 +106,15 @@ def pdf_bytes(n: int, revision: int, scratch: Path, pages: int = 3) -> bytes:
 def pdf_sidecar(n: int, revision: int) -> bytes:
     """The NAME.pdf.yaml sidecar that holds a PDF's metadata."""
     p = _practice(n)
-    return (f"id: PDF-{n:05d}\ntitle: Supplier plan {n}\ntype: plan\npractices: [{p}]\n"
-            f"satisfies:\n  {p}: [b1, b2]\nstatus: approved\nversion: \"1.{revision}\"\n"
-            f"owner: Quality Manager\napproved_by: {APPROVERS[n % 4]}\n"
-            f"approved_on: {dt.date(2024, 3, 1).isoformat()}\nreview_cycle: 12 months\n"
-            ).encode()
+    return (
+        f"id: PDF-{n:05d}\ntitle: Supplier plan {n}\ntype: plan\npractices: [{p}]\n"
+        f'satisfies:\n  {p}: [b1, b2]\nstatus: approved\nversion: "1.{revision}"\n'
+        f"owner: Quality Manager\napproved_by: {APPROVERS[n % 4]}\n"
+        f"approved_on: {dt.date(2024, 3, 1).isoformat()}\nreview_cycle: 12 months\n"
+    ).encode()
 
 
-def office_files(pdfs: int, docx: int, revise_every: int = 20, *, pages: int = 3,
-                 sections: int = 2) -> ExtraFiles:
+def office_files(pdfs: int, docx: int, revise_every: int = 20, *, pages: int = 3, sections: int = 2) -> ExtraFiles:
     """An `extra` callback for generate(): all files in the first commit, then revisions.
 
     `pages` per PDF and `sections` per Word document: the defaults make small files; a

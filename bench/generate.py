@@ -32,10 +32,23 @@ TYPES = ("policy", "procedure", "guideline", "program", "plan", "record")
 PEOPLE = tuple(
     (f"{first} {last}", f"{first.lower()}.{last.lower()}@example.org")
     for first, last in [
-        ("Ann", "Lee"), ("Bob", "Kim"), ("Cleo", "Diaz"), ("Dev", "Patel"), ("Eva", "Nowak"),
-        ("Finn", "Berg"), ("Gia", "Rossi"), ("Hal", "Moore"), ("Ines", "Sousa"), ("Jon", "Park"),
-        ("Kai", "Weber"), ("Lea", "Martin"), ("Max", "Cohen"), ("Nia", "Brown"), ("Oto", "Sato"),
-    ])
+        ("Ann", "Lee"),
+        ("Bob", "Kim"),
+        ("Cleo", "Diaz"),
+        ("Dev", "Patel"),
+        ("Eva", "Nowak"),
+        ("Finn", "Berg"),
+        ("Gia", "Rossi"),
+        ("Hal", "Moore"),
+        ("Ines", "Sousa"),
+        ("Jon", "Park"),
+        ("Kai", "Weber"),
+        ("Lea", "Martin"),
+        ("Max", "Cohen"),
+        ("Nia", "Brown"),
+        ("Oto", "Sato"),
+    ]
+)
 START = dt.datetime(2018, 1, 1, 8, 0, tzinfo=dt.timezone.utc)
 FULL = (10_000, 100_000)
 
@@ -85,11 +98,24 @@ def render(d: DocState, approver: str) -> bytes:
     ]
     if d.type == "record":
         lines.append(f"date: {d.approved_on.isoformat()}")
-    lines += ["---", "", f"# {d.type.capitalize()} {d.number}", "", "## Purpose", "",
-              f"<!-- escm: {practice}.b1 -->", "", PARAGRAPH, "## Activities", "",
-              f"<!-- escm: {practice}.b2 -->", "", PARAGRAPH,
-              f"Revision {d.revision}: updated the responsibilities in step {d.revision % 7 + 1}.",
-              ""]
+    lines += [
+        "---",
+        "",
+        f"# {d.type.capitalize()} {d.number}",
+        "",
+        "## Purpose",
+        "",
+        f"<!-- escm: {practice}.b1 -->",
+        "",
+        PARAGRAPH,
+        "## Activities",
+        "",
+        f"<!-- escm: {practice}.b2 -->",
+        "",
+        PARAGRAPH,
+        f"Revision {d.revision}: updated the responsibilities in step {d.revision % 7 + 1}.",
+        "",
+    ]
     return "\n".join(lines).encode()
 
 
@@ -105,27 +131,42 @@ def _ident(person: tuple[str, str], when: dt.datetime) -> bytes:
 ExtraFiles = Callable[[random.Random, int], list[tuple[str, bytes]]]
 
 
-def stream(docs: int, commits: int, *, seed: int = 1, merge_every: int = 50,
-           extra: ExtraFiles | None = None) -> Iterator[bytes]:
+def stream(
+    docs: int, commits: int, *, seed: int = 1, merge_every: int = 50, extra: ExtraFiles | None = None
+) -> Iterator[bytes]:
     """The fast-import stream: `commits` commits in all, merge commits included."""
     rng = random.Random(seed)
     states = [
-        DocState(path=f"process/{AREAS[i % 10]}/{TYPES[i % 6]}-{i:05d}.md", area=AREAS[i % 10],
-                 number=i, type=TYPES[i % 6], status="draft" if i % 9 == 0 else "approved")
+        DocState(
+            path=f"process/{AREAS[i % 10]}/{TYPES[i % 6]}-{i:05d}.md",
+            area=AREAS[i % 10],
+            number=i,
+            type=TYPES[i % 6],
+            status="draft" if i % 9 == 0 else "approved",
+        )
         for i in range(docs)
     ]
     when = START
     mark = 0
     owner = PEOPLE[0]
 
-    def commit(ref: str, author: tuple[str, str], committer: tuple[str, str], msg: str,
-               files: list[tuple[str, bytes]], parents: list[int]) -> int:
+    def commit(
+        ref: str,
+        author: tuple[str, str],
+        committer: tuple[str, str],
+        msg: str,
+        files: list[tuple[str, bytes]],
+        parents: list[int],
+    ) -> int:
         nonlocal mark, when
         mark += 1
         when += dt.timedelta(minutes=rng.randint(1, 30))
-        out = [b"commit %s\nmark :%d\n" % (ref.encode(), mark),
-               b"author " + _ident(author, when) + b"\n",
-               b"committer " + _ident(committer, when) + b"\n", _data(msg.encode())]
+        out = [
+            b"commit %s\nmark :%d\n" % (ref.encode(), mark),
+            b"author " + _ident(author, when) + b"\n",
+            b"committer " + _ident(committer, when) + b"\n",
+            _data(msg.encode()),
+        ]
         if parents:
             out.append(b"from :%d\n" % parents[0])
             out += [b"merge :%d\n" % p for p in parents[1:]]
@@ -137,16 +178,21 @@ def stream(docs: int, commits: int, *, seed: int = 1, merge_every: int = 50,
     first = [(d.path, render(d, PEOPLE[1][0])) for d in states]
     if extra:
         first += extra(rng, 0)
-    main = commit("refs/heads/main", owner, owner, "Import the process repository\n\n"
-                  f"Approved-by: {PEOPLE[1][0]} <{PEOPLE[1][1]}>\n", first, [])
+    main = commit(
+        "refs/heads/main",
+        owner,
+        owner,
+        f"Import the process repository\n\nApproved-by: {PEOPLE[1][0]} <{PEOPLE[1][1]}>\n",
+        first,
+        [],
+    )
     yield from chunks
     chunks.clear()
     made = 1
 
     def revise(n: int) -> tuple[tuple[str, str], list[tuple[str, bytes]], str]:
         author = PEOPLE[rng.randrange(len(PEOPLE))]
-        approver = PEOPLE[(PEOPLE.index(author) + 1 + rng.randrange(len(PEOPLE) - 1))
-                          % len(PEOPLE)]
+        approver = PEOPLE[(PEOPLE.index(author) + 1 + rng.randrange(len(PEOPLE) - 1)) % len(PEOPLE)]
         files = []
         for _ in range(rng.choice((1, 1, 1, 2, 3))):
             # a hot two percent of the documents takes a fifth of the edits, as in real life
@@ -181,8 +227,7 @@ def stream(docs: int, commits: int, *, seed: int = 1, merge_every: int = 50,
                 topic = commit("refs/heads/topic", author, author, msg, files, [topic])
                 made += 1
             merger = PEOPLE[rng.randrange(len(PEOPLE))]
-            main = commit("refs/heads/main", merger, merger, "Merge branch 'topic'\n", [],
-                          [main, topic])
+            main = commit("refs/heads/main", merger, merger, "Merge branch 'topic'\n", [], [main, topic])
             made += 1
         else:
             author, files, msg = revise(made)
@@ -194,9 +239,17 @@ def stream(docs: int, commits: int, *, seed: int = 1, merge_every: int = 50,
     yield from chunks
 
 
-def generate(out: Path, docs: int, commits: int, *, seed: int = 1, merge_every: int = 50,
-             checkout: bool = True, repack: bool = False,
-             extra: ExtraFiles | None = None) -> Path:
+def generate(
+    out: Path,
+    docs: int,
+    commits: int,
+    *,
+    seed: int = 1,
+    merge_every: int = 50,
+    checkout: bool = True,
+    repack: bool = False,
+    extra: ExtraFiles | None = None,
+) -> Path:
     """Create the repository at `out` (which must not exist) and return its path.
 
     `repack` recomputes the pack as `git gc` would leave a repository in use (fast-import's
@@ -208,8 +261,7 @@ def generate(out: Path, docs: int, commits: int, *, seed: int = 1, merge_every: 
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C"})
     subprocess.run(["git", "init", "-q", "-b", "main", str(out)], check=True, env=env)
-    proc = subprocess.Popen(["git", "-C", str(out), "fast-import", "--quiet", "--done"],
-                            stdin=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(["git", "-C", str(out), "fast-import", "--quiet", "--done"], stdin=subprocess.PIPE, env=env)
     assert proc.stdin is not None
     for chunk in stream(docs, commits, seed=seed, merge_every=merge_every, extra=extra):
         proc.stdin.write(chunk)
@@ -218,11 +270,9 @@ def generate(out: Path, docs: int, commits: int, *, seed: int = 1, merge_every: 
     if proc.wait() != 0:
         raise RuntimeError("git fast-import failed")
     if repack:
-        subprocess.run(["git", "-C", str(out), "repack", "-a", "-d", "-f", "-q"], check=True,
-                       env=env)
+        subprocess.run(["git", "-C", str(out), "repack", "-a", "-d", "-f", "-q"], check=True, env=env)
     if checkout:
-        subprocess.run(["git", "-C", str(out), "checkout", "-q", "-f", "main"], check=True,
-                       env=env)
+        subprocess.run(["git", "-C", str(out), "checkout", "-q", "-f", "main"], check=True, env=env)
     return out
 
 
@@ -240,10 +290,10 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     docs, commits = FULL if a.full else (a.docs, a.commits)
     t = time.perf_counter()
-    generate(a.out, docs, commits, seed=a.seed, merge_every=a.merge_every,
-             checkout=not a.no_checkout, repack=a.repack)
-    print(f"generated {docs} documents, {commits} commits in {a.out}"
-          f" ({time.perf_counter() - t:.1f} s)", file=sys.stderr)
+    generate(a.out, docs, commits, seed=a.seed, merge_every=a.merge_every, checkout=not a.no_checkout, repack=a.repack)
+    print(
+        f"generated {docs} documents, {commits} commits in {a.out} ({time.perf_counter() - t:.1f} s)", file=sys.stderr
+    )
     return 0
 
 

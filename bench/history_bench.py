@@ -51,8 +51,7 @@ def _measure(fn: Callable[[], T]) -> tuple[tuple[float, float], T]:
 
 def plain_log(repo: Path, head: str) -> None:
     """The baseline: the same git log, read through a pipe and discarded."""
-    proc = subprocess.Popen(git_cmd(repo, *LOG_ARGS, head), stdout=subprocess.PIPE,
-                            env=git_env())
+    proc = subprocess.Popen(git_cmd(repo, *LOG_ARGS, head), stdout=subprocess.PIPE, env=git_env())
     assert proc.stdout is not None
     while proc.stdout.read1(1 << 18):  # type: ignore[attr-defined]
         pass
@@ -62,8 +61,7 @@ def plain_log(repo: Path, head: str) -> None:
 
 def plain_log_devnull(repo: Path, head: str) -> None:
     """The same git log writing straight to /dev/null (no reader at all)."""
-    subprocess.run(git_cmd(repo, *LOG_ARGS, head), stdout=subprocess.DEVNULL, env=git_env(),
-                   check=True)
+    subprocess.run(git_cmd(repo, *LOG_ARGS, head), stdout=subprocess.DEVNULL, env=git_env(), check=True)
 
 
 def ensure_repo(path: Path, docs: int, commits: int) -> Path:
@@ -85,13 +83,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full", action="store_true", help="10,000 documents, 100,000 commits")
     ap.add_argument("--repo", type=Path, help="use (or create) this repository")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--versions", action="store_true",
-                    help="also time load_versions alone and check_document for every document")
+    ap.add_argument(
+        "--versions", action="store_true", help="also time load_versions alone and check_document for every document"
+    )
     a = ap.parse_args(argv)
     docs, commits = FULL if a.full else (a.docs, a.commits)
     repo = ensure_repo(a.repo or HERE / "out" / f"repo-{docs}-{commits}", docs, commits)
-    head = subprocess.run(git_cmd(repo, "rev-parse", "HEAD"), capture_output=True, check=True,
-                          env=git_env()).stdout.decode().strip()
+    head = (
+        subprocess.run(git_cmd(repo, "rev-parse", "HEAD"), capture_output=True, check=True, env=git_env())
+        .stdout.decode()
+        .strip()
+    )
 
     print(f"repository: {repo}  (load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs)")
     plain_log(repo, head)  # warm the page cache; not timed
@@ -111,8 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         ours.append(took)
         history = None
         # the whole history stage as the pipeline runs it: the log and every version
-        stage.append(_measure(lambda: load_versions(repo, read_history(repo, prefetch=True),
-                                                    paths))[0])
+        stage.append(_measure(lambda: load_versions(repo, read_history(repo, prefetch=True), paths))[0])
     history = read_history(repo)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     git_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -125,31 +126,35 @@ def main(argv: list[str] | None = None) -> int:
     def med(xs: list[tuple[float, float]], i: int) -> float:
         return statistics.median(x[i] for x in xs)
 
-    print(f"commits read: {len(history.commits)}, paths: {len(history.files)}, "
-          f"changes: {changes}")
+    print(f"commits read: {len(history.commits)}, paths: {len(history.files)}, changes: {changes}")
     print(f"{'':28}{'best wall':>10}{'median':>10}{'best CPU':>10}")
-    for name, xs in (("git log > /dev/null", devnull), ("git log | pipe (baseline)", plain),
-                     ("read_history", ours), ("history stage", stage)):
+    for name, xs in (
+        ("git log > /dev/null", devnull),
+        ("git log | pipe (baseline)", plain),
+        ("read_history", ours),
+        ("history stage", stage),
+    ):
         print(f"{name:28}{best(xs, 0):>9.2f}s{med(xs, 0):>9.2f}s{best(xs, 1):>9.2f}s")
     for name, xs in (("read_history", ours), ("history stage", stage)):
         # paired: each round's time over the baseline's in the same round, which cancels
         # most of the drift of a shared machine between rounds
         paired = statistics.median(x[0] / p[0] for x, p in zip(xs, plain, strict=True))
-        print(f"ratio {name} / git log: best wall {best(xs, 0) / best(plain, 0):.2f}, "
-              f"median paired wall {paired:.2f}, "
-              f"best CPU {best(xs, 1) / best(plain, 1):.2f}  (target <= 1.3)")
-    print(f"  (history stage = read_history(prefetch=True) + load_versions of {len(paths)}"
-          " documents)")
-    print(f"peak RSS of this process: {rss_after / 1024:.0f} MiB "
-          f"(before the rounds {rss_before / 1024:.0f} MiB); "
-          f"peak RSS of a git child: {git_rss / 1024:.0f} MiB")
-
+        print(
+            f"ratio {name} / git log: best wall {best(xs, 0) / best(plain, 0):.2f}, "
+            f"median paired wall {paired:.2f}, "
+            f"best CPU {best(xs, 1) / best(plain, 1):.2f}  (target <= 1.3)"
+        )
+    print(f"  (history stage = read_history(prefetch=True) + load_versions of {len(paths)} documents)")
+    print(
+        f"peak RSS of this process: {rss_after / 1024:.0f} MiB "
+        f"(before the rounds {rss_before / 1024:.0f} MiB); "
+        f"peak RSS of a git child: {git_rss / 1024:.0f} MiB"
+    )
 
     if a.versions:
         (wall, cpu), versions = _measure(lambda: load_versions(repo, history, paths))
         n = sum(len(v) for v in versions.values())
-        print(f"load_versions: {n} versions of {len(paths)} documents in {wall:.2f}s "
-              f"(CPU {cpu:.2f}s)")
+        print(f"load_versions: {n} versions of {len(paths)} documents in {wall:.2f}s (CPU {cpu:.2f}s)")
         settings = ControlSettings()
         as_of = dt.date(2030, 1, 1)
         # the current metadata comes from the adapters in the pipeline: not timed here
@@ -161,8 +166,7 @@ def main(argv: list[str] | None = None) -> int:
 
         (wall, cpu), _ = _measure(judge_all)
         print(f"check_document x {len(paths)}: {wall:.2f}s (CPU {cpu:.2f}s)")
-        print(f"peak RSS of this process: "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     return 0
 
 

@@ -93,13 +93,11 @@ class Series:
 # --------------------------------------------------------------------------- repositories
 
 
-def ensure_repo(name: str, docs: int, commits: int, extra: Callable[[], object] | None = None
-                ) -> Path:
+def ensure_repo(name: str, docs: int, commits: int, extra: Callable[[], object] | None = None) -> Path:
     """Generate (and repack, as a repository in use would be) unless it is there already."""
     path = OUT / name
     if (path / ".git").exists():
-        done = subprocess.run(git_cmd(path, "rev-list", "--count", "HEAD"), capture_output=True,
-                              env=git_env())
+        done = subprocess.run(git_cmd(path, "rev-list", "--count", "HEAD"), capture_output=True, env=git_env())
         if done.returncode == 0 and done.stdout.strip() == str(commits).encode():
             return path  # also one that bench/history_bench.py made
     if path.exists():
@@ -125,20 +123,19 @@ def office_extra(pdfs: int, docx: int, pages: int, sections: int) -> Callable[[]
 # --------------------------------------------------------------------------- measuring
 
 
-def run_measured(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None,
-                 ok: Sequence[int] = (0, 1)) -> Sample:
+def run_measured(
+    argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None, ok: Sequence[int] = (0, 1)
+) -> Sample:
     """Run a command to completion; wall time, CPU and peak RSS of it and its children."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     err = proc.stderr.read()
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in ok:
-        raise RuntimeError(f"{' '.join(argv)} exited with {proc.returncode}: "
-                           f"{err.decode(errors='replace')[-2000:]}")
+        raise RuntimeError(f"{' '.join(argv)} exited with {proc.returncode}: {err.decode(errors='replace')[-2000:]}")
     return Sample(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024)
 
 
@@ -151,18 +148,19 @@ def _cpu() -> float:
 def floor(repo: Path) -> Sample:
     """The floor: the checker's git log pass through a pipe, then every document's bytes."""
     c0, t0 = _cpu(), time.perf_counter()
-    head = subprocess.run(git_cmd(repo, "rev-parse", "HEAD"), capture_output=True, check=True,
-                          env=git_env()).stdout.decode().strip()
-    proc = subprocess.Popen(git_cmd(repo, *LOG_ARGS, head), stdout=subprocess.PIPE,
-                            env=git_env())
+    head = (
+        subprocess.run(git_cmd(repo, "rev-parse", "HEAD"), capture_output=True, check=True, env=git_env())
+        .stdout.decode()
+        .strip()
+    )
+    proc = subprocess.Popen(git_cmd(repo, *LOG_ARGS, head), stdout=subprocess.PIPE, env=git_env())
     assert proc.stdout is not None
     while proc.stdout.read1(1 << 18):  # type: ignore[attr-defined]
         pass
     _, status, ru = os.wait4(proc.pid, 0)
     if status:
         raise RuntimeError("git log failed")
-    listed = subprocess.run(git_cmd(repo, "ls-files", "-z"), capture_output=True, check=True,
-                            env=git_env()).stdout
+    listed = subprocess.run(git_cmd(repo, "ls-files", "-z"), capture_output=True, check=True, env=git_env()).stdout
     for raw in listed.split(b"\0"):
         if raw and raw.decode("utf-8", "surrogateescape").lower().endswith(DOC_SUFFIXES):
             with open(repo / raw.decode("utf-8", "surrogateescape"), "rb") as fh:
@@ -199,8 +197,16 @@ def _fmt(x: float) -> str:
     return f"{x:.2f}"
 
 
-def case_cold(label: str, repo: Path, rounds: int, as_of: str, docs: int, commits: int,
-              limit: float | None = None, mem_limit: float | None = None) -> None:
+def case_cold(
+    label: str,
+    repo: Path,
+    rounds: int,
+    as_of: str,
+    docs: int,
+    commits: int,
+    limit: float | None = None,
+    mem_limit: float | None = None,
+) -> None:
     """Floor and cold checker, alternating."""
     env = bench_env(OUT / "cache-cold")
     floor(repo)  # warm the page cache: neither side pays for the first read from disk
@@ -215,14 +221,29 @@ def case_cold(label: str, repo: Path, rounds: int, as_of: str, docs: int, commit
         verdict = "met" if ratio <= limit else "NOT met"
         if mem_limit is not None and c.rss > mem_limit:
             verdict = "NOT met (memory)"
-    print(f"  {label:<26} floor {f.wall:6.2f}s (cpu {f.cpu:6.2f}s)   checker {c.wall:6.2f}s "
-          f"(cpu {c.cpu:6.2f}s)   ratio {ratio:4.2f} (cpu {cpu_ratio:4.2f})   peak "
-          f"{c.rss:5.0f} MiB  {verdict}", flush=True)
-    RESULTS.append(Row(label, {
-        "documents": f"{docs:,}", "commits": f"{commits:,}", "floor s": _fmt(f.wall),
-        "floor cpu s": _fmt(f.cpu), "checker s": _fmt(c.wall), "checker cpu s": _fmt(c.cpu),
-        "ratio": _fmt(ratio), "cpu ratio": _fmt(cpu_ratio), "peak MiB": f"{c.rss:.0f}",
-        "target": verdict or "-"}))
+    print(
+        f"  {label:<26} floor {f.wall:6.2f}s (cpu {f.cpu:6.2f}s)   checker {c.wall:6.2f}s "
+        f"(cpu {c.cpu:6.2f}s)   ratio {ratio:4.2f} (cpu {cpu_ratio:4.2f})   peak "
+        f"{c.rss:5.0f} MiB  {verdict}",
+        flush=True,
+    )
+    RESULTS.append(
+        Row(
+            label,
+            {
+                "documents": f"{docs:,}",
+                "commits": f"{commits:,}",
+                "floor s": _fmt(f.wall),
+                "floor cpu s": _fmt(f.cpu),
+                "checker s": _fmt(c.wall),
+                "checker cpu s": _fmt(c.cpu),
+                "ratio": _fmt(ratio),
+                "cpu ratio": _fmt(cpu_ratio),
+                "peak MiB": f"{c.rss:.0f}",
+                "target": verdict or "-",
+            },
+        )
+    )
 
 
 def case_warm_large(label: str, repo: Path, rounds: int, as_of: str) -> None:
@@ -236,20 +257,34 @@ def case_warm_large(label: str, repo: Path, rounds: int, as_of: str) -> None:
         warm.add(run_measured(check_argv(repo, as_of), repo, env))
     db = sum(p.stat().st_size for p in (home / "escm-check").glob("*"))
     shutil.rmtree(home, ignore_errors=True)
-    print(f"  {label:<26} cold, filling the cache {fill.wall:6.2f}s (cpu {fill.cpu:6.2f}s)   "
-          f"warm {warm.wall:6.2f}s (cpu {warm.cpu:6.2f}s)   cache {db / 2**20:.0f} MiB",
-          flush=True)
-    RESULTS.append(Row(f"{label} (cache)", {
-        "cold, filling s": _fmt(fill.wall), "cold, filling cpu s": _fmt(fill.cpu),
-        "warm s": _fmt(warm.wall), "warm cpu s": _fmt(warm.cpu),
-        "cache MiB": f"{db / 2**20:.0f}", "peak MiB": f"{max(fill.rss_mib, warm.rss):.0f}"}))
+    print(
+        f"  {label:<26} cold, filling the cache {fill.wall:6.2f}s (cpu {fill.cpu:6.2f}s)   "
+        f"warm {warm.wall:6.2f}s (cpu {warm.cpu:6.2f}s)   cache {db / 2**20:.0f} MiB",
+        flush=True,
+    )
+    RESULTS.append(
+        Row(
+            f"{label} (cache)",
+            {
+                "cold, filling s": _fmt(fill.wall),
+                "cold, filling cpu s": _fmt(fill.cpu),
+                "warm s": _fmt(warm.wall),
+                "warm cpu s": _fmt(warm.cpu),
+                "cache MiB": f"{db / 2**20:.0f}",
+                "peak MiB": f"{max(fill.rss_mib, warm.rss):.0f}",
+            },
+        )
+    )
 
 
 def _stage_edits(repo: Path, count: int) -> list[str]:
     """Reset the clone, then edit and stage `count` documents (version raised, text changed)."""
     subprocess.run(git_cmd(repo, "reset", "-q", "--hard", "HEAD"), check=True, env=git_env())
-    listed = subprocess.run(git_cmd(repo, "ls-files", "-z", "--", "*.md"), capture_output=True,
-                            check=True, env=git_env()).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(git_cmd(repo, "ls-files", "-z", "--", "*.md"), capture_output=True, check=True, env=git_env())
+        .stdout.decode()
+        .split("\0")
+    )
     paths = [p for p in listed if p]
     step = max(1, len(paths) // count)
     chosen = paths[::step][:count]
@@ -288,21 +323,35 @@ def case_staged(small: Path, large: Path, rounds: int, files: int) -> None:
     ratio = series["large"].wall / series["small"].wall
     cpu_ratio = series["large"].cpu / series["small"].cpu
     verdict = "met" if ratio <= 1.3 else "NOT met"
-    print(f"  staged, {files} files: {n_small:,} docs {series['small'].wall:.3f}s (cpu "
-          f"{series['small'].cpu:.3f}s)   {n_large:,} docs {series['large'].wall:.3f}s (cpu "
-          f"{series['large'].cpu:.3f}s)   ratio {ratio:.2f} (cpu {cpu_ratio:.2f})  {verdict}",
-          flush=True)
-    RESULTS.append(Row("staged", {
-        "files": str(files), "small repo": f"{n_small:,} docs",
-        "small s": f"{series['small'].wall:.3f}", "small cpu s": f"{series['small'].cpu:.3f}",
-        "large repo": f"{n_large:,} docs", "large s": f"{series['large'].wall:.3f}",
-        "large cpu s": f"{series['large'].cpu:.3f}", "ratio": _fmt(ratio),
-        "cpu ratio": _fmt(cpu_ratio), "target": verdict}))
+    print(
+        f"  staged, {files} files: {n_small:,} docs {series['small'].wall:.3f}s (cpu "
+        f"{series['small'].cpu:.3f}s)   {n_large:,} docs {series['large'].wall:.3f}s (cpu "
+        f"{series['large'].cpu:.3f}s)   ratio {ratio:.2f} (cpu {cpu_ratio:.2f})  {verdict}",
+        flush=True,
+    )
+    RESULTS.append(
+        Row(
+            "staged",
+            {
+                "files": str(files),
+                "small repo": f"{n_small:,} docs",
+                "small s": f"{series['small'].wall:.3f}",
+                "small cpu s": f"{series['small'].cpu:.3f}",
+                "large repo": f"{n_large:,} docs",
+                "large s": f"{series['large'].wall:.3f}",
+                "large cpu s": f"{series['large'].cpu:.3f}",
+                "ratio": _fmt(ratio),
+                "cpu ratio": _fmt(cpu_ratio),
+                "target": verdict,
+            },
+        )
+    )
 
 
 def _count_docs(repo: Path) -> int:
-    listed = subprocess.run(git_cmd(repo, "ls-files", "-z"), capture_output=True, check=True,
-                            env=git_env()).stdout.split(b"\0")
+    listed = subprocess.run(
+        git_cmd(repo, "ls-files", "-z"), capture_output=True, check=True, env=git_env()
+    ).stdout.split(b"\0")
     return sum(1 for p in listed if p.lower().endswith((b".md", b".docx", b".pdf")))
 
 
@@ -321,18 +370,31 @@ def case_warm(label: str, repo: Path, rounds: int, as_of: str) -> None:
     ratio = warm.wall / cold.wall
     verdict = "met" if ratio <= 0.3 else "NOT met"
     n = _count_docs(repo)
-    print(f"  {label}, {n:,} documents: cold (empty cache) {cold.wall:.2f}s (cpu "
-          f"{cold.cpu:.2f}s)   warm {warm.wall:.2f}s (cpu {warm.cpu:.2f}s)   --no-cache "
-          f"{nocache.wall:.2f}s   ratio {ratio:.2f} (vs --no-cache "
-          f"{warm.wall / nocache.wall:.2f}, cpu {warm.cpu / cold.cpu:.2f})  {verdict}",
-          flush=True)
-    RESULTS.append(Row(f"warm, {label}", {
-        "documents": f"{n:,}", "cold s": _fmt(cold.wall), "cold cpu s": _fmt(cold.cpu),
-        "warm s": _fmt(warm.wall), "warm cpu s": _fmt(warm.cpu),
-        "no-cache s": _fmt(nocache.wall), "ratio": _fmt(ratio),
-        "ratio vs no-cache": _fmt(warm.wall / nocache.wall),
-        "cpu ratio": _fmt(warm.cpu / cold.cpu), "peak MiB": f"{max(cold.rss, warm.rss):.0f}",
-        "target": verdict}))
+    print(
+        f"  {label}, {n:,} documents: cold (empty cache) {cold.wall:.2f}s (cpu "
+        f"{cold.cpu:.2f}s)   warm {warm.wall:.2f}s (cpu {warm.cpu:.2f}s)   --no-cache "
+        f"{nocache.wall:.2f}s   ratio {ratio:.2f} (vs --no-cache "
+        f"{warm.wall / nocache.wall:.2f}, cpu {warm.cpu / cold.cpu:.2f})  {verdict}",
+        flush=True,
+    )
+    RESULTS.append(
+        Row(
+            f"warm, {label}",
+            {
+                "documents": f"{n:,}",
+                "cold s": _fmt(cold.wall),
+                "cold cpu s": _fmt(cold.cpu),
+                "warm s": _fmt(warm.wall),
+                "warm cpu s": _fmt(warm.cpu),
+                "no-cache s": _fmt(nocache.wall),
+                "ratio": _fmt(ratio),
+                "ratio vs no-cache": _fmt(warm.wall / nocache.wall),
+                "cpu ratio": _fmt(warm.cpu / cold.cpu),
+                "peak MiB": f"{max(cold.rss, warm.rss):.0f}",
+                "target": verdict,
+            },
+        )
+    )
 
 
 def case_jobs(repo: Path, rounds: int, as_of: str, jobs: Sequence[int]) -> None:
@@ -341,12 +403,11 @@ def case_jobs(repo: Path, rounds: int, as_of: str, jobs: Sequence[int]) -> None:
     for j in jobs:
         s = Series()
         for _ in range(rounds):
-            s.add(run_measured(check_argv(repo, as_of, "--no-cache", "--jobs", str(j)), repo,
-                               env))
-        print(f"  --jobs {j}: {s.wall:.2f}s (cpu {s.cpu:.2f}s), peak {s.rss:.0f} MiB",
-              flush=True)
-        RESULTS.append(Row("jobs", {"jobs": str(j), "wall s": _fmt(s.wall),
-                                    "cpu s": _fmt(s.cpu), "peak MiB": f"{s.rss:.0f}"}))
+            s.add(run_measured(check_argv(repo, as_of, "--no-cache", "--jobs", str(j)), repo, env))
+        print(f"  --jobs {j}: {s.wall:.2f}s (cpu {s.cpu:.2f}s), peak {s.rss:.0f} MiB", flush=True)
+        RESULTS.append(
+            Row("jobs", {"jobs": str(j), "wall s": _fmt(s.wall), "cpu s": _fmt(s.cpu), "peak MiB": f"{s.rss:.0f}"})
+        )
 
 
 # --------------------------------------------------------------------------- report
@@ -373,8 +434,10 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         pass
     gitv = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
-    return (f"{model}, {cores} cores{mem}; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}; {gitv}")
+    return (
+        f"{model}, {cores} cores{mem}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}; {gitv}"
+    )
 
 
 def markdown_tables() -> str:
@@ -396,8 +459,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, one round: a smoke test")
     ap.add_argument("--rounds", type=int, help="runs per measurement (default 3; quick 1)")
-    ap.add_argument("--only", default="scaling,target,staged,warm,jobs",
-                    help="comma-separated cases (scaling,target,staged,warm,jobs)")
+    ap.add_argument(
+        "--only",
+        default="scaling,target,staged,warm,jobs",
+        help="comma-separated cases (scaling,target,staged,warm,jobs)",
+    )
     ap.add_argument("--json", type=Path, help="also write the results here as JSON")
     a = ap.parse_args(argv)
     cases = set(a.only.split(","))
@@ -406,8 +472,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load0 = os.getloadavg()
     print(f"machine: {machine()}")
-    print(f"load average at start: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}; "
-          f"rounds: {rounds}; as-of {as_of}", flush=True)
+    print(
+        f"load average at start: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}; rounds: {rounds}; as-of {as_of}",
+        flush=True,
+    )
 
     # office repositories: (PDFs, Word files, Markdown documents, commits, PDF pages, sections)
     if a.quick:
@@ -430,8 +498,7 @@ def main(argv: list[str] | None = None) -> int:
         print("target (cold, --no-cache; <= 1.5x floor, <= 1 GiB):", flush=True)
         docs, commits = target
         repo = ensure_repo(f"repo-{docs}-{commits}", docs, commits)
-        case_cold(f"target {docs:,}/{commits:,}", repo, rounds, as_of, docs, commits,
-                  limit=1.5, mem_limit=1024)
+        case_cold(f"target {docs:,}/{commits:,}", repo, rounds, as_of, docs, commits, limit=1.5, mem_limit=1024)
         case_warm_large(f"target {docs:,}/{commits:,}", repo, rounds, as_of)
     if "staged" in cases:
         print("staged hook (<= 1.3x):", flush=True)
@@ -443,8 +510,12 @@ def main(argv: list[str] | None = None) -> int:
         if not {"warm", "jobs"} & cases:
             break
         suffix = "" if (pages, sections) == (3, 2) else f"-{pages}p-{sections}s"
-        repo = ensure_repo(f"office-{pdfs}pdf-{words}docx-{md}-{commits}{suffix}", md, commits,
-                           office_extra(pdfs, words, pages, sections))
+        repo = ensure_repo(
+            f"office-{pdfs}pdf-{words}docx-{md}-{commits}{suffix}",
+            md,
+            commits,
+            office_extra(pdfs, words, pages, sections),
+        )
         label = f"{pages}-page PDFs, {sections}-section Word files"
         if "warm" in cases:
             print(f"warm re-run, HEAD unchanged (<= 0.3x cold), {label}:", flush=True)
@@ -454,13 +525,18 @@ def main(argv: list[str] | None = None) -> int:
             case_jobs(repo, rounds, as_of, (1, 2, 4))
 
     load1 = os.getloadavg()
-    print(f"load average at end: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}; "
-          f"total {time.perf_counter() - started:.0f} s")
+    print(
+        f"load average at end: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}; "
+        f"total {time.perf_counter() - started:.0f} s"
+    )
     print()
     print(markdown_tables())
     if a.json:
-        a.json.write_text(json.dumps({"machine": machine(), "load": [load0, load1],
-                                      "results": [r.__dict__ for r in RESULTS]}, indent=2))
+        a.json.write_text(
+            json.dumps(
+                {"machine": machine(), "load": [load0, load1], "results": [r.__dict__ for r in RESULTS]}, indent=2
+            )
+        )
     return 0
 
 

@@ -28,9 +28,13 @@ from escm_check.reporters.text_report import render_text
 from escm_check.runner import pack_for
 
 STAGES: list[tuple[Any, str]] = [
-    (pipeline, "discover"), (pipeline, "read_all"), (pipeline, "normalise"),
-    (history, "read_history"), (history, "load_versions"),
-    (pipeline.changecontrol, "check_document"), (pipeline, "evaluate"),
+    (pipeline, "discover"),
+    (pipeline, "read_all"),
+    (pipeline, "normalise"),
+    (history, "read_history"),
+    (history, "load_versions"),
+    (pipeline.changecontrol, "check_document"),
+    (pipeline, "evaluate"),
 ]
 
 
@@ -72,8 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     totals: dict[str, list[float]] = {}
     for owner, name in STAGES:
         wrap(owner, name, totals)
-    opts = pipeline.CheckOptions(path=a.repo.resolve(), config=cfg,
-                                 as_of=dt.date.fromisoformat(a.as_of), use_cache=a.cache)
+    opts = pipeline.CheckOptions(
+        path=a.repo.resolve(), config=cfg, as_of=dt.date.fromisoformat(a.as_of), use_cache=a.cache
+    )
     prof = cProfile.Profile() if a.profile else None
     t, c = time.perf_counter(), time.process_time()
     T0[0] = t
@@ -90,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"config and rule pack: {setup:.2f}s")
     print(f"run_check: wall {wall:.2f}s, CPU of this process {cpu:.2f}s")
     for name, (w, c, n, first, last) in totals.items():
-        print(f"  {name:15} wall {w:6.2f}s  thread CPU {c:6.2f}s  calls {int(n):6}  "
-              f"from {first:6.2f}s to {last:6.2f}s")
+        print(f"  {name:15} wall {w:6.2f}s  thread CPU {c:6.2f}s  calls {int(n):6}  from {first:6.2f}s to {last:6.2f}s")
     print(f"text report: {report:.2f}s ({len(text):,} characters)")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     return 0

@@ -78,8 +78,16 @@ COMPRESS_FROM = 64 * 1024  # characters
 TTL_SECONDS = 30 * 86400  # entries unused this long are dropped
 CHILD_KINDS = ("versions", "control")  # scoped by the key of the history they were made from
 TOUCH_AFTER_SECONDS = 86400  # a hit refreshes an entry's last use at most once a day
-_PARSER_DISTRIBUTIONS = ("PyYAML", "python-docx", "pdfplumber", "pdfminer.six", "pypdfium2",
-                         "lxml", "defusedxml", "jsonschema")
+_PARSER_DISTRIBUTIONS = (
+    "PyYAML",
+    "python-docx",
+    "pdfplumber",
+    "pdfminer.six",
+    "pypdfium2",
+    "lxml",
+    "defusedxml",
+    "jsonschema",
+)
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
 
@@ -156,8 +164,7 @@ class Store:
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
         try:
             try:
                 conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
@@ -169,7 +176,8 @@ class Store:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS entries ("
                 " key TEXT PRIMARY KEY, kind TEXT NOT NULL, scope TEXT NOT NULL,"
-                " used REAL NOT NULL, value TEXT NOT NULL)")
+                " used REAL NOT NULL, value TEXT NOT NULL)"
+            )
             conn.execute("CREATE INDEX IF NOT EXISTS entries_scope ON entries (kind, scope, used)")
             # the table must have the shape we use: a foreign database of the same name is not
             conn.execute("SELECT key, kind, scope, used, value FROM entries LIMIT 0")
@@ -191,7 +199,7 @@ class Store:
             return out
         try:
             for i in range(0, len(keys), 500):
-                chunk = keys[i:i + 500]
+                chunk = keys[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = self.conn.execute(
                     f"SELECT key, value, used FROM entries WHERE key IN ({marks})", chunk
@@ -202,8 +210,7 @@ class Store:
                             value = zlib.decompress(value).decode("utf-8")
                         except (zlib.error, UnicodeDecodeError, MemoryError):
                             continue  # damaged: a miss, rebuilt and overwritten
-                    if isinstance(key, str) and isinstance(value, str) \
-                            and isinstance(used, (int, float)):
+                    if isinstance(key, str) and isinstance(value, str) and isinstance(used, (int, float)):
                         out[key] = (value, float(used))
         except sqlite3.Error as exc:
             self._failed(exc)
@@ -215,14 +222,18 @@ class Store:
         if self.conn is None:
             return False
         try:
-            return self.conn.execute("SELECT 1 FROM entries WHERE key = ?", (key,)
-                                     ).fetchone() is not None
+            return self.conn.execute("SELECT 1 FROM entries WHERE key = ?", (key,)).fetchone() is not None
         except sqlite3.Error as exc:
             self._failed(exc)
             return False
 
-    def put(self, rows: Iterable[tuple[str, str, str, str]], *, touch: Sequence[str] = (),
-            prune: Sequence[tuple[str, str, int]] = ()) -> None:
+    def put(
+        self,
+        rows: Iterable[tuple[str, str, str, str]],
+        *,
+        touch: Sequence[str] = (),
+        prune: Sequence[tuple[str, str, int]] = (),
+    ) -> None:
         """Write (key, kind, scope, value) rows and refresh `touch` in one transaction.
 
         `prune` names (kind, scope, keep): of those entries only the `keep` most recently used
@@ -239,22 +250,25 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 self.conn.executemany(
-                    "INSERT OR REPLACE INTO entries (key, kind, scope, used, value)"
-                    " VALUES (?, ?, ?, ?, ?)", items)
+                    "INSERT OR REPLACE INTO entries (key, kind, scope, used, value) VALUES (?, ?, ?, ?, ?)", items
+                )
                 if touch:
-                    self.conn.executemany("UPDATE entries SET used = ? WHERE key = ?",
-                                          [(now, k) for k in touch])
+                    self.conn.executemany("UPDATE entries SET used = ? WHERE key = ?", [(now, k) for k in touch])
                 for kind, scope, keep in prune:
                     self.conn.execute(
                         "DELETE FROM entries WHERE kind = ? AND scope = ? AND key NOT IN"
                         " (SELECT key FROM entries WHERE kind = ? AND scope = ?"
-                        "  ORDER BY used DESC LIMIT ?)", (kind, scope, kind, scope, keep))
+                        "  ORDER BY used DESC LIMIT ?)",
+                        (kind, scope, kind, scope, keep),
+                    )
                 if items:
                     self.conn.execute("DELETE FROM entries WHERE used < ?", (now - TTL_SECONDS,))
                 if prune or any(kind in CHILD_KINDS for _, kind, _, _, _ in items):
                     self.conn.execute(
                         "DELETE FROM entries WHERE kind IN (?, ?) AND scope NOT IN"
-                        " (SELECT key FROM entries WHERE kind = 'history')", CHILD_KINDS)
+                        " (SELECT key FROM entries WHERE kind = 'history')",
+                        CHILD_KINDS,
+                    )
                 self.conn.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
@@ -386,7 +400,7 @@ def dec_value(v: Any) -> Any:
     if t is not dict:
         raise BadEntry(f"unexpected JSON value {t.__name__}")
     if len(v) == 1:
-        (tag, inner), = v.items()
+        ((tag, inner),) = v.items()
         if tag.startswith(_SPECIAL):
             try:
                 if tag == "\x00dt":
@@ -492,17 +506,33 @@ _LOCATIONS = frozenset({"line", "paragraph", "page"})
 
 def enc_finding(f: Finding) -> list[Any]:
     """A finding as a JSON list."""
-    return [_check_str(f.rule), _check_str(f.severity), _check_str(f.message),
-            _check_ostr(f.path), _check_oint(f.line), _check_ostr(f.practice),
-            _check_ostr(f.activity), _check_str(f.hint), _check_ostr(f.cause)]
+    return [
+        _check_str(f.rule),
+        _check_str(f.severity),
+        _check_str(f.message),
+        _check_ostr(f.path),
+        _check_oint(f.line),
+        _check_ostr(f.practice),
+        _check_ostr(f.activity),
+        _check_str(f.hint),
+        _check_ostr(f.cause),
+    ]
 
 
 def dec_finding(v: Any) -> Finding:
     """The inverse of `enc_finding`."""
     rule, sev, msg, path, line, practice, activity, hint, cause = _list(v, 9)
-    return Finding(rule=_s(rule), severity=_choice(sev, _SEVERITIES), message=_s(msg),
-                   path=_os(path), line=_oi(line), practice=_os(practice),
-                   activity=_os(activity), hint=_s(hint), cause=_os(cause))
+    return Finding(
+        rule=_s(rule),
+        severity=_choice(sev, _SEVERITIES),
+        message=_s(msg),
+        path=_os(path),
+        line=_oi(line),
+        practice=_os(practice),
+        activity=_os(activity),
+        hint=_s(hint),
+        cause=_os(cause),
+    )
 
 
 def enc_document(d: Document) -> dict[str, Any]:
@@ -510,17 +540,27 @@ def enc_document(d: Document) -> dict[str, Any]:
     if type(d.metadata) is not dict or type(d.meta_lines) is not dict:
         raise _Unencodable("metadata is not a dict")
     return {
-        "path": _check_str(d.path), "format": _check_str(d.format),
+        "path": _check_str(d.path),
+        "format": _check_str(d.format),
         "metadata": enc_value(d.metadata),
         "meta_lines": {_check_str(k): _check_int(v) for k, v in d.meta_lines.items()},
-        "meta_source": _check_str(d.meta_source), "has_metadata": bool(d.has_metadata),
-        "sections": [[_check_str(s.heading), _check_int(s.level), _check_int(s.start),
-                      _check_int(s.end),
-                      [[_check_str(t.practice), _check_str(t.activity), _check_int(t.line)]
-                       for t in s.tags],
-                      _check_str(s.text)] for s in d.sections],
-        "text": _check_str(d.text), "location_kind": _check_str(d.location_kind),
-        "problems": [enc_finding(f) for f in d.problems], "error": _check_ostr(d.error),
+        "meta_source": _check_str(d.meta_source),
+        "has_metadata": bool(d.has_metadata),
+        "sections": [
+            [
+                _check_str(s.heading),
+                _check_int(s.level),
+                _check_int(s.start),
+                _check_int(s.end),
+                [[_check_str(t.practice), _check_str(t.activity), _check_int(t.line)] for t in s.tags],
+                _check_str(s.text),
+            ]
+            for s in d.sections
+        ],
+        "text": _check_str(d.text),
+        "location_kind": _check_str(d.location_kind),
+        "problems": [enc_finding(f) for f in d.problems],
+        "error": _check_ostr(d.error),
     }
 
 
@@ -533,16 +573,29 @@ def dec_document(v: Any) -> Document:
         for s in _list(o["sections"]):
             heading, level, start, end, tags, text = _list(s, 6)
             tag_rows = (_list(t, 3) for t in _list(tags))
-            sections.append(Section(
-                heading=_s(heading), level=_i(level), start=_i(start), end=_i(end),
-                tags=tuple(Tag(_s(p), _s(a), _i(ln)) for p, a, ln in tag_rows), text=_s(text)))
+            sections.append(
+                Section(
+                    heading=_s(heading),
+                    level=_i(level),
+                    start=_i(start),
+                    end=_i(end),
+                    tags=tuple(Tag(_s(p), _s(a), _i(ln)) for p, a, ln in tag_rows),
+                    text=_s(text),
+                )
+            )
         return Document(
-            path=_s(o["path"]), format=_choice(o["format"], _FORMATS), metadata=meta,
+            path=_s(o["path"]),
+            format=_choice(o["format"], _FORMATS),
+            metadata=meta,
             meta_lines={_s(k): _i(x) for k, x in _obj(o["meta_lines"]).items()},
-            meta_source=_s(o["meta_source"]), has_metadata=_b(o["has_metadata"]),
-            sections=tuple(sections), text=_s(o["text"]),
+            meta_source=_s(o["meta_source"]),
+            has_metadata=_b(o["has_metadata"]),
+            sections=tuple(sections),
+            text=_s(o["text"]),
             location_kind=_choice(o["location_kind"], _LOCATIONS),
-            problems=tuple(dec_finding(f) for f in _list(o["problems"])), error=_os(o["error"]))
+            problems=tuple(dec_finding(f) for f in _list(o["problems"])),
+            error=_os(o["error"]),
+        )
     except KeyError as exc:
         raise BadEntry(f"missing field {exc}") from None
 
@@ -559,34 +612,71 @@ def enc_meta(m: DocMeta) -> list[Any]:
     """A DocMeta as a JSON list."""
     if type(m.satisfies) is not dict:
         raise _Unencodable("satisfies is not a dict")
-    return [_check_ostr(m.id), _check_ostr(m.title), _check_ostr(m.type),
-            [_check_str(p) for p in m.practices],
-            {_check_str(k): [_check_str(a) for a in acts] for k, acts in m.satisfies.items()},
-            _check_ostr(m.status), _check_ostr(m.version), _check_ostr(m.owner),
-            _check_ostr(m.approved_by), _check_odate(m.approved_on), _check_odate(m.reviewed_on),
-            _check_ostr(m.review_cycle), _check_odate(m.next_review), _check_odate(m.date),
-            bool(m.valid)]
+    return [
+        _check_ostr(m.id),
+        _check_ostr(m.title),
+        _check_ostr(m.type),
+        [_check_str(p) for p in m.practices],
+        {_check_str(k): [_check_str(a) for a in acts] for k, acts in m.satisfies.items()},
+        _check_ostr(m.status),
+        _check_ostr(m.version),
+        _check_ostr(m.owner),
+        _check_ostr(m.approved_by),
+        _check_odate(m.approved_on),
+        _check_odate(m.reviewed_on),
+        _check_ostr(m.review_cycle),
+        _check_odate(m.next_review),
+        _check_odate(m.date),
+        bool(m.valid),
+    ]
 
 
 def dec_meta(v: Any) -> DocMeta:
     """The inverse of `enc_meta`."""
-    (id_, title, type_, practices, satisfies, status, version, owner, approved_by, approved_on,
-     reviewed_on, review_cycle, next_review, date, valid) = _list(v, 15)
+    (
+        id_,
+        title,
+        type_,
+        practices,
+        satisfies,
+        status,
+        version,
+        owner,
+        approved_by,
+        approved_on,
+        reviewed_on,
+        review_cycle,
+        next_review,
+        date,
+        valid,
+    ) = _list(v, 15)
     return DocMeta(
-        id=_os(id_), title=_os(title), type=_os(type_),
+        id=_os(id_),
+        title=_os(title),
+        type=_os(type_),
         practices=tuple(_s(p) for p in _list(practices)),
         satisfies={_s(k): tuple(_s(a) for a in _list(acts)) for k, acts in _obj(satisfies).items()},
-        status=_os(status), version=_os(version), owner=_os(owner), approved_by=_os(approved_by),
-        approved_on=_odate(approved_on), reviewed_on=_odate(reviewed_on),
-        review_cycle=_os(review_cycle), next_review=_odate(next_review), date=_odate(date),
-        valid=_b(valid))
+        status=_os(status),
+        version=_os(version),
+        owner=_os(owner),
+        approved_by=_os(approved_by),
+        approved_on=_odate(approved_on),
+        reviewed_on=_odate(reviewed_on),
+        review_cycle=_os(review_cycle),
+        next_review=_odate(next_review),
+        date=_odate(date),
+        valid=_b(valid),
+    )
 
 
 def enc_parsed(p: Parsed) -> str:
     """A parsed document (Document, DocMeta, normalise findings) as JSON text."""
     doc, meta, findings = p
-    return json.dumps([enc_document(doc), enc_meta(meta), [enc_finding(f) for f in findings]],
-                      ensure_ascii=True, separators=(",", ":"))
+    return json.dumps(
+        [enc_document(doc), enc_meta(meta), [enc_finding(f) for f in findings]],
+        ensure_ascii=True,
+        separators=(",", ":"),
+    )
 
 
 def dec_parsed(text: str) -> Parsed:
@@ -608,10 +698,20 @@ def enc_history(h: RepoHistory) -> str:
     commits = []
     for i, c in enumerate(h.commits.values()):
         index[c.sha] = i
-        commits.append([c.sha, list(c.parents), c.author_name, c.author_email,
-                        c.author_date.isoformat(), c.committer_name, c.committer_email,
-                        c.committer_date.isoformat(), c.message,
-                        [[k, v] for k, v in c.trailers]])
+        commits.append(
+            [
+                c.sha,
+                list(c.parents),
+                c.author_name,
+                c.author_email,
+                c.author_date.isoformat(),
+                c.committer_name,
+                c.committer_email,
+                c.committer_date.isoformat(),
+                c.message,
+                [[k, v] for k, v in c.trailers],
+            ]
+        )
     files = []
     for path, fh in h.files.items():
         changes = []
@@ -621,9 +721,17 @@ def enc_history(h: RepoHistory) -> str:
                 raise _Unencodable("a change names a commit outside the walk")
             changes.append([at, ch.status, ch.blob, ch.old_blob])
         files.append([path, changes])
-    return json.dumps({"head": h.head, "as_of": h.as_of.isoformat() if h.as_of else None,
-                       "pathspec": h.pathspec, "commits": commits, "files": files},
-                      ensure_ascii=True, separators=(",", ":"))
+    return json.dumps(
+        {
+            "head": h.head,
+            "as_of": h.as_of.isoformat() if h.as_of else None,
+            "pathspec": h.pathspec,
+            "commits": commits,
+            "files": files,
+        },
+        ensure_ascii=True,
+        separators=(",", ":"),
+    )
 
 
 def dec_history(text: str, root: str) -> RepoHistory:
@@ -640,16 +748,22 @@ def dec_history(text: str, root: str) -> RepoHistory:
         for c in _list(o["commits"]):
             sha, parents, an, ae, ad, cn, ce, cd, msg, trailers = _list(c, 10)
             # checked inline: a call per field would double the time of a large history
-            if (type(sha) is not str_ or type(an) is not str_ or type(ae) is not str_
-                    or type(ad) is not str_ or type(cn) is not str_ or type(ce) is not str_
-                    or type(cd) is not str_ or type(msg) is not str_
-                    or any(type(p) is not str_ for p in _list(parents))):
+            if (
+                type(sha) is not str_
+                or type(an) is not str_
+                or type(ae) is not str_
+                or type(ad) is not str_
+                or type(cn) is not str_
+                or type(ce) is not str_
+                or type(cd) is not str_
+                or type(msg) is not str_
+                or any(type(p) is not str_ for p in _list(parents))
+            ):
                 raise BadEntry("a commit field is not text")
             pairs = tuple(_pair(t) for t in _list(trailers))
             if any(type(k) is not str_ or type(x) is not str_ for k, x in pairs):
                 raise BadEntry("a trailer is not text")
-            commit = Commit(sha, tuple(parents), an, ae, fromiso(ad), cn, ce, fromiso(cd), msg,
-                            pairs)
+            commit = Commit(sha, tuple(parents), an, ae, fromiso(ad), cn, ce, fromiso(cd), msg, pairs)
             commits[sha] = commit
             order.append(commit)
         n = len(order)
@@ -662,18 +776,29 @@ def dec_history(text: str, root: str) -> RepoHistory:
                 if type(x) is not list or len(x) != 4:
                     raise BadEntry("a change is not a list of four")
                 at, status, blob, old = x
-                if (type(at) is not int or not 0 <= at < n or type(status) is not str_
-                        or (blob is not None and type(blob) is not str_)
-                        or (old is not None and type(old) is not str_)):
+                if (
+                    type(at) is not int
+                    or not 0 <= at < n
+                    or type(status) is not str_
+                    or (blob is not None and type(blob) is not str_)
+                    or (old is not None and type(old) is not str_)
+                ):
                     raise BadEntry("a change field is wrong")
                 chs.append(Change(order[at], path, status, blob, old))
             files[path] = FileHistory(path, tuple(chs))
         head = _os(o["head"])
         if head is not None and head not in commits:
             raise BadEntry("head is not among the commits")
-        return RepoHistory(available=True, shallow=False, head=head, files=files,
-                           commits=commits, as_of=_odate(o["as_of"]), pathspec=_os(o["pathspec"]),
-                           root=root)
+        return RepoHistory(
+            available=True,
+            shallow=False,
+            head=head,
+            files=files,
+            commits=commits,
+            as_of=_odate(o["as_of"]),
+            pathspec=_os(o["pathspec"]),
+            root=root,
+        )
     except KeyError as exc:
         raise BadEntry(f"missing field {exc}") from None
     except (TypeError, ValueError) as exc:
@@ -682,8 +807,9 @@ def dec_history(text: str, root: str) -> RepoHistory:
         raise BadEntry(str(exc)) from None
 
 
-_VERSION_FIELDS = tuple(f.name for f in dataclasses.fields(DocVersion)
-                        if f.name not in ("commit", "missing", "problem"))
+_VERSION_FIELDS = tuple(
+    f.name for f in dataclasses.fields(DocVersion) if f.name not in ("commit", "missing", "problem")
+)
 _SCALARS = (str, bool, int, type(None))
 
 
@@ -737,13 +863,31 @@ def _enc_date(v: Any) -> str | None:
 
 def enc_control(r: ControlResult, last_author: str | None) -> str:
     """A change-control verdict, and the author of the document's last change, as JSON."""
-    return json.dumps([
-        _check_str(r.path), bool(r.controlled), _check_ostr(r.last_commit),
-        _enc_date(r.last_change_date), _enc_date(r.last_review), _enc_date(r.review_due),
-        [[_check_str(v.commit), _check_str(v.date), _check_str(v.author),
-          _check_ostr(v.version), _check_ostr(v.approver)] for v in r.versions],
-        [enc_finding(f) for f in r.findings], _check_str(r.reason), _check_ostr(last_author)],
-        ensure_ascii=True, separators=(",", ":"))
+    return json.dumps(
+        [
+            _check_str(r.path),
+            bool(r.controlled),
+            _check_ostr(r.last_commit),
+            _enc_date(r.last_change_date),
+            _enc_date(r.last_review),
+            _enc_date(r.review_due),
+            [
+                [
+                    _check_str(v.commit),
+                    _check_str(v.date),
+                    _check_str(v.author),
+                    _check_ostr(v.version),
+                    _check_ostr(v.approver),
+                ]
+                for v in r.versions
+            ],
+            [enc_finding(f) for f in r.findings],
+            _check_str(r.reason),
+            _check_ostr(last_author),
+        ],
+        ensure_ascii=True,
+        separators=(",", ":"),
+    )
 
 
 def dec_control(text: str) -> tuple[ControlResult, str | None]:
@@ -752,24 +896,33 @@ def dec_control(text: str) -> tuple[ControlResult, str | None]:
         v = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise BadEntry(f"not JSON: {exc}") from None
-    (path, controlled, last, changed, reviewed, due, versions, findings, reason,
-     last_author) = _list(v, 10)
+    (path, controlled, last, changed, reviewed, due, versions, findings, reason, last_author) = _list(v, 10)
     entries = []
     str_ = str
     for x in _list(versions):
         if type(x) is not list or len(x) != 5:
             raise BadEntry("a version entry is not a list of five")
         c, d, a, ver, appr = x
-        if (type(c) is not str_ or type(d) is not str_ or type(a) is not str_
-                or (ver is not None and type(ver) is not str_)
-                or (appr is not None and type(appr) is not str_)):
+        if (
+            type(c) is not str_
+            or type(d) is not str_
+            or type(a) is not str_
+            or (ver is not None and type(ver) is not str_)
+            or (appr is not None and type(appr) is not str_)
+        ):
             raise BadEntry("a version entry field is wrong")
         entries.append(VersionEntry(c, d, a, ver, appr))
     return ControlResult(
-        path=_s(path), controlled=_b(controlled), last_commit=_os(last),
-        last_change_date=_odate(changed), last_review=_odate(reviewed), review_due=_odate(due),
-        versions=tuple(entries), findings=tuple(dec_finding(f) for f in _list(findings)),
-        reason=_s(reason)), _os(last_author)
+        path=_s(path),
+        controlled=_b(controlled),
+        last_commit=_os(last),
+        last_change_date=_odate(changed),
+        last_review=_odate(reviewed),
+        review_due=_odate(due),
+        versions=tuple(entries),
+        findings=tuple(dec_finding(f) for f in _list(findings)),
+        reason=_s(reason),
+    ), _os(last_author)
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -878,8 +1031,9 @@ class Cache:
                 files.append((side, None))
         return _Print(make_key(*parts), tuple(files))
 
-    def lookup_documents(self, rels: Sequence[str], formats: Sequence[str]
-                         ) -> tuple[dict[int, Parsed], dict[int, _Print]]:
+    def lookup_documents(
+        self, rels: Sequence[str], formats: Sequence[str]
+    ) -> tuple[dict[int, Parsed], dict[int, _Print]]:
         """Cached parses by index, and the fingerprints of the others (to store later).
 
         Paths that cannot be fingerprinted (links, devices, files over the size limit) are in
@@ -941,16 +1095,15 @@ class Cache:
 
     # ---- history
 
-    def history_key(self, head: str | None, as_of: dt.date | None, pathspec: str | None,
-                    settings: Any) -> str | None:
+    def history_key(self, head: str | None, as_of: dt.date | None, pathspec: str | None, settings: Any) -> str | None:
         """The key of the history at HEAD, or None when there is nothing to cache."""
         if not head:
             return None
         try:
-            common = run_git(self.root, "rev-parse", "--git-common-dir").decode(
-                "utf-8", "surrogateescape").strip()
-            replace = run_git(self.root, "for-each-ref", "--format=%(refname) %(objectname)",
-                              "refs/replace/").decode("utf-8", "surrogateescape")
+            common = run_git(self.root, "rev-parse", "--git-common-dir").decode("utf-8", "surrogateescape").strip()
+            replace = run_git(self.root, "for-each-ref", "--format=%(refname) %(objectname)", "refs/replace/").decode(
+                "utf-8", "surrogateescape"
+            )
         except GitError:
             return None
         git_dir = (self.root / common) if not os.path.isabs(common) else Path(common)
@@ -962,9 +1115,18 @@ class Cache:
                 boundary.append(None)
             except OSError:
                 return None
-        return make_key("history", self.tool, head, boundary, replace,
-                        os.environ.get("GIT_NO_REPLACE_OBJECTS"), os.environ.get("GIT_GRAFT_FILE"),
-                        as_of.isoformat() if as_of else None, pathspec, settings)
+        return make_key(
+            "history",
+            self.tool,
+            head,
+            boundary,
+            replace,
+            os.environ.get("GIT_NO_REPLACE_OBJECTS"),
+            os.environ.get("GIT_GRAFT_FILE"),
+            as_of.isoformat() if as_of else None,
+            pathspec,
+            settings,
+        )
 
     def _scope(self, pathspec: str | None) -> str:
         return make_key("scope", str(self.root), pathspec)
@@ -995,14 +1157,14 @@ class Cache:
         except (_Unencodable, ValueError, TypeError):
             return
         scope = self._scope(hist.pathspec)
-        self.store.put([(key, "history", scope, text)],
-                       prune=[("history", scope, KEEP_HISTORIES)])
+        self.store.put([(key, "history", scope, text)], prune=[("history", scope, KEEP_HISTORIES)])
 
     def _version_keys(self, history_key: str, paths: Iterable[str]) -> dict[str, str]:
         return {p: make_key("versions", history_key, p, _VERSION_FIELDS) for p in paths}
 
-    def load_versions(self, history_key: str, hist: RepoHistory, paths: Iterable[str]
-                      ) -> dict[str, tuple[DocVersion, ...]]:
+    def load_versions(
+        self, history_key: str, hist: RepoHistory, paths: Iterable[str]
+    ) -> dict[str, tuple[DocVersion, ...]]:
         """The cached versions of those of `paths` that have an entry (maybe empty)."""
         keys = self._version_keys(history_key, paths)
         found = self.store.get(list(keys.values()))
@@ -1025,8 +1187,7 @@ class Cache:
             self.store.put((), touch=touch)
         return out
 
-    def save_versions(self, history_key: str,
-                      versions: Mapping[str, Sequence[DocVersion]]) -> None:
+    def save_versions(self, history_key: str, versions: Mapping[str, Sequence[DocVersion]]) -> None:
         """Cache each path's versions (a path with a missing object is left out)."""
         keys = self._version_keys(history_key, versions)
         rows = []
@@ -1039,8 +1200,9 @@ class Cache:
 
     # ---- change-control verdicts
 
-    def control_keys(self, history_key: str, docs: Iterable[tuple[str, bool]], as_of: dt.date,
-                     settings: Any) -> dict[str, str]:
+    def control_keys(
+        self, history_key: str, docs: Iterable[tuple[str, bool]], as_of: dt.date, settings: Any
+    ) -> dict[str, str]:
         """The key of each document's verdict (path, differs from HEAD) -> key: its history,
         its bytes (as cached or stored this run), whether it differs from HEAD, the as-of
         date and the settings. Documents whose bytes are not known to match are left out."""
@@ -1052,8 +1214,7 @@ class Cache:
                 out[path] = make_key(context, doc_key, modified)
         return out
 
-    def load_controls(self, keys: Mapping[str, str]
-                      ) -> dict[str, tuple[ControlResult, str | None]]:
+    def load_controls(self, keys: Mapping[str, str]) -> dict[str, tuple[ControlResult, str | None]]:
         """Cached (verdict, last author) by path, for `keys` (path -> control key)."""
         found = self.store.get(list(keys.values()))
         out: dict[str, tuple[ControlResult, str | None]] = {}
@@ -1076,8 +1237,7 @@ class Cache:
             self.store.put((), touch=touch)
         return out
 
-    def save_controls(self, history_key: str,
-                      items: Iterable[tuple[str, ControlResult, str | None]]) -> None:
+    def save_controls(self, history_key: str, items: Iterable[tuple[str, ControlResult, str | None]]) -> None:
         """Cache (control key, verdict, last author) made from the history `history_key`."""
         rows = []
         for key, result, author in items:

@@ -58,12 +58,10 @@ from .history import Change, Commit, DocVersion, RepoHistory
 from .result import VersionEntry
 
 # Bookkeeping keys: changing them records a decision about the content, not new content.
-EXEMPT_KEYS = frozenset({"status", "approved_by", "approved_on", "reviewed_on", "reviewed_by",
-                         "next_review"})
+EXEMPT_KEYS = frozenset({"status", "approved_by", "approved_on", "reviewed_on", "reviewed_by", "next_review"})
 
 # Violations that take a document out of change control while they stand.
-CONTROL_RULES = frozenset({"version-not-bumped", "version-regressed", "change-unapproved",
-                           "self-approved"})
+CONTROL_RULES = frozenset({"version-not-bumped", "version-regressed", "change-unapproved", "self-approved"})
 
 ApprovalMode = Literal["trailer", "merge"]
 
@@ -185,8 +183,7 @@ class _Step:
     deleted: bool = False
 
 
-def _steps_single(changes: Sequence[Change], versions: Sequence[DocVersion],
-                  has_meta: bool) -> list[_Step]:
+def _steps_single(changes: Sequence[Change], versions: Sequence[DocVersion], has_meta: bool) -> list[_Step]:
     by_commit = {v.commit.sha: v for v in versions}
     by_blob: dict[str, DocVersion] = {}
     live: DocVersion | None = None
@@ -209,8 +206,9 @@ def _steps_single(changes: Sequence[Change], versions: Sequence[DocVersion],
     return steps
 
 
-def _steps_sidecar(doc: Sequence[Change], side: Sequence[Change], versions: Sequence[DocVersion],
-                   order: Mapping[str, int]) -> list[_Step]:
+def _steps_sidecar(
+    doc: Sequence[Change], side: Sequence[Change], versions: Sequence[DocVersion], order: Mapping[str, int]
+) -> list[_Step]:
     by_commit = {v.commit.sha: v for v in versions}
     doc_by = {c.commit.sha: c for c in doc}
     side_by = {c.commit.sha: c for c in side}
@@ -260,17 +258,17 @@ def check_document(
     lines = meta_lines or {}
     cur_status = _status(meta)
 
-    def result(controlled: bool, reason: str, findings: Iterable[Finding] = (),
-               **kw: Any) -> ControlResult:
-        base: dict[str, Any] = dict(last_commit=None, last_change_date=None, last_review=None,
-                                    review_due=None, versions=())
+    def result(controlled: bool, reason: str, findings: Iterable[Finding] = (), **kw: Any) -> ControlResult:
+        base: dict[str, Any] = dict(
+            last_commit=None, last_change_date=None, last_review=None, review_due=None, versions=()
+        )
         base.update(kw)
-        return ControlResult(path=path, controlled=controlled, findings=tuple(findings),
-                             reason=reason, **base)
+        return ControlResult(path=path, controlled=controlled, findings=tuple(findings), reason=reason, **base)
 
     if not tracked:
-        return result(False, "not tracked by git", [make(
-            "untracked-document", f"{path} is not tracked by git", path=path)])
+        return result(
+            False, "not tracked by git", [make("untracked-document", f"{path} is not tracked by git", path=path)]
+        )
     if not repo.available:
         return result(False, "the git history cannot be read")
 
@@ -288,17 +286,28 @@ def check_document(
         steps = _steps_single(doc_changes, mine, has_meta)
 
     if not steps or steps[-1].deleted:
-        what = (f"was deleted in commit {steps[-1].commit.short} and not committed again"
-                if steps else "has not been committed yet")
-        return result(False, "not committed yet", [make(
-            "uncommitted-changes", f"{path} {what}", path=path,
-            hint="Commit the document so that it is under version control.")])
+        what = (
+            f"was deleted in commit {steps[-1].commit.short} and not committed again"
+            if steps
+            else "has not been committed yet"
+        )
+        return result(
+            False,
+            "not committed yet",
+            [
+                make(
+                    "uncommitted-changes",
+                    f"{path} {what}",
+                    path=path,
+                    hint="Commit the document so that it is under version control.",
+                )
+            ],
+        )
 
     judge = not repo.shallow
     run = _Run(path, settings, repo, lines, cur_status, has_meta)
     for step in steps:
-        run.step(step, judge and (settings.since is None
-                                  or step.commit.committer_date.date() >= settings.since))
+        run.step(step, judge and (settings.since is None or step.commit.committer_date.date() >= settings.since))
 
     findings = list(run.findings)
     reasons: list[str] = []
@@ -312,9 +321,7 @@ def check_document(
 
     ever_approved = cur_status == "approved" or run.last_approved is not None
     if modified and ever_approved:
-        findings.append(make(
-            "uncommitted-changes",
-            f"{path} differs from HEAD in the working tree", path=path))
+        findings.append(make("uncommitted-changes", f"{path} differs from HEAD in the working tree", path=path))
 
     last_change = run.last_content
     review = _review(meta, lines, settings, run, as_of) if cur_status == "approved" else None
@@ -323,28 +330,43 @@ def check_document(
         approved_on = parse_date(meta.get("approved_on"))
         mod = run.last_modification
         if approved_on and mod and mod.author_date.date() > approved_on:
-            findings.append(make(
-                "approval-stale",
-                f"approved_on {approved_on} is older than the last content change"
-                f" ({mod.short} on {mod.author_date.date()})",
-                path=path, line=lines.get("approved_on")))
+            findings.append(
+                make(
+                    "approval-stale",
+                    f"approved_on {approved_on} is older than the last content change"
+                    f" ({mod.short} on {mod.author_date.date()})",
+                    path=path,
+                    line=lines.get("approved_on"),
+                )
+            )
         if review and review[2] is not None:
             findings.append(review[2])
 
     newest = steps[-1].commit
     return result(
-        not reasons, "; ".join(reasons), findings,
+        not reasons,
+        "; ".join(reasons),
+        findings,
         last_commit=newest.sha,
         last_change_date=last_change.author_date.date() if last_change else None,
-        last_review=last_review, review_due=due,
-        versions=tuple(reversed(run.entries)))
+        last_review=last_review,
+        review_due=due,
+        versions=tuple(reversed(run.entries)),
+    )
 
 
 class _Run:
     """The state carried through one document's steps, oldest first."""
 
-    def __init__(self, path: str, settings: ControlSettings, repo: RepoHistory,
-                 lines: Mapping[str, int], cur_status: str | None, has_meta: bool) -> None:
+    def __init__(
+        self,
+        path: str,
+        settings: ControlSettings,
+        repo: RepoHistory,
+        lines: Mapping[str, int],
+        cur_status: str | None,
+        has_meta: bool,
+    ) -> None:
         self.path = path
         self.settings = settings
         self.repo = repo
@@ -378,8 +400,7 @@ class _Run:
             return False  # the same front-matter text: no YAML parse needed
         if a.meta_ok and b.meta_ok:
             ex = self.settings.exempt_keys
-            return ({k: v for k, v in a.meta.items() if k not in ex}
-                    != {k: v for k, v in b.meta.items() if k not in ex})
+            return {k: v for k, v in a.meta.items() if k not in ex} != {k: v for k, v in b.meta.items() if k not in ex}
         return True
 
     # -- one step
@@ -390,8 +411,9 @@ class _Run:
         if any(k.casefold() in self._review_keys for k, _ in c.trailers):
             self.review_dates.append(c.author_date.date())
         if s.deleted:
-            self.entries.append(VersionEntry(c.sha, c.author_date.date().isoformat(), c.author,
-                                             None, ", ".join(approvers) or None))
+            self.entries.append(
+                VersionEntry(c.sha, c.author_date.date().isoformat(), c.author, None, ", ".join(approvers) or None)
+            )
             return
         for v in (s.new, s.old):
             if v is not None and v.missing:
@@ -429,15 +451,13 @@ class _Run:
             approved_by = self._approver_shown(c, approvers)
         if now_appr and (not prev_appr or changed) and ok:
             self.approval_dates.append(c.author_date.date())
-        if judge and now_appr and not prev_appr and ok and not unknown \
-                and len(self._open) == before:
+        if judge and now_appr and not prev_appr and ok and not unknown and len(self._open) == before:
             self._supersede(c)
         if now_appr and s.new is not None:
             self.last_approved = s.new
             self.body_dirty = False
         version = s.new.version if s.new is not None else None
-        self.entries.append(VersionEntry(c.sha, c.author_date.date().isoformat(), c.author,
-                                         version, approved_by))
+        self.entries.append(VersionEntry(c.sha, c.author_date.date().isoformat(), c.author, version, approved_by))
 
     def _approvers(self, c: Commit) -> tuple[str, ...]:
         return tuple(v for k, v in c.trailers if k.casefold() in self._approval_keys)
@@ -459,40 +479,43 @@ class _Run:
             ref, ref_changed = s.old, changed
         elif now_appr and self.last_approved is not None:
             ref = self.last_approved
-            ref_changed = self._differs(ref, s.new, self.body_dirty if s.body_changed is not None
-                                        else None)
+            ref_changed = self._differs(ref, s.new, self.body_dirty if s.body_changed is not None else None)
         else:
             ref, ref_changed = None, False
         controlled = prev_appr or now_appr or self.last_approved is not None
-        if (controlled and new_v is not None and old_v is not None
-                and compare_versions(new_v, old_v) < 0):
-            self._add("version-regressed",
-                      f"{self._where(c)} lowered the version from {old_v} to {new_v}", "version")
+        if controlled and new_v is not None and old_v is not None and compare_versions(new_v, old_v) < 0:
+            self._add("version-regressed", f"{self._where(c)} lowered the version from {old_v} to {new_v}", "version")
             return
         if ref is None or not ref_changed:
             return
         ref_v = ref.version
         if new_v is None:
             if ref_v is not None:
-                self._add("version-not-bumped",
-                          f"{self._where(c)} changed the content and removed version {ref_v}",
-                          "version")
+                self._add(
+                    "version-not-bumped", f"{self._where(c)} changed the content and removed version {ref_v}", "version"
+                )
             else:
-                self._add("version-not-bumped",
-                          f"{self._where(c)} changed the content of an approved document"
-                          " that has no version", "version")
+                self._add(
+                    "version-not-bumped",
+                    f"{self._where(c)} changed the content of an approved document that has no version",
+                    "version",
+                )
             return
         if ref_v is None:
             return
         cmp = compare_versions(new_v, ref_v)
         if cmp == 0:
-            self._add("version-not-bumped",
-                      f"{self._where(c)} changed the content of approved version {ref_v}"
-                      " without raising the version", "version")
+            self._add(
+                "version-not-bumped",
+                f"{self._where(c)} changed the content of approved version {ref_v} without raising the version",
+                "version",
+            )
         elif cmp < 0:
-            self._add("version-regressed",
-                      f"{self._where(c)} set version {new_v}, lower than approved version"
-                      f" {ref_v}", "version")
+            self._add(
+                "version-regressed",
+                f"{self._where(c)} set version {new_v}, lower than approved version {ref_v}",
+                "version",
+            )
 
     def _check_approval(self, c: Commit, approvers: tuple[str, ...]) -> tuple[bool, str | None]:
         author = (c.author_name, c.author_email)
@@ -503,26 +526,28 @@ class _Run:
         if merge is not None:
             if not same_person((merge.committer_name, merge.committer_email), author):
                 return True, merge.committer
-            self._add("self-approved",
-                      f"{self._where(c)} was merged by its own author in {merge.short}",
-                      "approved_by")
+            self._add("self-approved", f"{self._where(c)} was merged by its own author in {merge.short}", "approved_by")
             return False, merge.committer
         if any(a.strip() for a in approvers):
-            self._add("self-approved",
-                      f"{self._where(c)} is approved only by its author"
-                      f" ({', '.join(a for a in approvers if a.strip())})", "approved_by")
+            self._add(
+                "self-approved",
+                f"{self._where(c)} is approved only by its author ({', '.join(a for a in approvers if a.strip())})",
+                "approved_by",
+            )
             return False, ", ".join(approvers)
-        name = self.settings.approval_trailers[0] if self.settings.approval_trailers \
-            else "Approved-by"
+        name = self.settings.approval_trailers[0] if self.settings.approval_trailers else "Approved-by"
         trailer = f"an `{name}: Name <email>` trailer naming someone other than its author"
         if self.settings.approval_mode == "merge":
             how = f"an {name} trailer or a merge by someone else"
             hint = f"Merge the change through a merge commit by someone else, or add {trailer}."
         else:
             how, hint = f"an {name} trailer", f"Add {trailer}."
-        self._add("change-unapproved",
-                  f"{self._where(c)} changed an approved document without {how}",
-                  "approved_by" if "approved_by" in self.lines else "status", hint=hint)
+        self._add(
+            "change-unapproved",
+            f"{self._where(c)} changed an approved document without {how}",
+            "approved_by" if "approved_by" in self.lines else "status",
+            hint=hint,
+        )
         return False, None
 
     def _approver_shown(self, c: Commit, approvers: tuple[str, ...]) -> str | None:
@@ -538,13 +563,19 @@ class _Run:
         for i in self._open:
             f = self.findings[i]
             self.findings[i] = make(
-                f.rule, f"{f.message}; superseded by the re-approval in {c.short}",
-                path=f.path, line=f.line, severity="info", hint=f.hint)
+                f.rule,
+                f"{f.message}; superseded by the re-approval in {c.short}",
+                path=f.path,
+                line=f.line,
+                severity="info",
+                hint=f.hint,
+            )
         self._open.clear()
 
 
-def _review(meta: Mapping[str, Any], lines: Mapping[str, int], settings: ControlSettings,
-            run: _Run, as_of: dt.date) -> tuple[dt.date | None, dt.date | None, Finding | None]:
+def _review(
+    meta: Mapping[str, Any], lines: Mapping[str, int], settings: ControlSettings, run: _Run, as_of: dt.date
+) -> tuple[dt.date | None, dt.date | None, Finding | None]:
     """(last review, due date, review-overdue finding or None) for an approved document."""
     if str(meta.get("type", "")).strip().lower() == "record":
         return None, None, None  # a record evidences one event; it is not reviewed on a cycle
@@ -572,9 +603,16 @@ def _review(meta: Mapping[str, Any], lines: Mapping[str, int], settings: Control
         due = cycle.add_to(last)
         key = cycle_key or (source if source in ("approved_on", "reviewed_on") else "")
     else:
-        return None, None, make(
-            "review-overdue", "no review or approval of the document is recorded",
-            path=run.path, line=lines.get("status"))
+        return (
+            None,
+            None,
+            make(
+                "review-overdue",
+                "no review or approval of the document is recorded",
+                path=run.path,
+                line=lines.get("status"),
+            ),
+        )
     if as_of <= due:
         return last, due, None
     basis = f"last review {last}" if last else "no review recorded"
@@ -582,13 +620,17 @@ def _review(meta: Mapping[str, Any], lines: Mapping[str, int], settings: Control
         msg = f"next_review {due} has passed ({basis})"
     else:
         msg = f"the review was due on {due} ({basis}, cycle {cycle})"
-    return last, due, make("review-overdue", msg, path=run.path,
-                           line=lines.get(key) if key else None)
+    return last, due, make("review-overdue", msg, path=run.path, line=lines.get(key) if key else None)
 
 
-def check_record_age(records: Iterable[RecordRef], *, max_age: Duration, as_of: dt.date,
-                     practice: str | None = None,
-                     activity: str | None = None) -> Finding | None:
+def check_record_age(
+    records: Iterable[RecordRef],
+    *,
+    max_age: Duration,
+    as_of: dt.date,
+    practice: str | None = None,
+    activity: str | None = None,
+) -> Finding | None:
     """`record-stale` when the newest dated record is older than `max_age` at `as_of`.
 
     Records dated after `as_of` did not exist yet and are ignored. None when a record is
@@ -604,7 +646,11 @@ def check_record_age(records: Iterable[RecordRef], *, max_age: Duration, as_of: 
     if as_of <= limit:
         return None
     what = f"{practice}.{activity}" if practice and activity else (practice or "the activity")
-    return make("record-stale",
-                f"the newest record for {what} is dated {newest.date}, older than {max_age}"
-                f" at {as_of}", path=newest.path, line=newest.line, practice=practice,
-                activity=activity)
+    return make(
+        "record-stale",
+        f"the newest record for {what} is dated {newest.date}, older than {max_age} at {as_of}",
+        path=newest.path,
+        line=newest.line,
+        practice=practice,
+        activity=activity,
+    )

@@ -57,34 +57,71 @@ def main() -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Configuration file (default: nearest .escm-check.yaml or pyproject.toml).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file (default: nearest .escm-check.yaml or pyproject.toml).",
+)
 @click.option("--model", help="Built-in rule pack (default escm-sp-v2).")
 @click.option("--rules", "rules_dir", help="Folder of an organization's rule pack.")
 @click.option("--target-level", type=click.IntRange(1, 5), help="Capability Level the gate requires.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Evaluation date (default: config as_of, else today).")
-@click.option("--format", "formats", multiple=True, metavar="FORMAT",
-              help="text, json, sarif, junit, markdown or html; repeat for several (pair with --output).")
-@click.option("--output", "outputs", multiple=True, metavar="FILE",
-              help="Write the report to FILE ('-' for stdout); the n-th --output goes with the n-th --format.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FORMAT",
+    help="text, json, sarif, junit, markdown or html; repeat for several (pair with --output).",
+)
+@click.option(
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FILE",
+    help="Write the report to FILE ('-' for stdout); the n-th --output goes with the n-th --format.",
+)
 @click.option("--since", metavar="REV", help="Compare with the repository at REV and report regressions.")
 @click.option("--fail-on-regression", is_flag=True, help="A regression since REV fails the gate.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
 @click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes for .docx and PDF parsing.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the verdict.")
 @click.option("-v", "--verbose", is_flag=True, help="Hints, info findings, and tracebacks on internal errors.")
-def check(path: Path, config_file: Path | None, model: str | None, rules_dir: str | None,
-          target_level: int | None, as_of: str | None, formats: Sequence[str], outputs: Sequence[str],
-          since: str | None, fail_on_regression: bool, no_cache: bool, jobs: int | None,
-          quiet: bool, verbose: bool) -> None:
+def check(
+    path: Path,
+    config_file: Path | None,
+    model: str | None,
+    rules_dir: str | None,
+    target_level: int | None,
+    as_of: str | None,
+    formats: Sequence[str],
+    outputs: Sequence[str],
+    since: str | None,
+    fail_on_regression: bool,
+    no_cache: bool,
+    jobs: int | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """Check PATH (default: the current folder) and report gaps per Practice."""
     from .runner import CheckRequest, run
 
-    request = CheckRequest(path=path, config_file=config_file, model=model, rules_dir=rules_dir,
-                           target_level=target_level, as_of=_parse_date(as_of, "--as-of"),
-                           formats=tuple(formats) or ("text",), outputs=tuple(outputs), since=since,
-                           fail_on_regression=fail_on_regression, use_cache=not no_cache, jobs=jobs,
-                           quiet=quiet, verbose=verbose)
+    request = CheckRequest(
+        path=path,
+        config_file=config_file,
+        model=model,
+        rules_dir=rules_dir,
+        target_level=target_level,
+        as_of=_parse_date(as_of, "--as-of"),
+        formats=tuple(formats) or ("text",),
+        outputs=tuple(outputs),
+        since=since,
+        fail_on_regression=fail_on_regression,
+        use_cache=not no_cache,
+        jobs=jobs,
+        quiet=quiet,
+        verbose=verbose,
+    )
     sys.exit(int(_guard(lambda: run(request), verbose)))
 
 
@@ -118,9 +155,11 @@ def _guard(fn: Any, verbose: bool) -> Exit:
         return Exit.INTERNAL
     except Exception as exc:  # the last line of defence
         where = f" while processing {_one_line(progress.current)}" if progress.current else ""
-        click.echo(f"escm-check: internal error{where}: {type(exc).__name__}: {_one_line(exc)} "
-                   f"(please report it at {ISSUES_URL}; rerun with --verbose for the traceback)",
-                   err=True)
+        click.echo(
+            f"escm-check: internal error{where}: {type(exc).__name__}: {_one_line(exc)} "
+            f"(please report it at {ISSUES_URL}; rerun with --verbose for the traceback)",
+            err=True,
+        )
         if verbose:
             click.echo(traceback.format_exc(), err=True, nl=False)
         return Exit.INTERNAL
@@ -142,20 +181,36 @@ def _pack(model: str | None, rules_dir: str | None) -> Any:
 @click.option("--area", help="Only Practices of this Capability Area (e.g. knw).")
 @click.option("--type", "doc_type", help="Only Practices of this documentation type (use 'none' for none).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def practices(model: str | None, rules_dir: str | None, level: int | None, area: str | None,
-              doc_type: str | None, fmt: str) -> None:
+def practices(
+    model: str | None, rules_dir: str | None, level: int | None, area: str | None, doc_type: str | None, fmt: str
+) -> None:
     """List the Practices of the model."""
     pack = _pack(model, rules_dir)
     want_type = None if doc_type in (None, "") else doc_type.lower()
-    rows = [p for p in pack.practices
-            if (level is None or p.level == level) and (area is None or p.area == area.lower())
-            and (want_type is None or (p.type or "none") == want_type)]
+    rows = [
+        p
+        for p in pack.practices
+        if (level is None or p.level == level)
+        and (area is None or p.area == area.lower())
+        and (want_type is None or (p.type or "none") == want_type)
+    ]
     if fmt == "json":
-        data = {"model": {"id": pack.id, "name": pack.name, "version": pack.version},
-                "practices": [{"id": p.id, "title": p.title, "area": p.area, "phase": p.phase,
-                               "level": p.level, "type": p.type,
-                               "required_activities": list(p.required_ids),
-                               "recommended_activities": list(p.recommended_ids)} for p in rows]}
+        data = {
+            "model": {"id": pack.id, "name": pack.name, "version": pack.version},
+            "practices": [
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "area": p.area,
+                    "phase": p.phase,
+                    "level": p.level,
+                    "type": p.type,
+                    "required_activities": list(p.required_ids),
+                    "recommended_activities": list(p.recommended_ids),
+                }
+                for p in rows
+            ],
+        }
         click.echo(json.dumps(data, indent=2))
         return
     for p in rows:
@@ -188,8 +243,15 @@ def rules_cmd(fmt: str) -> None:
     from .findings import CATALOGUE
 
     if fmt == "json":
-        click.echo(json.dumps([{"rule": r.slug, "severity": r.severity, "meaning": r.meaning, "hint": r.hint}
-                               for r in CATALOGUE.values()], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {"rule": r.slug, "severity": r.severity, "meaning": r.meaning, "hint": r.hint}
+                    for r in CATALOGUE.values()
+                ],
+                indent=2,
+            )
+        )
         return
     for r in CATALOGUE.values():
         click.echo(f"{r.slug} ({r.severity})\n    {r.meaning}\n    fix: {r.hint}")
@@ -230,8 +292,7 @@ def staged(files: Sequence[Path], config_file: Path | None, verbose: bool) -> No
 
     def go() -> Exit:
         cfg = resolve_config(Path.cwd(), config_file, {})
-        findings = sort_findings(check_staged([f for f in files if f.is_file() or f.is_symlink()],
-                                              pack_for(cfg), cfg))
+        findings = sort_findings(check_staged([f for f in files if f.is_file() or f.is_symlink()], pack_for(cfg), cfg))
         for f in findings:
             click.echo(f"{f.location() or '-'}: {f.severity} {f.rule}: {f.message}")
             if verbose and f.hint:
@@ -246,8 +307,13 @@ def staged(files: Sequence[Path], config_file: Path | None, verbose: bool) -> No
 
 @main.command()
 @click.argument("target", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option("--level", type=click.IntRange(2, 4), default=2, show_default=True,
-              help="Scaffold templates for Practices up to this level.")
+@click.option(
+    "--level",
+    type=click.IntRange(2, 4),
+    default=2,
+    show_default=True,
+    help="Scaffold templates for Practices up to this level.",
+)
 @click.option("--model", help="Built-in rule pack (default escm-sp-v2).")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def init(target: Path, level: int, model: str | None, force: bool) -> None:
@@ -264,8 +330,12 @@ def init(target: Path, level: int, model: str | None, force: bool) -> None:
 
 
 @main.command()
-@click.option("--dir", "target", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to build the demo repository (default: a new temporary folder).")
+@click.option(
+    "--dir",
+    "target",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to build the demo repository (default: a new temporary folder).",
+)
 @click.option("--format", "fmt", default="text", help="Report format (text, json, markdown, ...).")
 def demo(target: Path | None, fmt: str) -> None:
     """Replay the bundled example's history into a fresh git repository and check it."""

@@ -75,8 +75,10 @@ class Config:
 
     def hash_key(self) -> str:
         """A stable text of the settings that change parse results (for the cache key)."""
-        return json.dumps({"field_map": dict(sorted(self.field_map.items())),
-                           "limits": dict(sorted(self.limits.items()))}, sort_keys=True)
+        return json.dumps(
+            {"field_map": dict(sorted(self.field_map.items())), "limits": dict(sorted(self.limits.items()))},
+            sort_keys=True,
+        )
 
 
 @cache
@@ -147,8 +149,9 @@ def _safe_yaml(path: Path) -> None:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: {len(data)} bytes is too large for a configuration file "
-                          f"(limit {MAX_CONFIG_BYTES} bytes)")
+        raise ConfigError(
+            f"{path}: {len(data)} bytes is too large for a configuration file (limit {MAX_CONFIG_BYTES} bytes)"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -166,8 +169,10 @@ def _safe_yaml(path: Path) -> None:
     bad = unsafe_tag(node)
     if bad is not None:
         tag, line = bad
-        raise ConfigError(f"{path}:{line}: the YAML tag {tag} is not allowed: configuration is "
-                          "plain data, and no tag is ever resolved to code")
+        raise ConfigError(
+            f"{path}:{line}: the YAML tag {tag} is not allowed: configuration is "
+            "plain data, and no tag is ever resolved to code"
+        )
     if node is not None and _depth(node) > MAX_CONFIG_DEPTH:
         raise ConfigError(f"{path}: YAML nested deeper than {MAX_CONFIG_DEPTH} levels")
     ctor = yaml.SafeLoader("")
@@ -175,8 +180,9 @@ def _safe_yaml(path: Path) -> None:
         try:
             ctor.construct_object(scalar, deep=True)
         except Exception:  # PyYAML raises KeyError for `!!bool maybe`, AttributeError, ...
-            raise ConfigError(f"{path}:{scalar.start_mark.line + 1}: {scalar.value[:60]!r} is "
-                              f"not a valid {short_tag(scalar.tag)}") from None
+            raise ConfigError(
+                f"{path}:{scalar.start_mark.line + 1}: {scalar.value[:60]!r} is not a valid {short_tag(scalar.tag)}"
+            ) from None
 
 
 def _scalars(root: yaml.Node | None) -> list[yaml.ScalarNode]:
@@ -267,10 +273,16 @@ def _build(raw: Mapping[str, Any], loc: Located | None, path: Path | None) -> Co
             raise ConfigError(f"{line('as_of')}: as_of: not a date: {raw['as_of']!r}") from None
     scope = raw.get("scope", {}) or {}
     waivers = tuple(
-        Waiver(w.get("practice"), w.get("activity"), w.get("reason"), w.get("approved_by"),
-               None if w.get("expires") is None else str(w.get("expires")),
-               loc.line_of(("waivers", i)) if loc and loc.lines else None)
-        for i, w in enumerate(raw.get("waivers", []) or []))
+        Waiver(
+            w.get("practice"),
+            w.get("activity"),
+            w.get("reason"),
+            w.get("approved_by"),
+            None if w.get("expires") is None else str(w.get("expires")),
+            loc.line_of(("waivers", i)) if loc and loc.lines else None,
+        )
+        for i, w in enumerate(raw.get("waivers", []) or [])
+    )
     return Config(
         path=str(path) if path else None,
         model=raw.get("model", "escm-sp-v2"),
@@ -291,8 +303,9 @@ def _build(raw: Mapping[str, Any], loc: Located | None, path: Path | None) -> Co
         approval_mode=raw.get("approval_mode", "trailer"),
         approval_trailers=tuple(raw.get("approval_trailers", ("Approved-by",))),
         review_trailers=tuple(raw.get("review_trailers", ("Reviewed-by",))),
-        sustained_evaluations=tuple((str(e["date"]), int(e["level"]))
-                                    for e in raw.get("sustained_evaluations", ()) or ()),
+        sustained_evaluations=tuple(
+            (str(e["date"]), int(e["level"])) for e in raw.get("sustained_evaluations", ()) or ()
+        ),
         limits=dict(raw.get("limits", {}) or {}),
         cache=bool(raw.get("cache", True)),
         cache_dir=raw.get("cache_dir"),

@@ -91,12 +91,32 @@ def replay(history_file: Path, source: Path, target: Path) -> int:
         committer = _person(c.get("committer") or c["author"])
         when = c["date"]
         when = when.isoformat() if isinstance(when, (dt.date, dt.datetime)) else str(when)
-        cenv = {**env, "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1], "GIT_AUTHOR_DATE": when,
-                "GIT_COMMITTER_NAME": committer[0], "GIT_COMMITTER_EMAIL": committer[1],
-                "GIT_COMMITTER_DATE": when}
+        cenv = {
+            **env,
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_AUTHOR_DATE": when,
+            "GIT_COMMITTER_NAME": committer[0],
+            "GIT_COMMITTER_EMAIL": committer[1],
+            "GIT_COMMITTER_DATE": when,
+        }
         subprocess.run(["git", "-C", str(target), "add", "-A"], check=True, env=cenv)
-        subprocess.run(["git", "-C", str(target), "-c", "commit.gpgsign=false", "commit", "-q",
-                        "--allow-empty", "-m", c["message"].rstrip("\n")], check=True, env=cenv)
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(target),
+                "-c",
+                "commit.gpgsign=false",
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                c["message"].rstrip("\n"),
+            ],
+            check=True,
+            env=cenv,
+        )
         n += 1
     return n
 

@@ -92,8 +92,7 @@ def _link_problem(root: Path, rel: str, folder: bool = False) -> str:
         return f"{what} to a missing path: not followed"
     where = os.path.normpath(os.path.join(os.path.dirname(full), target))
     if not (where == str(root) or where.startswith(str(root) + os.sep)):
-        return f"symbolic link to a {'folder' if folder else 'path'} outside the repository: " \
-               "not followed"
+        return f"symbolic link to a {'folder' if folder else 'path'} outside the repository: not followed"
     return f"{what}: not followed (links are never followed)"
 
 
@@ -108,12 +107,15 @@ def _not_a_work_tree(path: Path) -> None:
         from .config import ConfigError
 
         what = "a bare git repository" if bare else "inside a .git folder"
-        raise ConfigError(f"{path} is {what}: it has no working tree to check; check a clone "
-                          f"(git clone {path} DIR) or the repository's top folder instead")
+        raise ConfigError(
+            f"{path} is {what}: it has no working tree to check; check a clone "
+            f"(git clone {path} DIR) or the repository's top folder instead"
+        )
 
 
-def discover(path: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
-             config_path: Path | None = None) -> Discovery:
+def discover(
+    path: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), config_path: Path | None = None
+) -> Discovery:
     """Find the documents under `path`: tracked files plus untracked ones (flagged)."""
     path = path.resolve()
     findings: list[Finding] = []
@@ -125,9 +127,14 @@ def discover(path: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...]
     except GitError as exc:
         _not_a_work_tree(path)
         root, in_git = path, False
-        findings.append(make("history-unavailable", f"{path} is not in a git work tree ({exc})",
-                             path=None, hint="Run inside a git repository; change control needs "
-                                             "its history."))
+        findings.append(
+            make(
+                "history-unavailable",
+                f"{path} is not in a git work tree ({exc})",
+                path=None,
+                hint="Run inside a git repository; change control needs its history.",
+            )
+        )
     prefix = path.relative_to(root).as_posix() if path != root else ""
     spec = [f":(literal){prefix}"] if prefix else []  # a folder named `*` is not a glob
     head = None
@@ -144,8 +151,7 @@ def discover(path: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...]
                     tracked_links.add(rel)
                 tracked.append(rel)
             tracked = list(dict.fromkeys(tracked))  # a conflicted path is listed per stage
-            untracked = set(split_z(run_git(root, "ls-files", "-z", "--others",
-                                            "--exclude-standard", "--", *spec)))
+            untracked = set(split_z(run_git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", *spec)))
         except GitError as exc:
             tracked = []
             findings.append(make("history-unavailable", f"git ls-files failed: {exc}"))
@@ -154,20 +160,25 @@ def discover(path: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...]
         except GitError:
             head = None
         if head is None:
-            findings.append(make(
-                "history-unavailable",
-                "the repository has no commits yet, so no document is under version control",
-                hint="Commit the documents; change control is rated from the history."))
+            findings.append(
+                make(
+                    "history-unavailable",
+                    "the repository has no commits yet, so no document is under version control",
+                    hint="Commit the documents; change control is rated from the history.",
+                )
+            )
         elif not run_git(root, "rev-parse", "--verify", "-q", f"{head}^{{commit}}", check=False):
-            findings.append(make(
-                "history-unavailable",
-                f"HEAD names commit {head[:10]}, which is missing from the repository (a damaged "
-                "or partial clone?)", hint="Restore the repository (git fsck shows what is "
-                                           "missing) or clone it again."))
+            findings.append(
+                make(
+                    "history-unavailable",
+                    f"HEAD names commit {head[:10]}, which is missing from the repository (a damaged "
+                    "or partial clone?)",
+                    hint="Restore the repository (git fsck shows what is missing) or clone it again.",
+                )
+            )
         if head:
             try:
-                modified = set(split_z(run_git(root, "diff", "--name-only", "-z", "--no-renames",
-                                               "HEAD", "--", *spec)))
+                modified = set(split_z(run_git(root, "diff", "--name-only", "-z", "--no-renames", "HEAD", "--", *spec)))
             except GitError:
                 modified = set()
         files = sorted(set(tracked) | untracked)
@@ -187,30 +198,44 @@ def discover(path: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...]
         if (rel in tracked_links or rel not in tracked_set) and not is_candidate(rel, all_paths):
             full = root / rel
             if full.is_symlink() and full.is_dir():
-                local = rel[len(prefix) + 1:] if prefix else rel
+                local = rel[len(prefix) + 1 :] if prefix else rel
                 if exclude and match_any(exclude, local):
                     continue
-                findings.append(make("file-skipped", f"{_link_problem(root, rel, True)}, so the "
-                                     "documents in it are not checked", path=display_path(rel)))
+                findings.append(
+                    make(
+                        "file-skipped",
+                        f"{_link_problem(root, rel, True)}, so the documents in it are not checked",
+                        path=display_path(rel),
+                    )
+                )
     for folder in _folders_named_like_documents(files, prefix):
-        local = folder[len(prefix) + 1:] if prefix else folder
+        local = folder[len(prefix) + 1 :] if prefix else folder
         if exclude and match_any(exclude, local):
             continue
-        findings.append(make("file-skipped", "a folder named like a document is not read as one "
-                             "(the files in it are checked on their own)",
-                             path=display_path(folder)))
+        findings.append(
+            make(
+                "file-skipped",
+                "a folder named like a document is not read as one (the files in it are checked on their own)",
+                path=display_path(folder),
+            )
+        )
     for rel in files:
         if rel == config_rel or not is_candidate(rel, all_paths):
             continue
-        local = rel[len(prefix) + 1:] if prefix else rel
+        local = rel[len(prefix) + 1 :] if prefix else rel
         if include and not match_any(include, local):
             continue
         if exclude and match_any(exclude, local):
             continue
         if display_path(rel) != rel:
-            findings.append(make("file-skipped", "the file name is not valid UTF-8, so the file "
-                                 "is not read", path=display_path(rel),
-                                 hint="Rename the file; names must be UTF-8 to be reported."))
+            findings.append(
+                make(
+                    "file-skipped",
+                    "the file name is not valid UTF-8, so the file is not read",
+                    path=display_path(rel),
+                    hint="Rename the file; names must be UTF-8 to be reported.",
+                )
+            )
             continue
         full = root / rel
         if full.is_symlink():
@@ -222,6 +247,13 @@ def discover(path: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...]
         if not full.exists():
             continue  # deleted in the work tree but still in the index
         docs.append(rel)
-    return Discovery(root=root, prefix=prefix, in_git=in_git, head=head, documents=tuple(docs),
-                     untracked=frozenset(untracked), modified=frozenset(modified),
-                     findings=tuple(findings))
+    return Discovery(
+        root=root,
+        prefix=prefix,
+        in_git=in_git,
+        head=head,
+        documents=tuple(docs),
+        untracked=frozenset(untracked),
+        modified=frozenset(modified),
+        findings=tuple(findings),
+    )

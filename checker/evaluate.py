@@ -32,9 +32,19 @@ from .rulepack import Activity, Pack, Practice
 
 # Findings that say a document could not be trusted at all; they fail the gate
 # whatever the level, because the rating may rest on misread evidence.
-BLOCKING = frozenset({"yaml-error", "parse-error", "front-matter-invalid", "duplicate-id",
-                      "history-shallow", "history-unavailable", "unknown-practice", "unknown-activity",
-                      "waiver-invalid"})
+BLOCKING = frozenset(
+    {
+        "yaml-error",
+        "parse-error",
+        "front-matter-invalid",
+        "duplicate-id",
+        "history-shallow",
+        "history-unavailable",
+        "unknown-practice",
+        "unknown-activity",
+        "waiver-invalid",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +88,7 @@ class _Index:
     """Practice -> serving documents, tags and claims (built once)."""
 
     serving: dict[str, list[DocInput]] = field(default_factory=lambda: defaultdict(list))
-    tags: dict[tuple[str, str], list[tuple[DocInput, Section, int]]] = field(
-        default_factory=lambda: defaultdict(list))
+    tags: dict[tuple[str, str], list[tuple[DocInput, Section, int]]] = field(default_factory=lambda: defaultdict(list))
     claims: dict[tuple[str, str], list[DocInput]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -116,28 +125,52 @@ def build_index(docs: Sequence[DocInput], pack: Pack) -> tuple[_Index, list[Find
             continue
         if m.id:
             if m.id in ids:
-                findings.append(make("duplicate-id", f"id {m.id!r} is also used by {ids[m.id]}",
-                                     path=doc.path, line=doc.meta_line("id")))
+                findings.append(
+                    make(
+                        "duplicate-id",
+                        f"id {m.id!r} is also used by {ids[m.id]}",
+                        path=doc.path,
+                        line=doc.meta_line("id"),
+                    )
+                )
             else:
                 ids[m.id] = doc.path
         served: list[str] = []
         for p in m.practices:
             if pack.practice(p) is None:
-                findings.append(make("unknown-practice", f"unknown Practice {p!r} in practices",
-                                     path=doc.path, line=doc.meta_line("practices")))
+                findings.append(
+                    make(
+                        "unknown-practice",
+                        f"unknown Practice {p!r} in practices",
+                        path=doc.path,
+                        line=doc.meta_line("practices"),
+                    )
+                )
             elif p not in served:
                 served.append(p)
         for p, acts in m.satisfies.items():
             pr = pack.practice(p)
             if pr is None:
-                findings.append(make("unknown-practice", f"unknown Practice {p!r} in satisfies",
-                                     path=doc.path, line=doc.meta_line("satisfies")))
+                findings.append(
+                    make(
+                        "unknown-practice",
+                        f"unknown Practice {p!r} in satisfies",
+                        path=doc.path,
+                        line=doc.meta_line("satisfies"),
+                    )
+                )
                 continue
             for a in acts:
                 if pr.activity(a) is None:
-                    findings.append(make("unknown-activity",
-                                         f"{p} has no Required Activity {a!r} (claimed in satisfies)",
-                                         path=doc.path, line=doc.meta_line("satisfies"), practice=p))
+                    findings.append(
+                        make(
+                            "unknown-activity",
+                            f"{p} has no Required Activity {a!r} (claimed in satisfies)",
+                            path=doc.path,
+                            line=doc.meta_line("satisfies"),
+                            practice=p,
+                        )
+                    )
                 else:
                     idx.claims[(p, a)].append(d)
             if p not in served:
@@ -146,15 +179,24 @@ def build_index(docs: Sequence[DocInput], pack: Pack) -> tuple[_Index, list[Find
             for t in s.tags:
                 pr = pack.practice(t.practice)
                 if pr is None:
-                    findings.append(make("unknown-practice", f"tag names unknown Practice {t.practice!r}",
-                                         path=doc.path, line=t.line))
+                    findings.append(
+                        make(
+                            "unknown-practice", f"tag names unknown Practice {t.practice!r}", path=doc.path, line=t.line
+                        )
+                    )
                     continue
                 if pr.activity(t.activity) is None:
                     kind = "a Recommended" if t.activity in pr.recommended_ids else "no Required"
-                    findings.append(make("unknown-activity",
-                                         f"{t.key}: {t.practice} has {kind} Activity {t.activity!r}",
-                                         path=doc.path, line=t.line, practice=t.practice,
-                                         severity="warning" if kind.startswith("a ") else None))
+                    findings.append(
+                        make(
+                            "unknown-activity",
+                            f"{t.key}: {t.practice} has {kind} Activity {t.activity!r}",
+                            path=doc.path,
+                            line=t.line,
+                            practice=t.practice,
+                            severity="warning" if kind.startswith("a ") else None,
+                        )
+                    )
                     continue
                 idx.tags[(t.practice, t.activity)].append((d, s, t.line))
                 if t.practice not in served:
@@ -176,8 +218,9 @@ def _in_scope(p: Practice, cfg: Config) -> bool:
     return not (cfg.scope_max_level is not None and p.level > cfg.scope_max_level)
 
 
-def check_waivers(waivers: Iterable[Waiver], pack: Pack, as_of: dt.date, where: str | None
-                  ) -> tuple[dict[str, Waiver], dict[tuple[str, str], Waiver], list[Finding]]:
+def check_waivers(
+    waivers: Iterable[Waiver], pack: Pack, as_of: dt.date, where: str | None
+) -> tuple[dict[str, Waiver], dict[tuple[str, str], Waiver], list[Finding]]:
     """Split waivers into applied Practice and activity waivers, and findings for the rest."""
     by_practice: dict[str, Waiver] = {}
     by_activity: dict[tuple[str, str], Waiver] = {}
@@ -198,15 +241,28 @@ def check_waivers(waivers: Iterable[Waiver], pack: Pack, as_of: dt.date, where: 
         if problem is None and expires is None:
             problem = f"waiver for {target}: expires {w.expires!r} is not a date"
         if problem:
-            findings.append(make("waiver-invalid", problem + "; it is not applied", path=where,
-                                 line=w.line, practice=practice_id or None))
+            findings.append(
+                make(
+                    "waiver-invalid",
+                    problem + "; it is not applied",
+                    path=where,
+                    line=w.line,
+                    practice=practice_id or None,
+                )
+            )
             continue
         assert expires is not None and practice_id
         if expires < as_of:
-            findings.append(make("waiver-expired",
-                                 f"waiver for {target} expired on {expires.isoformat()}; it is not applied",
-                                 path=where, line=w.line, practice=practice_id,
-                                 activity=activity_id or None))
+            findings.append(
+                make(
+                    "waiver-expired",
+                    f"waiver for {target} expired on {expires.isoformat()}; it is not applied",
+                    path=where,
+                    line=w.line,
+                    practice=practice_id,
+                    activity=activity_id or None,
+                )
+            )
             continue
         if activity_id:
             by_activity[(practice_id, activity_id)] = w
@@ -220,8 +276,9 @@ def _loc(d: DocInput, key: str) -> int | None:
 
 
 def _ev(d: DocInput, line: int | None, kind: str, detail: str = "") -> Evidence:
-    return Evidence(path=d.path, line=line, commit=d.control.last_commit if d.control else None,
-                    kind=kind, detail=detail)
+    return Evidence(
+        path=d.path, line=line, commit=d.control.last_commit if d.control else None, kind=kind, detail=detail
+    )
 
 
 @dataclass(frozen=True)
@@ -233,8 +290,9 @@ class _Ctx:
     index: _Index
 
 
-def _rate_activity(p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
-                   ) -> tuple[str, tuple[Evidence, ...], str]:
+def _rate_activity(
+    p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
+) -> tuple[str, tuple[Evidence, ...], str]:
     """Status, evidence and reason of one Required Activity."""
     serving = ctx.index.serving.get(p.id, [])
     approved = [d for d in serving if d.meta.approved and d.meta.type != "record"]
@@ -271,8 +329,9 @@ def _rate_activity(p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
             if c.review_due is not None and c.review_due < ctx.as_of:
                 reasons.append(f"{d.path}: review was due on {c.review_due.isoformat()}")
                 continue
-            ev_list.append(_ev(d, _loc(d, "version"), "change-control",
-                               f"version {d.meta.version}" if d.meta.version else ""))
+            ev_list.append(
+                _ev(d, _loc(d, "version"), "change-control", f"version {d.meta.version}" if d.meta.version else "")
+            )
         if ev_list:
             return "satisfied", tuple(ev_list), ""
         return "not-satisfied", (), "; ".join(reasons) or "no approved document serves the Practice"
@@ -285,12 +344,22 @@ def _rate_activity(p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
         if rule.doc_types and d.meta.type not in rule.doc_types:
             continue
         (tagged if s.substantive else empty).append((d, s, line))
-    claimed = [d for d in ctx.index.claims.get((p.id, a.id), [])
-               if d.meta.approved and (not rule.doc_types or d.meta.type in rule.doc_types)]
+    claimed = [
+        d
+        for d in ctx.index.claims.get((p.id, a.id), [])
+        if d.meta.approved and (not rule.doc_types or d.meta.type in rule.doc_types)
+    ]
     for d, s, line in empty:
-        findings.append(make("section-empty",
-                             f"section {s.heading or '(untitled)'!r} tagged {p.id}.{a.id} has no substantive content",
-                             path=d.path, line=line, practice=p.id, activity=a.id))
+        findings.append(
+            make(
+                "section-empty",
+                f"section {s.heading or '(untitled)'!r} tagged {p.id}.{a.id} has no substantive content",
+                path=d.path,
+                line=line,
+                practice=p.id,
+                activity=a.id,
+            )
+        )
     if check == "tagged-section":
         ev = tuple(_ev(d, line, "tagged-section", s.heading) for d, s, line in tagged)
         ev += tuple(_ev(d, _loc(d, "satisfies"), "claim") for d in claimed)
@@ -331,10 +400,17 @@ def _rate_activity(p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
         if stale:
             newest = max(w for _, _, w in stale)
             d0 = next(x[0] for x in stale if x[2] == newest)
-            findings.append(make("record-stale",
-                                 f"newest record for {p.id}.{a.id} is dated {newest.isoformat()}, "
-                                 f"older than {max_age} before {ctx.as_of.isoformat()}",
-                                 path=d0.path, line=d0.doc.meta_line("date"), practice=p.id, activity=a.id))
+            findings.append(
+                make(
+                    "record-stale",
+                    f"newest record for {p.id}.{a.id} is dated {newest.isoformat()}, "
+                    f"older than {max_age} before {ctx.as_of.isoformat()}",
+                    path=d0.path,
+                    line=d0.doc.meta_line("date"),
+                    practice=p.id,
+                    activity=a.id,
+                )
+            )
             return "not-satisfied", (), f"newest record is from {newest.isoformat()}"
         return "not-satisfied", (), "no record"
     ev = tuple(_ev(d, line, "record", when.isoformat()) for d, line, when in fresh)
@@ -383,34 +459,51 @@ def structure_findings(d: DocInput, pack: Pack) -> list[Finding]:
     headings = [s.heading for s in d.doc.sections if s.heading]
     for part in doc_type.structure:
         if not any(_heading_matches(h, part.headings) for h in headings):
-            out.append(make("doctype-structure",
-                            f"{d.meta.type} has no '{part.part}' section (a heading such as "
-                            f"{', '.join(repr(h) for h in part.headings[:3])})",
-                            path=d.path, line=d.doc.meta_line("type")))
+            out.append(
+                make(
+                    "doctype-structure",
+                    f"{d.meta.type} has no '{part.part}' section (a heading such as "
+                    f"{', '.join(repr(h) for h in part.headings[:3])})",
+                    path=d.path,
+                    line=d.doc.meta_line("type"),
+                )
+            )
     return out
 
 
 def _document_findings(d: DocInput, pack: Pack, as_of: dt.date) -> list[Finding]:
     out = list(d.doc.problems)
     if d.doc.error is None and not d.doc.has_metadata and not any(f.rule == "yaml-error" for f in out):
-        out.append(make("front-matter-missing", "no front matter: the document cannot count as evidence",
-                        path=d.path, line=1))
+        out.append(
+            make("front-matter-missing", "no front matter: the document cannot count as evidence", path=d.path, line=1)
+        )
         return out
     if not d.doc.has_metadata:
         return out
     m = d.meta
     if m.type == "record" and m.date is None and "date" not in d.doc.metadata:
-        out.append(make("record-date-missing", "record has no date: of the recorded event",
-                        path=d.path, line=d.doc.meta_line("type")))
+        out.append(
+            make(
+                "record-date-missing",
+                "record has no date: of the recorded event",
+                path=d.path,
+                line=d.doc.meta_line("type"),
+            )
+        )
     if m.practices and m.status in ("draft", "in-review"):
-        out.append(make("not-approved", f"status is {m.status}: the document does not count as evidence yet",
-                        path=d.path, line=d.doc.meta_line("status")))
+        out.append(
+            make(
+                "not-approved",
+                f"status is {m.status}: the document does not count as evidence yet",
+                path=d.path,
+                line=d.doc.meta_line("status"),
+            )
+        )
     out += structure_findings(d, pack)
     return out
 
 
-def capability_level(results: Sequence[PracticeResult], pack: Pack,
-                     sustained: Sequence[tuple[str, int]] = ()) -> int:
+def capability_level(results: Sequence[PracticeResult], pack: Pack, sustained: Sequence[tuple[str, int]] = ()) -> int:
     """Highest L with every in-scope Practice of level <= L satisfied or not-applicable."""
     levels = sorted({lv.level for lv in pack.levels} | {r.level for r in results})
     achieved = 1
@@ -437,8 +530,14 @@ def _sustained(history: Sequence[tuple[str, int]], level: int, need: int) -> boo
     return len(recent) >= need and all(lv >= level for lv in recent)
 
 
-def evaluate(pack: Pack, docs: Sequence[DocInput], repo: RepoInfo, cfg: Config, as_of: dt.date,
-             extra_findings: Sequence[Finding] = ()) -> CheckResult:
+def evaluate(
+    pack: Pack,
+    docs: Sequence[DocInput],
+    repo: RepoInfo,
+    cfg: Config,
+    as_of: dt.date,
+    extra_findings: Sequence[Finding] = (),
+) -> CheckResult:
     """Rate every Practice, derive the level and the gate, and collect the findings."""
     findings: list[Finding] = list(extra_findings)
     index, idx_findings = build_index(docs, pack)
@@ -454,22 +553,45 @@ def evaluate(pack: Pack, docs: Sequence[DocInput], repo: RepoInfo, cfg: Config, 
     for p in pack.practices:
         serving_paths = tuple(sorted({d.path for d in index.serving.get(p.id, [])}))
         if not _in_scope(p, cfg):
-            results.append(PracticeResult(p.id, p.title, p.area, p.level, p.phase, p.type, "not-rated",
-                                          tuple(ActivityResult(a.id, "not-rated", a.summary) for a in p.activities),
-                                          None, serving_paths))
+            results.append(
+                PracticeResult(
+                    p.id,
+                    p.title,
+                    p.area,
+                    p.level,
+                    p.phase,
+                    p.type,
+                    "not-rated",
+                    tuple(ActivityResult(a.id, "not-rated", a.summary) for a in p.activities),
+                    None,
+                    serving_paths,
+                )
+            )
             continue
         if p.id in w_practice:
             w = w_practice[p.id]
-            results.append(PracticeResult(p.id, p.title, p.area, p.level, p.phase, p.type, "not-applicable",
-                                          tuple(ActivityResult(a.id, "not-applicable", a.summary, (), w.reason or "")
-                                                for a in p.activities),
-                                          None, serving_paths, waiver=w.reason))
+            results.append(
+                PracticeResult(
+                    p.id,
+                    p.title,
+                    p.area,
+                    p.level,
+                    p.phase,
+                    p.type,
+                    "not-applicable",
+                    tuple(ActivityResult(a.id, "not-applicable", a.summary, (), w.reason or "") for a in p.activities),
+                    None,
+                    serving_paths,
+                    waiver=w.reason,
+                )
+            )
             continue
         acts: list[ActivityResult] = []
         for a in p.activities:
             if (p.id, a.id) in w_activity:
-                acts.append(ActivityResult(a.id, "not-applicable", a.summary, (),
-                                           w_activity[(p.id, a.id)].reason or ""))
+                acts.append(
+                    ActivityResult(a.id, "not-applicable", a.summary, (), w_activity[(p.id, a.id)].reason or "")
+                )
                 continue
             status, ev, reason = _rate_activity(p, a, ctx, findings)
             if status == "satisfied" and a.evidence.check == "change-controlled" and repo.shallow:
@@ -480,34 +602,64 @@ def evaluate(pack: Pack, docs: Sequence[DocInput], repo: RepoInfo, cfg: Config, 
         met, why = _doctype(p, ctx)
         if not met and index.serving.get(p.id):
             main = _main_document(p, index)
-            findings.append(make("doctype-missing", f"{p.id} ({p.type or 'documentation'}): {why}",
-                                 path=main.path if main else None,
-                                 line=main.doc.meta_line("practices") if main else None, practice=p.id))
+            findings.append(
+                make(
+                    "doctype-missing",
+                    f"{p.id} ({p.type or 'documentation'}): {why}",
+                    path=main.path if main else None,
+                    line=main.doc.meta_line("practices") if main else None,
+                    practice=p.id,
+                )
+            )
         ok = met and all(x.status in ("satisfied", "not-applicable") for x in acts)
-        results.append(PracticeResult(p.id, p.title, p.area, p.level, p.phase, p.type,
-                                      "satisfied" if ok else "not-satisfied", tuple(acts), met, serving_paths))
+        results.append(
+            PracticeResult(
+                p.id,
+                p.title,
+                p.area,
+                p.level,
+                p.phase,
+                p.type,
+                "satisfied" if ok else "not-satisfied",
+                tuple(acts),
+                met,
+                serving_paths,
+            )
+        )
 
     status_of = {r.id: r.status for r in results}
     unserved = {p.id for p in pack.practices if not index.serving.get(p.id)}
-    unapproved = {p.id for p in pack.practices if index.serving.get(p.id)
-                  and not any(d.meta.approved for d in index.serving[p.id])}
+    unapproved = {
+        p.id
+        for p in pack.practices
+        if index.serving.get(p.id) and not any(d.meta.approved for d in index.serving[p.id])
+    }
     # One finding per Practice, not one per activity, when nothing (approved) serves it at all.
     for pid in sorted({p.id for p, _, _, _ in pending} & unserved):
         n = sum(1 for p, _, _, _ in pending if p.id == pid)
-        findings.append(make("activity-not-evidenced",
-                             f"no document serves {pid}: its {n} Required Activities have no evidence",
-                             practice=pid,
-                             hint=f"Add an approved document with {pid} in `practices` "
-                                  f"(`escm-check explain {pid}` lists what it must cover)."))
+        findings.append(
+            make(
+                "activity-not-evidenced",
+                f"no document serves {pid}: its {n} Required Activities have no evidence",
+                practice=pid,
+                hint=f"Add an approved document with {pid} in `practices` "
+                f"(`escm-check explain {pid}` lists what it must cover).",
+            )
+        )
     for pid in sorted({p.id for p, _, _, _ in pending} & unapproved):
         n = sum(1 for p, _, _, _ in pending if p.id == pid)
         docs_ = sorted(index.serving[pid], key=lambda d: d.path)
         listed = ", ".join(f"{d.path} ({d.meta.status or 'no status'})" for d in docs_)
-        findings.append(make("activity-not-evidenced",
-                             f"{pid}: none of its documents is approved, so its {n} Required Activities "
-                             f"have no evidence: {listed}",
-                             path=docs_[0].path, line=docs_[0].doc.meta_line("status"), practice=pid,
-                             hint="Approve the document (status: approved, approved_by, approved_on)."))
+        findings.append(
+            make(
+                "activity-not-evidenced",
+                f"{pid}: none of its documents is approved, so its {n} Required Activities have no evidence: {listed}",
+                path=docs_[0].path,
+                line=docs_[0].doc.meta_line("status"),
+                practice=pid,
+                hint="Approve the document (status: approved, approved_by, approved_on).",
+            )
+        )
     unserved |= unapproved
     for p, a, reason, _ in pending:
         if p.id in unserved:
@@ -518,9 +670,17 @@ def evaluate(pack: Pack, docs: Sequence[DocInput], repo: RepoInfo, cfg: Config, 
         msg = f"{p.id}.{a.id} not evidenced: {reason}" if reason else f"{p.id}.{a.id} not evidenced"
         if cause:
             msg += f" ({cause})"
-        findings.append(make("activity-not-evidenced", msg, path=main.path if main else None,
-                             line=main.doc.meta_line("practices") if main else None,
-                             practice=p.id, activity=a.id, cause=cause))
+        findings.append(
+            make(
+                "activity-not-evidenced",
+                msg,
+                path=main.path if main else None,
+                line=main.doc.meta_line("practices") if main else None,
+                practice=p.id,
+                activity=a.id,
+                cause=cause,
+            )
+        )
 
     level = capability_level(results, pack, cfg.sustained_evaluations)
     practice_level = {p.id: p.level for p in pack.practices}
@@ -529,26 +689,47 @@ def evaluate(pack: Pack, docs: Sequence[DocInput], repo: RepoInfo, cfg: Config, 
     reasons: list[str] = []
     if level < top:
         gaps = sorted(r.id for r in results if r.level <= top and r.status == "not-satisfied")
-        reasons.append(f"Capability Level {level} is below the {'target' if target else 'highest'} level {top}"
-                       + (f": {len(gaps)} Practice(s) not satisfied" if gaps else ""))
-    blocking = sorted({f.rule for f in findings if f.severity == "error" and f.rule in BLOCKING
-                       and (f.practice is None or practice_level.get(f.practice, 0) <= top)})
+        reasons.append(
+            f"Capability Level {level} is below the {'target' if target else 'highest'} level {top}"
+            + (f": {len(gaps)} Practice(s) not satisfied" if gaps else "")
+        )
+    blocking = sorted(
+        {
+            f.rule
+            for f in findings
+            if f.severity == "error"
+            and f.rule in BLOCKING
+            and (f.practice is None or practice_level.get(f.practice, 0) <= top)
+        }
+    )
     if blocking:
         reasons.append("error findings: " + ", ".join(blocking))
     if repo.shallow:
-        reasons.append("shallow clone: history-based activities cannot be rated; fetch the full "
-                       "history (in GitHub Actions: actions/checkout with fetch-depth: 0)")
+        reasons.append(
+            "shallow clone: history-based activities cannot be rated; fetch the full "
+            "history (in GitHub Actions: actions/checkout with fetch-depth: 0)"
+        )
     gate = Gate(passed=not reasons, target_level=target, reasons=tuple(reasons))
 
     profile = _profile(results, pack)
     summaries = tuple(sorted((_summary(d) for d in docs), key=lambda s: s.path))
     return CheckResult(
-        model_id=pack.id, model_name=pack.name, model_version=pack.version, as_of=as_of.isoformat(),
-        root=repo.root, head=repo.head, capability_level=level, target_level=target, gate=gate,
-        practices=tuple(results), profile=profile,
+        model_id=pack.id,
+        model_name=pack.name,
+        model_version=pack.version,
+        as_of=as_of.isoformat(),
+        root=repo.root,
+        head=repo.head,
+        capability_level=level,
+        target_level=target,
+        gate=gate,
+        practices=tuple(results),
+        profile=profile,
         findings=sort_findings([_encodable(f) for f in findings]),
-        documents=summaries, areas=tuple((a.id, a.name) for a in pack.areas),
-        levels=tuple((lv.level, lv.name) for lv in pack.levels))
+        documents=summaries,
+        areas=tuple((a.id, a.name) for a in pack.areas),
+        levels=tuple((lv.level, lv.name) for lv in pack.levels),
+    )
 
 
 def _text(value: str) -> str:
@@ -577,6 +758,7 @@ def _main_document(p: Practice, index: _Index) -> DocInput | None:
 
     def rank(d: DocInput) -> tuple[int, int, str]:
         return (0 if d.meta.type == p.type else 1, 0 if d.meta.approved else 1, d.path)
+
     return min((d for d in serving if d.meta.type != "record"), key=rank, default=min(serving, key=rank))
 
 
@@ -590,16 +772,25 @@ def _profile(results: Sequence[PracticeResult], pack: Pack) -> tuple[ProfileCell
         if r.status in ("satisfied", "not-applicable"):
             c[0] += 1
     order = {a.id: i for i, a in enumerate(pack.areas)}
-    return tuple(ProfileCell(a, lv, s, n) for (a, lv), (s, n)
-                 in sorted(cells.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1])))
+    return tuple(
+        ProfileCell(a, lv, s, n)
+        for (a, lv), (s, n) in sorted(cells.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0][1]))
+    )
 
 
 def _summary(d: DocInput) -> DocumentSummary:
     m = d.meta
-    return DocumentSummary(path=d.path, format=d.doc.format, id=m.id, type=m.type, status=m.status,
-                           version=m.version, practices=m.practices,
-                           last_commit=d.control.last_commit if d.control else None,
-                           history=d.control.versions if d.control else ())
+    return DocumentSummary(
+        path=d.path,
+        format=d.doc.format,
+        id=m.id,
+        type=m.type,
+        status=m.status,
+        version=m.version,
+        practices=m.practices,
+        last_commit=d.control.last_commit if d.control else None,
+        history=d.control.versions if d.control else (),
+    )
 
 
 def claims_of(docs: Iterable[DocInput]) -> Mapping[str, set[str]]:
@@ -613,5 +804,16 @@ def claims_of(docs: Iterable[DocInput]) -> Mapping[str, set[str]]:
     return out
 
 
-__all__ = ["BLOCKING", "Control", "DocInput", "Duration", "RepoInfo", "build_index", "capability_level",
-           "check_waivers", "evaluate", "same_person", "structure_findings"]
+__all__ = [
+    "BLOCKING",
+    "Control",
+    "DocInput",
+    "Duration",
+    "RepoInfo",
+    "build_index",
+    "capability_level",
+    "check_waivers",
+    "evaluate",
+    "same_person",
+    "structure_findings",
+]

@@ -23,12 +23,12 @@ def render_explain(pack: Pack, p: Practice) -> str:
     out.append("")
     out.append("Required Activities")
     for a in p.activities:
-        out += textwrap.wrap(" ".join(a.summary.split()), 96, initial_indent=f"  {a.id:<4}",
-                             subsequent_indent="      ")
+        out += textwrap.wrap(" ".join(a.summary.split()), 96, initial_indent=f"  {a.id:<4}", subsequent_indent="      ")
         if a.supports:
             out.append(f"      Support Practices: {', '.join(a.supports)}")
-        out += _wrap(f"evidence: {a.evidence.check}" + (f" - {a.evidence.summary}" if a.evidence.summary else ""),
-                     "      ")
+        out += _wrap(
+            f"evidence: {a.evidence.check}" + (f" - {a.evidence.summary}" if a.evidence.summary else ""), "      "
+        )
         for r in a.recommended:
             out += _wrap(f"{r.id}  (recommended) {r.summary}", "        ")
         for n in a.notes:

@@ -34,12 +34,14 @@ MAX_C_INDICATORS = 1000
 _BRACKETS = re.compile(r"[\[\]{}]")
 # Tags the safe constructor knows; any other explicit tag (`!!python/object/apply:...`,
 # a local `!tag`) is refused: metadata is data, and no tag is ever resolved to code.
-SAFE_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
-                      ("str", "int", "float", "bool", "null", "timestamp", "map", "seq"))
+SAFE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
 
 # Keys whose values are text: a YAML date, number or boolean there is a trap.
-STRING_KEYS = frozenset({"id", "title", "type", "status", "version", "owner", "approved_by",
-                         "review_cycle", "reviewed_by"})
+STRING_KEYS = frozenset(
+    {"id", "title", "type", "status", "version", "owner", "approved_by", "review_cycle", "reviewed_by"}
+)
 DATE_KEYS = frozenset({"approved_on", "next_review", "date", "reviewed_on"})
 
 _TAG_BOOL = "tag:yaml.org,2002:bool"
@@ -63,8 +65,9 @@ class YamlValueError(ValueError):
 
 
 def _nesting_indicators(text: str) -> int:
-    return (text.count("[") + text.count("{") + text.count("- ") + text.count("-\t")
-            + text.count("? ") + text.count("?\t"))
+    return (
+        text.count("[") + text.count("{") + text.count("- ") + text.count("-\t") + text.count("? ") + text.count("?\t")
+    )
 
 
 def _bracket_depth(text: str) -> int:
@@ -109,7 +112,7 @@ def compose_yaml(text: str) -> yaml.Node | None:
 
 def short_tag(tag: str) -> str:
     """`tag:yaml.org,2002:python/object` as written: `!!python/object`."""
-    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def unsafe_tag(root: yaml.Node | None) -> tuple[str, int] | None:
@@ -169,8 +172,10 @@ class _Builder:
 
     def check_tag(self, node: yaml.Node) -> None:
         if node.tag not in SAFE_TAGS and node.tag != "tag:yaml.org,2002:merge":
-            raise YamlLimitError(f"the YAML tag {short_tag(node.tag)} on line {self.line(node)} is "
-                                 "not allowed (metadata is plain data; tags are never run)")
+            raise YamlLimitError(
+                f"the YAML tag {short_tag(node.tag)} on line {self.line(node)} is "
+                "not allowed (metadata is plain data; tags are never run)"
+            )
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
@@ -197,11 +202,15 @@ class _Builder:
                 key = knode.value if isinstance(knode, yaml.ScalarNode) else str(key)
             key = str(key)
             if key in seen:
-                self.problems.append(make(
-                    "yaml-error",
-                    f"duplicate key {key!r} (first on line {seen[key]}); YAML keeps only the last",
-                    path=self.path, line=self.line(knode),
-                    hint="Remove one of the duplicate keys."))
+                self.problems.append(
+                    make(
+                        "yaml-error",
+                        f"duplicate key {key!r} (first on line {seen[key]}); YAML keeps only the last",
+                        path=self.path,
+                        line=self.line(knode),
+                        hint="Remove one of the duplicate keys.",
+                    )
+                )
             seen[key] = self.line(knode)
             out[key] = self.build(vnode, depth + 1)
         return out
@@ -213,8 +222,7 @@ class _Builder:
             # PyYAML's constructors raise KeyError (`!!bool maybe`), AttributeError
             # (`!!timestamp soon`), ValueError, ConstructorError, ...
             what = f"{node.value[:60]!r}" if isinstance(node, yaml.ScalarNode) else "the value"
-            raise YamlValueError(f"{what} is not a valid {short_tag(node.tag)}",
-                                 self.line(node)) from exc
+            raise YamlValueError(f"{what} is not a valid {short_tag(node.tag)}", self.line(node)) from exc
 
 
 def _trap_findings(top: yaml.MappingNode, data: dict[str, Any], b: _Builder) -> None:
@@ -226,21 +234,36 @@ def _trap_findings(top: yaml.MappingNode, data: dict[str, Any], b: _Builder) -> 
         line = b.line(vnode)
         raw = vnode.value
         if key == "version" and vnode.tag in (_TAG_INT, _TAG_FLOAT):
-            b.problems.append(make(
-                "version-not-string",
-                f"version {raw} is read by YAML as a number ({data.get(key)!r}); quote it",
-                path=b.path, line=line))
+            b.problems.append(
+                make(
+                    "version-not-string",
+                    f"version {raw} is read by YAML as a number ({data.get(key)!r}); quote it",
+                    path=b.path,
+                    line=line,
+                )
+            )
             data[key] = raw
         elif key in STRING_KEYS and vnode.tag == _TAG_BOOL:
-            b.problems.append(make(
-                "yaml-error",
-                f"{key}: {raw} is read by YAML as the boolean {data.get(key)!r}, not text",
-                path=b.path, line=line, hint=f'Quote the value: {key}: "{raw}".'))
+            b.problems.append(
+                make(
+                    "yaml-error",
+                    f"{key}: {raw} is read by YAML as the boolean {data.get(key)!r}, not text",
+                    path=b.path,
+                    line=line,
+                    hint=f'Quote the value: {key}: "{raw}".',
+                )
+            )
             data[key] = raw
         elif key in STRING_KEYS and vnode.tag == _TAG_TS:
-            b.problems.append(make(
-                "yaml-error", f"{key}: {raw} is read by YAML as a date, not text",
-                path=b.path, line=line, hint=f'Quote the value: {key}: "{raw}".'))
+            b.problems.append(
+                make(
+                    "yaml-error",
+                    f"{key}: {raw} is read by YAML as a date, not text",
+                    path=b.path,
+                    line=line,
+                    hint=f'Quote the value: {key}: "{raw}".',
+                )
+            )
             data[key] = raw
         elif key in STRING_KEYS and vnode.tag in (_TAG_INT, _TAG_FLOAT):
             data[key] = raw  # ids such as 42 are harmless as text
@@ -254,58 +277,105 @@ def _trap_findings(top: yaml.MappingNode, data: dict[str, Any], b: _Builder) -> 
 def load_mapping(text: str, path: str, line_offset: int = 0) -> MetaBlock:
     """Parse a YAML mapping safely; problems are findings, never exceptions."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        return MetaBlock(problems=(make("yaml-error", f"metadata larger than {MAX_BYTES} bytes",
-                                        path=path, line=line_offset + 1),), ok=False)
+        return MetaBlock(
+            problems=(make("yaml-error", f"metadata larger than {MAX_BYTES} bytes", path=path, line=line_offset + 1),),
+            ok=False,
+        )
     if "\t" in text:
         for i, ln in enumerate(text.split("\n")):
             if ln[: len(ln) - len(ln.lstrip())].count("\t"):
-                return MetaBlock(problems=(make(
-                    "yaml-error", "a tab is used for indentation; YAML allows only spaces",
-                    path=path, line=line_offset + i + 1,
-                    hint="Indent with spaces."),), ok=False)
+                return MetaBlock(
+                    problems=(
+                        make(
+                            "yaml-error",
+                            "a tab is used for indentation; YAML allows only spaces",
+                            path=path,
+                            line=line_offset + i + 1,
+                            hint="Indent with spaces.",
+                        ),
+                    ),
+                    ok=False,
+                )
     try:
         node = compose_yaml(text)
     except YamlLimitError as exc:
-        return MetaBlock(problems=(make("yaml-error", f"metadata refused: {exc}", path=path,
-                                        line=line_offset + 1, hint="Simplify the YAML."),),
-                         ok=False)
+        return MetaBlock(
+            problems=(
+                make(
+                    "yaml-error", f"metadata refused: {exc}", path=path, line=line_offset + 1, hint="Simplify the YAML."
+                ),
+            ),
+            ok=False,
+        )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = line_mapper(text, line_offset)(mark) if mark else line_offset + 1
-        return MetaBlock(problems=(make("yaml-error", f"invalid YAML: {exc.problem or exc}",
-                                        path=path, line=line),), ok=False)
+        return MetaBlock(
+            problems=(make("yaml-error", f"invalid YAML: {exc.problem or exc}", path=path, line=line),), ok=False
+        )
     except RecursionError:
-        return MetaBlock(problems=(make("yaml-error", f"metadata refused: nested deeper than "
-                                        f"{MAX_DEPTH} levels", path=path, line=line_offset + 1,
-                                        hint="Simplify the YAML."),), ok=False)
+        return MetaBlock(
+            problems=(
+                make(
+                    "yaml-error",
+                    f"metadata refused: nested deeper than {MAX_DEPTH} levels",
+                    path=path,
+                    line=line_offset + 1,
+                    hint="Simplify the YAML.",
+                ),
+            ),
+            ok=False,
+        )
     except yaml.YAMLError as exc:
-        return MetaBlock(problems=(make("yaml-error", f"invalid YAML: {exc}", path=path,
-                                        line=line_offset + 1),), ok=False)
+        return MetaBlock(
+            problems=(make("yaml-error", f"invalid YAML: {exc}", path=path, line=line_offset + 1),), ok=False
+        )
     if node is None:
         return MetaBlock()
     if not isinstance(node, yaml.MappingNode):
-        return MetaBlock(problems=(make("yaml-error", "metadata must be a mapping of keys to "
-                                        "values", path=path, line=line_offset + 1),), ok=False)
+        return MetaBlock(
+            problems=(
+                make("yaml-error", "metadata must be a mapping of keys to values", path=path, line=line_offset + 1),
+            ),
+            ok=False,
+        )
     b = _Builder(path, line_offset, text)
     try:
         b.check_tag(node)
         data = b.mapping(node, 0)
         _trap_findings(node, data, b)
     except YamlLimitError as exc:
-        return MetaBlock(problems=(make("yaml-error", f"metadata refused: {exc}", path=path,
-                                        line=line_offset + 1,
-                                        hint="Simplify the YAML: plain keys and values; anchors, "
-                                             "aliases and nesting are limited, tags refused."),),
-                         ok=False)
+        return MetaBlock(
+            problems=(
+                make(
+                    "yaml-error",
+                    f"metadata refused: {exc}",
+                    path=path,
+                    line=line_offset + 1,
+                    hint="Simplify the YAML: plain keys and values; anchors, "
+                    "aliases and nesting are limited, tags refused.",
+                ),
+            ),
+            ok=False,
+        )
     except YamlValueError as exc:
-        return MetaBlock(problems=(make("yaml-error", f"invalid YAML value: {exc}", path=path,
-                                        line=exc.line),), ok=False)
+        return MetaBlock(
+            problems=(make("yaml-error", f"invalid YAML value: {exc}", path=path, line=exc.line),), ok=False
+        )
     except Exception as exc:  # the reader never raises: anything else is still a finding
         mark = getattr(exc, "problem_mark", None)
         detail = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
-        return MetaBlock(problems=(make(
-            "yaml-error", f"invalid YAML value: {detail}".split("\n", 1)[0], path=path,
-            line=b.to_line(mark) if mark else line_offset + 1),), ok=False)
+        return MetaBlock(
+            problems=(
+                make(
+                    "yaml-error",
+                    f"invalid YAML value: {detail}".split("\n", 1)[0],
+                    path=path,
+                    line=b.to_line(mark) if mark else line_offset + 1,
+                ),
+            ),
+            ok=False,
+        )
     lines = {str(k.value): b.line(k) for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
     return MetaBlock(data=_jsonable(data), lines=lines, problems=tuple(b.problems))
 
@@ -333,8 +403,21 @@ def normalise_text(text: str) -> str:
 
 
 _KEY_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,40}[ \t]*:(?:[ \t]|$)")
-_OUR_KEYS = frozenset({"id", "title", "type", "practices", "status", "version", "owner",
-                       "approved_by", "approved_on", "satisfies", "date"})
+_OUR_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "type",
+        "practices",
+        "status",
+        "version",
+        "owner",
+        "approved_by",
+        "approved_on",
+        "satisfies",
+        "date",
+    }
+)
 LOOKAHEAD_LINES = 100
 
 
@@ -362,20 +445,28 @@ def _misplaced(lines: list[str], path: str) -> Finding | None:
     if first is None:
         return None
     if head[first].rstrip() == "---" and first > 0:
-        close = next((i for i in range(first + 1, len(head)) if head[i].rstrip() in ("---", "...")),
-                     None)
+        close = next((i for i in range(first + 1, len(head)) if head[i].rstrip() in ("---", "...")), None)
         if close is not None and _looks_like_metadata(head[first + 1 : close]):
-            return make("yaml-error", f"front matter must start on line 1, but its '---' is on "
-                        f"line {first + 1}, so the document has no metadata",
-                        path=path, line=first + 1,
-                        hint="Remove the blank lines above the opening '---'.")
+            return make(
+                "yaml-error",
+                f"front matter must start on line 1, but its '---' is on "
+                f"line {first + 1}, so the document has no metadata",
+                path=path,
+                line=first + 1,
+                hint="Remove the blank lines above the opening '---'.",
+            )
         return None
     close = next((i for i in range(first + 1, len(head)) if head[i].rstrip() == "---"), None)
     if first == 0 and close is not None and _looks_like_metadata(head[:close]):
-        return make("yaml-error", f"front matter has no opening '---' line: lines 1-{close} look "
-                    f"like metadata closed by the '---' on line {close + 1}, so the document has "
-                    "no metadata", path=path, line=1,
-                    hint="Add a '---' line at the very top of the file.")
+        return make(
+            "yaml-error",
+            f"front matter has no opening '---' line: lines 1-{close} look "
+            f"like metadata closed by the '---' on line {close + 1}, so the document has "
+            "no metadata",
+            path=path,
+            line=1,
+            hint="Add a '---' line at the very top of the file.",
+        )
     return None
 
 
@@ -394,6 +485,11 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
         if lines[i].rstrip() in ("---", "..."):
             meta = load_mapping("\n".join(lines[1:i]), path, line_offset=1)
             return FrontMatter(True, meta, "\n".join(lines[i + 1 :]), i + 2)
-    problem = make("yaml-error", "front matter opened with '---' on line 1 is never closed",
-                   path=path, line=1, hint="Close the front matter with a '---' line.")
+    problem = make(
+        "yaml-error",
+        "front matter opened with '---' on line 1 is never closed",
+        path=path,
+        line=1,
+        hint="Close the front matter with a '---' line.",
+    )
     return FrontMatter(True, MetaBlock(problems=(problem,), ok=False), text, 1)

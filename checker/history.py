@@ -46,9 +46,20 @@ LOG_FORMAT = _SEP.join(["%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%
 # the root commit's files, log.showSignature would splice gpg output into the stream, and
 # diff.renames would pair deletions with additions.
 LOG_ARGS = (
-    "log", "-z", "--raw", "--no-abbrev", "--no-renames", "--root", "--no-color",
-    "--no-show-signature", "--no-ext-diff", "--no-textconv", "--diff-merges=off",
-    "--relative", "--encoding=UTF-8", f"--format={LOG_FORMAT}",
+    "log",
+    "-z",
+    "--raw",
+    "--no-abbrev",
+    "--no-renames",
+    "--root",
+    "--no-color",
+    "--no-show-signature",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--diff-merges=off",
+    "--relative",
+    "--encoding=UTF-8",
+    f"--format={LOG_FORMAT}",
 )
 
 Layout = Literal["front", "sidecar", "other"]
@@ -74,10 +85,19 @@ class Commit:
 
     # Written by hand: the generated frozen __init__ goes through object.__setattr__ per field
     # and costs five times as much, which shows at 100,000 commits. Instances stay frozen.
-    def __init__(self, sha: str, parents: tuple[str, ...], author_name: str, author_email: str,
-                 author_date: dt.datetime, committer_name: str, committer_email: str,
-                 committer_date: dt.datetime, message: str,
-                 trailers: tuple[tuple[str, str], ...] = ()) -> None:
+    def __init__(
+        self,
+        sha: str,
+        parents: tuple[str, ...],
+        author_name: str,
+        author_email: str,
+        author_date: dt.datetime,
+        committer_name: str,
+        committer_email: str,
+        committer_date: dt.datetime,
+        message: str,
+        trailers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         d = self.__dict__
         d["sha"] = sha
         d["parents"] = parents
@@ -126,8 +146,7 @@ class Change:
     blob: str | None  # the new blob, None when deleted
     old_blob: str | None  # the blob before, None when added
 
-    def __init__(self, commit: Commit, path: str, status: str, blob: str | None,
-                 old_blob: str | None = None) -> None:
+    def __init__(self, commit: Commit, path: str, status: str, blob: str | None, old_blob: str | None = None) -> None:
         d = self.__dict__  # see Commit.__init__
         d["commit"] = commit
         d["path"] = path
@@ -250,9 +269,18 @@ class DocVersion:
     # matter, or one never closed, which the front-matter reader judges from the whole text
     layout: Layout
 
-    def __init__(self, commit: Commit, path: str, blob: str, front_matter: str,
-                 body_hash: str, previous_blob: str | None = None, missing: bool = False,
-                 problem: Finding | None = None, layout: Layout = "front") -> None:
+    def __init__(
+        self,
+        commit: Commit,
+        path: str,
+        blob: str,
+        front_matter: str,
+        body_hash: str,
+        previous_blob: str | None = None,
+        missing: bool = False,
+        problem: Finding | None = None,
+        layout: Layout = "front",
+    ) -> None:
         d = self.__dict__  # see Commit.__init__: one per version of every document
         d["commit"] = commit
         d["path"] = path
@@ -276,8 +304,7 @@ class DocVersion:
             return MetaBlock(ok=False)
         if self.layout == "other":
             return split_front_matter(self.front_matter, self.path).meta
-        return load_mapping(self.front_matter, self.path,
-                            line_offset=1 if self.layout == "front" else 0)
+        return load_mapping(self.front_matter, self.path, line_offset=1 if self.layout == "front" else 0)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -319,8 +346,7 @@ class _Unknown:
 _UNKNOWN = _Unknown()
 _KEY_LINES = tuple((k, re.compile(rf"^{k}[ \t]*:(.*)$", re.M)) for k in ("status", "version"))
 # a plain scalar of safe characters, or a quoted one without escapes, then maybe a comment
-_SIMPLE = re.compile(
-    r"[ \t]+(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([A-Za-z0-9][A-Za-z0-9._+-]*))(?:[ \t]+#.*)?[ \t]*")
+_SIMPLE = re.compile(r"[ \t]+(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([A-Za-z0-9][A-Za-z0-9._+-]*))(?:[ \t]+#.*)?[ \t]*")
 _NULLS = frozenset({"null", "Null", "NULL"})
 
 
@@ -354,8 +380,7 @@ def _scan_keys(front: str) -> dict[str, str | _Unknown | None]:
 _BLANKS = " \t"  # what trims a trailer value; other whitespace is kept as written
 _TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)")
 # greedy up to the last non-blank character: a lazy (.*?) retries the tail at every character
-_TRAILER_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*((?:.*[^ \t\n])?)[ \t]*$",
-                           re.M)
+_TRAILER_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]*((?:.*[^ \t\n])?)[ \t]*$", re.M)
 # greedy: backtracks from the end to the last blank line, so it costs the last paragraph only
 _LAST_BREAK = re.compile(r".*\n[ \t]*\n", re.S)
 
@@ -395,7 +420,7 @@ def parse_trailers(message: str) -> tuple[tuple[str, str], ...]:
     m = _LAST_BREAK.match(text)
     if m is None:
         return ()  # a message of one paragraph is all subject
-    last = text[m.end():]
+    last = text[m.end() :]
     if ":" not in last:
         return ()
     lines = last.count("\n") + 1
@@ -413,20 +438,28 @@ def parse_trailers(message: str) -> tuple[tuple[str, str], ...]:
 # --------------------------------------------------------------------------- reading the log
 
 
-def _unavailable(why: str, *, as_of: dt.date | None, pathspec: str | None, root: str,
-                 shallow: bool = False) -> RepoHistory:
+def _unavailable(
+    why: str, *, as_of: dt.date | None, pathspec: str | None, root: str, shallow: bool = False
+) -> RepoHistory:
     return RepoHistory(
-        available=False, shallow=shallow, head=None, files={},
+        available=False,
+        shallow=shallow,
+        head=None,
+        files={},
         problems=(make("history-unavailable", f"git history cannot be read: {why}"),),
-        as_of=as_of, pathspec=pathspec, root=root)
+        as_of=as_of,
+        pathspec=pathspec,
+        root=root,
+    )
 
 
 def _cutoff(as_of: dt.date) -> str:
     return f"{as_of.isoformat()} 23:59:59 +0000"
 
 
-def read_history(root: Path | str, *, as_of: dt.date | None = None,
-                 pathspec: str | None = None, prefetch: bool = False) -> RepoHistory:
+def read_history(
+    root: Path | str, *, as_of: dt.date | None = None, pathspec: str | None = None, prefetch: bool = False
+) -> RepoHistory:
     """Read the history of the repository at `root` in one streamed `git log` pass.
 
     `as_of` keeps only what HEAD's first-parent line held at the end of that day (UTC).
@@ -445,23 +478,26 @@ def read_history(root: Path | str, *, as_of: dt.date | None = None,
     shallow = probe == "true"
     problems: list[Finding] = []
     if shallow:
-        problems.append(make(
-            "history-shallow",
-            "the repository is a shallow clone, so change control cannot be rated"))
+        problems.append(make("history-shallow", "the repository is a shallow clone, so change control cannot be rated"))
     try:
         head_out = run_git(root, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
         head = head_out.decode().strip() or None
         if head is not None and as_of is not None:
-            out = run_git(root, "rev-list", "-1", "--first-parent", f"--before={_cutoff(as_of)}",
-                          head)
+            out = run_git(root, "rev-list", "-1", "--first-parent", f"--before={_cutoff(as_of)}", head)
             head = out.decode().strip() or None
     except GitError as exc:
-        return _unavailable(str(exc), as_of=as_of, pathspec=pathspec, root=rootstr,
-                            shallow=shallow)
+        return _unavailable(str(exc), as_of=as_of, pathspec=pathspec, root=rootstr, shallow=shallow)
     if head is None:  # no commits yet, or none by the as-of date
-        return RepoHistory(available=True, shallow=shallow, head=None, files={},
-                           problems=tuple(problems), as_of=as_of, pathspec=pathspec,
-                           root=rootstr)
+        return RepoHistory(
+            available=True,
+            shallow=shallow,
+            head=None,
+            files={},
+            problems=tuple(problems),
+            as_of=as_of,
+            pathspec=pathspec,
+            root=rootstr,
+        )
     args = [*LOG_ARGS, head]
     if pathspec:
         # without --sparse a pathspec simplifies history and hides the merges merge mode needs
@@ -480,8 +516,9 @@ def read_history(root: Path | str, *, as_of: dt.date | None = None,
             commits, changes = _parse_log(proc.stdout, cutter)
     except (ValueError, IndexError) as exc:  # output we do not understand: say so, do not crash
         proc.kill()
-        return _unavailable(f"unexpected git log output ({exc})", as_of=as_of,
-                            pathspec=pathspec, root=rootstr, shallow=shallow)
+        return _unavailable(
+            f"unexpected git log output ({exc})", as_of=as_of, pathspec=pathspec, root=rootstr, shallow=shallow
+        )
     finally:
         proc.stdout.close()
         rc = proc.wait()
@@ -495,12 +532,20 @@ def read_history(root: Path | str, *, as_of: dt.date | None = None,
         return _unavailable(why, as_of=as_of, pathspec=pathspec, root=rootstr, shallow=shallow)
     with _gc_paused():
         files = {path: FileHistory(path, tuple(chs)) for path, chs in changes.items()}
-    return RepoHistory(available=True, shallow=shallow, head=head, files=files,
-                       problems=tuple(problems), commits=commits, as_of=as_of,
-                       pathspec=pathspec, root=rootstr,
-                       _cut=cutter.cut if cutter else {},
-                       _missing=frozenset(cutter.missing) if cutter else frozenset(),
-                       _missing_why=cutter.why if cutter else "")
+    return RepoHistory(
+        available=True,
+        shallow=shallow,
+        head=head,
+        files=files,
+        problems=tuple(problems),
+        commits=commits,
+        as_of=as_of,
+        pathspec=pathspec,
+        root=rootstr,
+        _cut=cutter.cut if cutter else {},
+        _missing=frozenset(cutter.missing) if cutter else frozenset(),
+        _missing_why=cutter.why if cutter else "",
+    )
 
 
 @contextlib.contextmanager
@@ -579,8 +624,7 @@ def _date(text: str) -> dt.datetime:
             return _EPOCH
 
 
-def _parse_log(stream: IO[bytes], cutter: _Cutter | None = None
-               ) -> tuple[dict[str, Commit], dict[str, list[Change]]]:
+def _parse_log(stream: IO[bytes], cutter: _Cutter | None = None) -> tuple[dict[str, Commit], dict[str, list[Change]]]:
     """Parse `git log -z --raw` output as it streams: headers, then `:meta` and path tokens.
 
     With a `cutter`, each new blob of a Markdown or YAML path is requested as it is seen.
@@ -609,8 +653,7 @@ def _parse_log(stream: IO[bytes], cutter: _Cutter | None = None
                     _, _, old, new, status = m.split(" ")
                 assert commit is not None
                 blob = None if new in zero else new
-                entry[1].append(Change(commit, entry[0], status, blob,
-                                       None if old in zero else old))
+                entry[1].append(Change(commit, entry[0], status, blob, None if old in zero else old))
                 if entry[2] is not None and blob is not None and cutter is not None:
                     cutter.want(blob, entry[2], entry[0])
                 meta = None
@@ -624,9 +667,17 @@ def _parse_log(stream: IO[bytes], cutter: _Cutter | None = None
                 f = tok.decode("utf-8", "replace").split("\x1f", 8)
                 message = f[8].rstrip("\n")
                 commit = Commit(
-                    f[0], tuple(f[1].split()), f[2], f[3], fromiso(f[4]),
-                    f[5], f[6], fromiso(f[7]), message,
-                    trailers(message) if ":" in message else ())
+                    f[0],
+                    tuple(f[1].split()),
+                    f[2],
+                    f[3],
+                    fromiso(f[4]),
+                    f[5],
+                    f[6],
+                    fromiso(f[7]),
+                    message,
+                    trailers(message) if ":" in message else (),
+                )
                 commits[commit.sha] = commit
     return commits, {path: lst for path, lst, _ in by_path.values()}
 
@@ -653,7 +704,7 @@ def _split_text(path: str, text: str) -> tuple[str, str, Layout]:
     fm = split_front_matter(text, path)
     if not fm.present or fm.body_line == 1:  # none, or never closed
         return text, _digest(fm.body.encode("utf-8", "surrogateescape")), "other"
-    front = "\n".join(text.split("\n")[1:fm.body_line - 2])
+    front = "\n".join(text.split("\n")[1 : fm.body_line - 2])
     return front, _digest(fm.body.encode("utf-8", "surrogateescape")), "front"
 
 
@@ -664,21 +715,18 @@ def _split_version(path: str, raw: bytes) -> tuple[str, str, Layout]:
     regex search in the usual case; anything unusual near a delimiter takes the exact path.
     """
     if raw.startswith(_BOM) or b"\r" in raw:
-        raw = normalise_text(raw.decode("utf-8", "surrogateescape")).encode(
-            "utf-8", "surrogateescape")
+        raw = normalise_text(raw.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
     if path.lower().endswith((".yaml", ".yml")):
         return raw.decode("utf-8", "surrogateescape"), "", "sidecar"
     nl = raw.find(b"\n")
-    m = (_CLOSE.search(raw, nl + 1)
-         if raw.startswith(b"---") and nl >= 0 and raw[:nl].rstrip() == b"---" else None)
+    m = _CLOSE.search(raw, nl + 1) if raw.startswith(b"---") and nl >= 0 and raw[:nl].rstrip() == b"---" else None
     if m is None or _DELIM_START.search(raw, nl + 1, m.start()):
         return _split_text(path, raw.decode("utf-8", "surrogateescape"))
-    front_bytes = raw[nl + 1:max(nl + 1, m.start() - 1)]
-    return front_bytes.decode("utf-8", "surrogateescape"), _digest(raw[m.end() + 1:]), "front"
+    front_bytes = raw[nl + 1 : max(nl + 1, m.start() - 1)]
+    return front_bytes.decode("utf-8", "surrogateescape"), _digest(raw[m.end() + 1 :]), "front"
 
 
-def load_versions(root: Path | str, repo: RepoHistory,
-                  paths: Iterable[str]) -> dict[str, tuple[DocVersion, ...]]:
+def load_versions(root: Path | str, repo: RepoHistory, paths: Iterable[str]) -> dict[str, tuple[DocVersion, ...]]:
     """Historical metadata of `paths` (Markdown and YAML sidecars), newest first per path.
 
     Blobs already read by `read_history(prefetch=True)` are reused; the others come from one
@@ -698,8 +746,7 @@ def load_versions(root: Path | str, repo: RepoHistory,
             return {}
         cut: Mapping[tuple[str, bool], Cut] = repo._cut
         missing, why = set(repo._missing), repo._missing_why
-        todo = [(path, ch, kind) for path, ch, kind in wanted
-                if (ch.blob, kind) not in cut and ch.blob not in missing]
+        todo = [(path, ch, kind) for path, ch, kind in wanted if (ch.blob, kind) not in cut and ch.blob not in missing]
         if todo:
             cutter = _Cutter.start(root)
             if cutter is not None:
@@ -720,8 +767,9 @@ def _kind(path: str) -> bool | None:
     return False if low.endswith((".md", ".markdown")) else None
 
 
-def _versions(wanted: list[tuple[str, Change, bool]], cut: Mapping[tuple[str, bool], Cut],
-              why: str) -> dict[str, tuple[DocVersion, ...]]:
+def _versions(
+    wanted: list[tuple[str, Change, bool]], cut: Mapping[tuple[str, bool], Cut], why: str
+) -> dict[str, tuple[DocVersion, ...]]:
     out: dict[str, list[DocVersion]] = {}
     for path, ch, kind in wanted:
         assert ch.blob is not None
@@ -733,12 +781,11 @@ def _versions(wanted: list[tuple[str, Change, bool]], cut: Mapping[tuple[str, bo
                 f" from the repository{': ' + why if why else ''}",
                 path=path,
                 hint="Fetch or restore the missing objects (git fsck lists them); "
-                     "change control cannot be rated for this document.")
-            dv = DocVersion(ch.commit, path, ch.blob, "", "", ch.old_blob,
-                            missing=True, problem=problem)
+                "change control cannot be rated for this document.",
+            )
+            dv = DocVersion(ch.commit, path, ch.blob, "", "", ch.old_blob, missing=True, problem=problem)
         else:
-            dv = DocVersion(ch.commit, path, ch.blob, parts[0], parts[1], ch.old_blob,
-                            layout=parts[2])
+            dv = DocVersion(ch.commit, path, ch.blob, parts[0], parts[1], ch.old_blob, layout=parts[2])
         out.setdefault(path, []).append(dv)
     return {path: tuple(vs) for path, vs in out.items()}
 
@@ -838,8 +885,7 @@ def modified_paths(root: Path | str) -> frozenset[str]:
     not yet committed anyway.
     """
     try:
-        out = run_git(root, "diff", "--no-renames", "--no-ext-diff", "--name-only", "-z",
-                      "--relative", "HEAD", "--")
+        out = run_git(root, "diff", "--no-renames", "--no-ext-diff", "--name-only", "-z", "--relative", "HEAD", "--")
     except GitError:
         return frozenset()
     return frozenset(split_z(out))

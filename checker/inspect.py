@@ -54,19 +54,20 @@ def _inspect_one(doc: Document) -> dict[str, Any]:
     keys = []
     for key, value in doc.metadata.items():
         line = doc.meta_lines.get(key)
-        keys.append({"key": key, "value": _jsonable(value), "file": meta_file,
-                     "line": line if line else None})
+        keys.append({"key": key, "value": _jsonable(value), "file": meta_file, "line": line if line else None})
     sections = []
     for s in doc.sections:
-        sections.append({
-            "heading": s.heading,
-            "level": s.level,
-            "start": s.start,
-            "end": s.end,
-            "words": len(s.text.split()),
-            "substantive": s.substantive,
-            "tags": [{"tag": t.key, "location": t.line} for t in s.tags],
-        })
+        sections.append(
+            {
+                "heading": s.heading,
+                "level": s.level,
+                "start": s.start,
+                "end": s.end,
+                "words": len(s.text.split()),
+                "substantive": s.substantive,
+                "tags": [{"tag": t.key, "location": t.line} for t in s.tags],
+            }
+        )
     return {
         "path": doc.path,
         "format": doc.format,
@@ -91,8 +92,16 @@ def _problem_order(f: Finding) -> tuple[int, int, str, str]:
 
 
 def _finding(f: Finding) -> dict[str, Any]:
-    return {"rule": f.rule, "severity": f.severity, "message": f.message, "path": f.path,
-            "line": f.line, "practice": f.practice, "activity": f.activity, "hint": f.hint}
+    return {
+        "rule": f.rule,
+        "severity": f.severity,
+        "message": f.message,
+        "path": f.path,
+        "line": f.line,
+        "practice": f.practice,
+        "activity": f.activity,
+        "hint": f.hint,
+    }
 
 
 def _jsonable(value: Any) -> Any:
@@ -111,22 +120,28 @@ def _notes(doc: Document) -> list[str]:
     if doc.error is not None:
         return notes
     if not doc.has_metadata:
-        where = {"markdown": "YAML front matter at the top",
-                 "docx": "custom document properties (File > Info > Properties > Advanced "
-                         "> Custom) or a sidecar " + doc.path + ".yaml",
-                 "pdf": "a sidecar " + doc.path + ".yaml (or custom Info/XMP entries)",
-                 "sidecar": "a sidecar " + doc.path + ".yaml"}[doc.format]
+        where = {
+            "markdown": "YAML front matter at the top",
+            "docx": "custom document properties (File > Info > Properties > Advanced "
+            "> Custom) or a sidecar " + doc.path + ".yaml",
+            "pdf": "a sidecar " + doc.path + ".yaml (or custom Info/XMP entries)",
+            "sidecar": "a sidecar " + doc.path + ".yaml",
+        }[doc.format]
         notes.append(f"no evidence metadata (id, type, practices, ...) was found; add {where}")
     if doc.format == "pdf" and doc.sections and not doc.text.strip():
-        notes.append("no text could be extracted (a scanned image?): [escm: ...] markers are "
-                     "invisible until the PDF has a text layer (OCR it)")
+        notes.append(
+            "no text could be extracted (a scanned image?): [escm: ...] markers are "
+            "invisible until the PDF has a text layer (OCR it)"
+        )
     for s in doc.sections:
         if s.tags and not s.substantive:
             unit = _UNIT[doc.location_kind]
             where = f"{unit} {s.start}" if s.start == s.end else f"{unit}s {s.start}-{s.end}"
-            notes.append(f"section {_heading(s.heading)} ({where}) is tagged "
-                         f"{', '.join(t.key for t in s.tags)} but has too little content to "
-                         "count (at least eight words of prose)")
+            notes.append(
+                f"section {_heading(s.heading)} ({where}) is tagged "
+                f"{', '.join(t.key for t in s.tags)} but has too little content to "
+                "count (at least eight words of prose)"
+            )
     return notes
 
 
@@ -158,17 +173,20 @@ def render_inspect_text(report: dict[str, Any]) -> str:
             if not f["sections"]:
                 out.append("    (none)")
             for s in f["sections"]:
-                span = (f"{unit} {s['start']}" if s["start"] == s["end"]
-                        else f"{unit}s {s['start']}-{s['end']}")
+                span = f"{unit} {s['start']}" if s["start"] == s["end"] else f"{unit}s {s['start']}-{s['end']}"
                 indent = "  " * max(0, s["level"] - 1)
                 flag = "" if s["substantive"] else ", not substantive"
-                out.append(f"    {indent}{_heading(s['heading'])} (level {s['level']}, {span}, "
-                           f"{s['words']} words{flag})")
+                out.append(
+                    f"    {indent}{_heading(s['heading'])} (level {s['level']}, {span}, {s['words']} words{flag})"
+                )
                 for t in s["tags"]:
                     out.append(f"    {indent}  tag {t['tag']} at {unit} {t['location']}")
         for p in f["problems"]:
-            where = f" {p['path']}:{p['line']}" if p["line"] else (
-                f" {p['path']}" if p["path"] and p["path"] != f["path"] else "")
+            where = (
+                f" {p['path']}:{p['line']}"
+                if p["line"]
+                else (f" {p['path']}" if p["path"] and p["path"] != f["path"] else "")
+            )
             out.append(f"  {p['severity']} {p['rule']}{where}: {p['message']}")
             if p["hint"]:
                 out.append(f"      hint: {p['hint']}")
@@ -177,8 +195,10 @@ def render_inspect_text(report: dict[str, Any]) -> str:
         out.append("")
     s = report.get("summary")
     if s:
-        out.append(f"{s['files']} file(s), {s['unreadable']} not read, {s['with_metadata']} with "
-                   f"metadata, {s['tags']} tag(s), {s['problems']} problem(s)")
+        out.append(
+            f"{s['files']} file(s), {s['unreadable']} not read, {s['with_metadata']} with "
+            f"metadata, {s['tags']} tag(s), {s['problems']} problem(s)"
+        )
     return "\n".join(out) + "\n"
 
 

@@ -18,8 +18,22 @@ from .documents import Document
 from .durations import parse_date
 from .findings import Finding, make
 
-KNOWN_KEYS = ("id", "title", "type", "practices", "satisfies", "status", "version", "owner",
-              "approved_by", "approved_on", "reviewed_on", "review_cycle", "next_review", "date")
+KNOWN_KEYS = (
+    "id",
+    "title",
+    "type",
+    "practices",
+    "satisfies",
+    "status",
+    "version",
+    "owner",
+    "approved_by",
+    "approved_on",
+    "reviewed_on",
+    "review_cycle",
+    "next_review",
+    "date",
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +71,9 @@ class DocMeta:
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     text = resources.files("escm_check.schemas").joinpath("front-matter.schema.json").read_text("utf-8")
-    return jsonschema.Draft202012Validator(json.loads(text),
-                                           format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    return jsonschema.Draft202012Validator(
+        json.loads(text), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 # Schema validation is most of normalise's time, and the answers repeat: the schema is a
@@ -114,8 +129,7 @@ def _schema_errors(instance: dict[str, Any]) -> tuple[tuple[tuple[str | int, ...
 
 
 def _validate(instance: dict[str, Any]) -> tuple[tuple[tuple[str | int, ...], str], ...]:
-    errors = sorted(_validator().iter_errors(instance),
-                    key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(_validator().iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
     return tuple((tuple(e.absolute_path), e.message) for e in errors)
 
 
@@ -153,10 +167,15 @@ def normalise(doc: Document, field_map: Mapping[str, str]) -> tuple[DocMeta, tup
         raw[target] = value
         lines[target] = doc.meta_line(key)
         if key not in field_map and (hint := _near_miss(key)) and hint not in doc.metadata:
-            findings.append(make("front-matter-unknown-key",
-                                 f"unknown key {key!r}: did you mean {hint!r}?",
-                                 path=doc.path, line=doc.meta_line(key),
-                                 hint=f"Rename {key!r} to {hint!r}, or map it with field_map."))
+            findings.append(
+                make(
+                    "front-matter-unknown-key",
+                    f"unknown key {key!r}: did you mean {hint!r}?",
+                    path=doc.path,
+                    line=doc.meta_line(key),
+                    hint=f"Rename {key!r} to {hint!r}, or map it with field_map.",
+                )
+            )
     for k in ("practices",):
         if k in raw:
             raw[k] = _as_list(raw[k])
@@ -172,8 +191,14 @@ def normalise(doc: Document, field_map: Mapping[str, str]) -> tuple[DocMeta, tup
         key = str(where[0]) if where else ""
         valid = False
         label = key or "front matter"
-        findings.append(make("front-matter-invalid", f"{label}: {message}", path=doc.path,
-                             line=lines.get(key) or (_first_line(lines) if not key else None)))
+        findings.append(
+            make(
+                "front-matter-invalid",
+                f"{label}: {message}",
+                path=doc.path,
+                line=lines.get(key) or (_first_line(lines) if not key else None),
+            )
+        )
         raw.pop(key, None) if key else None
 
     def s(k: str) -> str | None:
@@ -184,13 +209,28 @@ def normalise(doc: Document, field_map: Mapping[str, str]) -> tuple[DocMeta, tup
         return parse_date(raw.get(k))
 
     practices = tuple(str(p).lower() for p in raw.get("practices", []) if isinstance(p, str))
-    satisfies = {str(k).lower(): tuple(str(a).lower() for a in v)
-                 for k, v in (raw.get("satisfies") or {}).items() if isinstance(v, list)}
+    satisfies = {
+        str(k).lower(): tuple(str(a).lower() for a in v)
+        for k, v in (raw.get("satisfies") or {}).items()
+        if isinstance(v, list)
+    }
     return DocMeta(
-        id=s("id"), title=s("title"), type=s("type"), practices=practices, satisfies=satisfies,
-        status=s("status"), version=s("version"), owner=s("owner"), approved_by=s("approved_by"),
-        approved_on=d("approved_on"), reviewed_on=d("reviewed_on"), review_cycle=s("review_cycle"),
-        next_review=d("next_review"), date=d("date"), valid=valid), tuple(findings)
+        id=s("id"),
+        title=s("title"),
+        type=s("type"),
+        practices=practices,
+        satisfies=satisfies,
+        status=s("status"),
+        version=s("version"),
+        owner=s("owner"),
+        approved_by=s("approved_by"),
+        approved_on=d("approved_on"),
+        reviewed_on=d("reviewed_on"),
+        review_cycle=s("review_cycle"),
+        next_review=d("next_review"),
+        date=d("date"),
+        valid=valid,
+    ), tuple(findings)
 
 
 def _claims_from_text(text: str) -> dict[str, list[str]]:

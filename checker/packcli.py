@@ -28,8 +28,7 @@ def _load(target: str) -> Pack:
         for problem in exc.problems:
             click.echo(str(problem))
         n = len(exc.problems)
-        click.echo(f"escm-check: {target}: {n} problem{'s' if n != 1 else ''}; "
-                   "the pack cannot be used", err=True)
+        click.echo(f"escm-check: {target}: {n} problem{'s' if n != 1 else ''}; the pack cannot be used", err=True)
         sys.exit(int(Exit.USAGE))
 
 
@@ -64,8 +63,12 @@ def validate(target: str) -> None:
 
 @pack.command("docs")
 @click.argument("target", metavar="DIR")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the Markdown to this file instead of standard output.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the Markdown to this file instead of standard output.",
+)
 def docs(target: str, output: Path | None) -> None:
     """Print a Markdown reference of the pack in DIR (or a built-in pack name)."""
     from .packdocs import render_pack_docs

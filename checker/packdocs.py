@@ -22,7 +22,7 @@ def _table(head: Iterable[str], rows: Iterable[Iterable[object]]) -> list[str]:
 
 def _rule_text(rule: EvidenceRule, summary: bool = True) -> str:
     text = f"`{rule.check}`"
-    rest = describe_rule(rule)[len(rule.check):].strip()
+    rest = describe_rule(rule)[len(rule.check) :].strip()
     if rest:
         text += f" {rest}"
     if summary and rule.summary:
@@ -41,9 +41,14 @@ def render_pack_docs(pack: Pack) -> str:
     out = [f"# {pack.name} (`{pack.id}` {pack.version})", ""]
     if pack.notice:
         out += [f"> **Notice.** {' '.join(pack.notice.split())}", ""]
-    facts = [f"- Practices: {len(pack.practices)}"
-             + (f" ({sum(p.in_scope for p in pack.practices)} in scope)"
-                if not all(p.in_scope for p in pack.practices) else "")]
+    facts = [
+        f"- Practices: {len(pack.practices)}"
+        + (
+            f" ({sum(p.in_scope for p in pack.practices)} in scope)"
+            if not all(p.in_scope for p in pack.practices)
+            else ""
+        )
+    ]
     if pack.extends:
         facts.append(f"- Extends: `{pack.extends}`")
     if pack.source:
@@ -51,22 +56,30 @@ def render_pack_docs(pack: Pack) -> str:
     out += [*facts, ""]
 
     out += ["## Capability Levels", ""]
-    out += _table(["Level", "Name", "Practices", "Meaning"],
-                  [(lv.level, lv.name, by_level.get(lv.level, 0),
-                    lv.summary + (f" (needs {lv.sustained_evaluations} consecutive evaluations)"
-                                  if lv.sustained_evaluations else ""))
-                   for lv in pack.levels])
+    out += _table(
+        ["Level", "Name", "Practices", "Meaning"],
+        [
+            (
+                lv.level,
+                lv.name,
+                by_level.get(lv.level, 0),
+                lv.summary
+                + (f" (needs {lv.sustained_evaluations} consecutive evaluations)" if lv.sustained_evaluations else ""),
+            )
+            for lv in pack.levels
+        ],
+    )
     out.append("")
 
     out += ["## Capability Areas", ""]
-    out += _table(["Area", "Name", "Phases", "Practices", "Scope"],
-                  [(a.id, a.name, ", ".join(a.phases), by_area.get(a.id, 0), a.summary)
-                   for a in pack.areas])
+    out += _table(
+        ["Area", "Name", "Phases", "Practices", "Scope"],
+        [(a.id, a.name, ", ".join(a.phases), by_area.get(a.id, 0), a.summary) for a in pack.areas],
+    )
     out.append("")
     if pack.phases:
         out += ["## Phases", ""]
-        out += _table(["Phase", "Meaning"],
-                      [(ph, pack.phase_summaries.get(ph, "")) for ph in pack.phases])
+        out += _table(["Phase", "Meaning"], [(ph, pack.phase_summaries.get(ph, "")) for ph in pack.phases])
         out.append("")
 
     out += ["## Documentation types", ""]
@@ -80,19 +93,37 @@ def render_pack_docs(pack: Pack) -> str:
     out.append("")
 
     if pack.evidence_defaults:
-        out += ["## Evidence rules by default", "",
-                "An activity uses these rules unless its Practice sets its own (marked *own* "
-                "below).", ""]
-        out += _table(["Activity", "Rule"],
-                      [("b1..bn" if k == "b" else k, _rule_text(r))
-                       for k, r in sorted(pack.evidence_defaults.items(),
-                                          key=lambda kv: ("abc".index(kv[0][0]), kv[0]))])
+        out += [
+            "## Evidence rules by default",
+            "",
+            "An activity uses these rules unless its Practice sets its own (marked *own* below).",
+            "",
+        ]
+        out += _table(
+            ["Activity", "Rule"],
+            [
+                ("b1..bn" if k == "b" else k, _rule_text(r))
+                for k, r in sorted(pack.evidence_defaults.items(), key=lambda kv: ("abc".index(kv[0][0]), kv[0]))
+            ],
+        )
         out.append("")
 
     out += ["## Practices", ""]
-    out += _table(["Practice", "Title", "Area", "Level", "Phase", "Type", "In scope"],
-                  [(f"[{p.id}](#{_anchor(p)})", p.title, p.area, p.level, p.phase, p.type or "-",
-                    "yes" if p.in_scope else "no") for p in pack.practices])
+    out += _table(
+        ["Practice", "Title", "Area", "Level", "Phase", "Type", "In scope"],
+        [
+            (
+                f"[{p.id}](#{_anchor(p)})",
+                p.title,
+                p.area,
+                p.level,
+                p.phase,
+                p.type or "-",
+                "yes" if p.in_scope else "no",
+            )
+            for p in pack.practices
+        ],
+    )
     out.append("")
     for area in pack.areas:
         members = [p for p in pack.practices if p.area == area.id]
@@ -105,14 +136,21 @@ def render_pack_docs(pack: Pack) -> str:
 
 
 def _practice(pack: Pack, p: Practice) -> list[str]:
-    flags = [f"Level {p.level} ({pack.level_name(p.level)})", f"phase {p.phase}",
-             f"type {p.type or 'none named'}"]
+    flags = [f"Level {p.level} ({pack.level_name(p.level)})", f"phase {p.phase}", f"type {p.type or 'none named'}"]
     if p.support:
         flags.append("Support Practice")
     if not p.in_scope:
         flags.append("**out of scope** (not rated)")
-    out = [f'<a id="{_anchor(p)}"></a>', "", f"#### {p.id}: {p.title}", "",
-           " ".join(p.summary.split()), "", "; ".join(flags) + ".", ""]
+    out = [
+        f'<a id="{_anchor(p)}"></a>',
+        "",
+        f"#### {p.id}: {p.title}",
+        "",
+        " ".join(p.summary.split()),
+        "",
+        "; ".join(flags) + ".",
+        "",
+    ]
     if p.tailoring:
         out += ["Tailoring:", ""]
         out += [f"- {_cell(t)}" for t in p.tailoring]

@@ -36,14 +36,15 @@ from .adapters.limits import LIMIT_HINT, Limits, error_document, skipped_documen
 from .documents import DocFormat, Document, LocationKind
 
 _EXTENSIONS: dict[str, str] = {
-    ".md": "markdown", ".markdown": "markdown",
-    ".docx": "docx", ".docm": "docx",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".docx": "docx",
+    ".docm": "docx",
     # A legacy .doc is given to the Word reader so the user hears "convert it", not silence.
     ".doc": "docx",
     ".pdf": "pdf",
 }
-_LOCATIONS: dict[str, LocationKind] = {"markdown": "line", "docx": "paragraph", "pdf": "page",
-                                       "sidecar": "line"}
+_LOCATIONS: dict[str, LocationKind] = {"markdown": "line", "docx": "paragraph", "pdf": "page", "sidecar": "line"}
 _WORKER_FORMATS = frozenset({"docx", "pdf"})
 
 MIN_FILES_PER_WORKER = 4  # starting a worker costs about as much as reading a few files
@@ -121,14 +122,18 @@ def _read(root: Path, rel: str, limits: Limits) -> Document:
 
         doc = read_sidecar(abs_path, rel, limits)
         if doc is None:
-            return skipped_document(rel, "sidecar", "not a document format, and it has no "
-                                    "sidecar (NAME.ext.yaml) to describe it")
+            return skipped_document(
+                rel, "sidecar", "not a document format, and it has no sidecar (NAME.ext.yaml) to describe it"
+            )
         return doc
     except Exception as exc:  # the one place a bug in an adapter is turned into a finding
         return error_document(
-            rel, fmt, f"internal error while reading the file: {type(exc).__name__}: {exc}",
+            rel,
+            fmt,
+            f"internal error while reading the file: {type(exc).__name__}: {exc}",
             location_kind=_LOCATIONS[fmt],
-            hint="Report this as a bug in escm-check, with the file if you can share it.")
+            hint="Report this as a bug in escm-check, with the file if you can share it.",
+        )
 
 
 def _path_problem(root: Path, rel: str, dirs: dict[str, str | None]) -> str | None:
@@ -200,9 +205,13 @@ class _Tracked(list):  # type: ignore[type-arg]
         super().__setitem__(index, value)
 
 
-def read_all(root: Path, rels: Sequence[str], limits: Limits,
-             jobs: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> list[Document]:
+def read_all(
+    root: Path,
+    rels: Sequence[str],
+    limits: Limits,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Document]:
     """Read every path, in the order given; one Document per path, never an exception.
 
     Word and PDF files are read in up to ``jobs`` worker processes (default: the cores
@@ -210,8 +219,7 @@ def read_all(root: Path, rels: Sequence[str], limits: Limits,
     ``jobs == 1`` everything is read in this process. Markdown and sidecar-only files are
     read here, while the workers run.
     """
-    results: list[Document | None] = (
-        _Tracked(len(rels), progress) if progress is not None else [None] * len(rels))
+    results: list[Document | None] = _Tracked(len(rels), progress) if progress is not None else [None] * len(rels)
     heavy: list[int] = []
     light: list[int] = []
     dirs: dict[str, str | None] = {}
@@ -221,8 +229,7 @@ def read_all(root: Path, rels: Sequence[str], limits: Limits,
         except Exception as exc:  # the path cannot even be examined; it is still one finding
             skip = f"the path cannot be examined: {exc}"
         if skip is not None:
-            results[i] = skipped_document(rel, _doc_format(rel), skip,
-                                          location_kind=_location(rel))
+            results[i] = skipped_document(rel, _doc_format(rel), skip, location_kind=_location(rel))
         elif _doc_format(rel) in _WORKER_FORMATS:
             heavy.append(i)
         else:
@@ -247,9 +254,12 @@ def read_all(root: Path, rels: Sequence[str], limits: Limits,
     for i in heavy + light:
         if results[i] is None:
             results[i] = _read(root, rels[i], limits)
-    return [doc if doc is not None else error_document(rels[i], _doc_format(rels[i]),
-                                                       "the file was not read (internal error)")
-            for i, doc in enumerate(results)]
+    return [
+        doc
+        if doc is not None
+        else error_document(rels[i], _doc_format(rels[i]), "the file was not read (internal error)")
+        for i, doc in enumerate(results)
+    ]
 
 
 # --------------------------------------------------------------------------- worker pool
@@ -295,8 +305,7 @@ def _worker_main(conn: Connection, root: str, limits: Limits) -> None:
         except (OSError, ValueError):
             return
         except Exception as exc:  # a value in the Document that cannot be pickled
-            conn.send(error_document(rel, doc.format, f"internal error: {exc}",
-                                     location_kind=doc.location_kind))
+            conn.send(error_document(rel, doc.format, f"internal error: {exc}", location_kind=doc.location_kind))
 
 
 @dataclass
@@ -314,8 +323,9 @@ class _Worker:
 class _Pool:
     """Workers fed one path at a time, each watched against the per-file time limit."""
 
-    def __init__(self, root: Path, limits: Limits, size: int,
-                 tasks: list[tuple[int, str]], results: list[Document | None]) -> None:
+    def __init__(
+        self, root: Path, limits: Limits, size: int, tasks: list[tuple[int, str]], results: list[Document | None]
+    ) -> None:
         self.root = root
         self.limits = limits
         self.results = results
@@ -330,8 +340,9 @@ class _Pool:
 
     def _spawn(self) -> _Worker:
         parent, child = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker_main, args=(child, str(self.root), self.limits),
-                                daemon=True, name="escm-check-reader")
+        proc = self.ctx.Process(
+            target=_worker_main, args=(child, str(self.root), self.limits), daemon=True, name="escm-check-reader"
+        )
         try:
             proc.start()
         finally:
@@ -381,9 +392,12 @@ class _Pool:
         limit = self.limits.timeout_seconds
         for w in list(self.workers):
             if w.task is not None and limit > 0 and now - w.started > limit:
-                self._fail(w, f"reading the file took longer than the limit timeout_seconds "
-                              f"= {limit:g} s, so it was stopped (a pathological file?)",
-                           hint=LIMIT_HINT)
+                self._fail(
+                    w,
+                    f"reading the file took longer than the limit timeout_seconds "
+                    f"= {limit:g} s, so it was stopped (a pathological file?)",
+                    hint=LIMIT_HINT,
+                )
             elif not w.ready and now - w.born > STARTUP_SECONDS:
                 self._lost(w)
 
@@ -416,8 +430,7 @@ class _Pool:
     def _fail(self, w: _Worker, message: str, hint: str | None = None) -> None:
         assert w.task is not None
         fmt = _doc_format(w.rel)
-        self.results[w.task] = error_document(w.rel, fmt, message,
-                                              location_kind=_LOCATIONS[fmt], hint=hint)
+        self.results[w.task] = error_document(w.rel, fmt, message, location_kind=_LOCATIONS[fmt], hint=hint)
         w.task = None
         self._replace(w)
 
@@ -451,8 +464,9 @@ class _Pool:
                 how = f"signal {signal.Signals(-code).name}"
             except ValueError:
                 how = f"signal {-code}"
-        return f"the reader process died while reading the file ({how}): the file is damaged " \
-               "or hostile, or memory ran out"
+        return (
+            f"the reader process died while reading the file ({how}): the file is damaged or hostile, or memory ran out"
+        )
 
     @staticmethod
     def _kill(w: _Worker) -> None:

@@ -45,8 +45,7 @@ from .rulepack import Pack
 
 T = TypeVar("T")
 _HEAVY = frozenset({"docx", "pdf"})  # the formats read_all gives to worker processes
-_FORMATS = {".md": "markdown", ".markdown": "markdown", ".docx": "docx", ".docm": "docx",
-            ".doc": "docx", ".pdf": "pdf"}
+_FORMATS = {".md": "markdown", ".markdown": "markdown", ".docx": "docx", ".docm": "docx", ".doc": "docx", ".pdf": "pdf"}
 
 
 def _format(rel: str) -> str:
@@ -134,10 +133,14 @@ class _VersionLoader:
     documents of the chunks already in.
     """
 
-    def __init__(self, load: Callable[[Sequence[str]], dict[str, tuple[history.DocVersion, ...]]],
-                 paths: Sequence[str], readers: int = VERSION_READERS) -> None:
+    def __init__(
+        self,
+        load: Callable[[Sequence[str]], dict[str, tuple[history.DocVersion, ...]]],
+        paths: Sequence[str],
+        readers: int = VERSION_READERS,
+    ) -> None:
         size = max(MIN_VERSION_CHUNK, math.ceil(len(paths) / VERSION_CHUNKS))
-        self._chunks = [list(paths[i:i + size]) for i in range(0, len(paths), size)]
+        self._chunks = [list(paths[i : i + size]) for i in range(0, len(paths), size)]
         self._where = {p: n for n, chunk in enumerate(self._chunks) for p in chunk}
         self._ready = [threading.Event() for _ in self._chunks]
         self.loaded: dict[str, tuple[history.DocVersion, ...]] = {}
@@ -145,9 +148,10 @@ class _VersionLoader:
         self._load = load
         self._next = 0
         self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._run, name="escm-check-versions",
-                                          daemon=True)
-                         for _ in range(max(1, min(readers, len(self._chunks))))]
+        self._threads = [
+            threading.Thread(target=self._run, name="escm-check-versions", daemon=True)
+            for _ in range(max(1, min(readers, len(self._chunks))))
+        ]
         for t in self._threads:
             t.start()
 
@@ -188,8 +192,9 @@ class _VersionLoader:
             raise self._error
 
 
-def _parse(root: Path, rels: Sequence[str], limits: Limits, jobs: int | None,
-           field_map: dict[str, str]) -> list[Parsed]:
+def _parse(
+    root: Path, rels: Sequence[str], limits: Limits, jobs: int | None, field_map: dict[str, str]
+) -> list[Parsed]:
     progress.set_current(f"the documents under {root}")  # an adapter's error is a finding
     bar = ProgressBar("parsing") if ProgressBar.wanted(len(rels), quiet=False) else None
     try:
@@ -215,8 +220,7 @@ def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
     """Run the whole pipeline once and return the result every reporter renders."""
     cfg = opts.config
     progress.set_current(f"the file list of {opts.path}")
-    disc = discover(opts.path, cfg.include, cfg.exclude,
-                    Path(cfg.path) if cfg.path else None)
+    disc = discover(opts.path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None)
     if cfg.path:
         # findings about the config (waivers) are located relative to the repository like all others
         with contextlib.suppress(ValueError):
@@ -231,8 +235,7 @@ def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
             cache.close()
 
 
-def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
-         cache: Cache | None) -> CheckResult:
+def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, cache: Cache | None) -> CheckResult:
     root = disc.root
     limits = Limits.from_mapping(cfg.limits)
     jobs = cfg.jobs or opts.jobs
@@ -254,8 +257,7 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
     light = [i for i in todo if formats[i] not in _HEAVY]
 
     # Word and PDF first: their worker processes are forked before any thread starts
-    for i, p in zip(heavy, _parse(root, [rels[i] for i in heavy], limits, jobs, field_map),
-                    strict=True):
+    for i, p in zip(heavy, _parse(root, [rels[i] for i in heavy], limits, jobs, field_map), strict=True):
         results[i] = p
 
     # the history: cached (decoded only if a verdict must be made), or one git log pass in a
@@ -274,12 +276,10 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
             cached_history = hkey is not None and cache.has_history(hkey)
         if not cached_history:
             pending = _Background(read_history)
-    for i, p in zip(light, _parse(root, [rels[i] for i in light], limits, jobs, field_map),
-                    strict=True):
+    for i, p in zip(light, _parse(root, [rels[i] for i in light], limits, jobs, field_map), strict=True):
         results[i] = p
     if cache is not None and prints:
-        cache.store_documents((p, prints[i]) for i, p in enumerate(results)
-                              if i in prints and p is not None)
+        cache.store_documents((p, prints[i]) for i, p in enumerate(results) if i in prints and p is not None)
     progress.set_current(f"the git history of {root}")
     if pending is not None:
         repo_hist = pending.result()
@@ -300,8 +300,7 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
     control_keys: dict[str, str] = {}
     to_judge = [d.path for d, _, _ in parsed if d.has_metadata and d.path not in disc.untracked]
     if cache is not None and hkey is not None:
-        control_keys = cache.control_keys(
-            hkey, ((p, p in disc.modified) for p in to_judge), opts.as_of, settings)
+        control_keys = cache.control_keys(hkey, ((p, p in disc.modified) for p in to_judge), opts.as_of, settings)
         judged = cache.load_controls(control_keys)
     if cached_history and any(p not in judged for p in to_judge):
         assert cache is not None and hkey is not None
@@ -321,8 +320,9 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
     to_load: list[str] = []
     if repo_hist is not None:
         findings += repo_hist.problems
-        wanted = [d.path for d, m, _ in parsed if _controlled(m) and d.path not in disc.untracked
-                  and d.path not in judged]
+        wanted = [
+            d.path for d, m, _ in parsed if _controlled(m) and d.path not in disc.untracked and d.path not in judged
+        ]
         if repo_hist.available and wanted:
             hist = repo_hist
 
@@ -341,8 +341,7 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
         progress.set_current(doc.path)
         control = None
         if doc.path in disc.untracked:
-            findings.append(make("untracked-document",
-                                 "not tracked by git: not under version control", path=doc.path))
+            findings.append(make("untracked-document", "not tracked by git: not under version control", path=doc.path))
             control = Control(False, reason="not tracked by git")
         elif has_history and doc.has_metadata:
             if doc.path in judged:
@@ -353,8 +352,16 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
                 if mine is None:
                     mine = versions.get(doc.path, ())
                 cr = changecontrol.check_document(
-                    doc.path, doc.metadata, repo_hist, mine, settings, opts.as_of,
-                    tracked=True, modified=doc.path in disc.modified, meta_lines=doc.meta_lines)
+                    doc.path,
+                    doc.metadata,
+                    repo_hist,
+                    mine,
+                    settings,
+                    opts.as_of,
+                    tracked=True,
+                    modified=doc.path in disc.modified,
+                    meta_lines=doc.meta_lines,
+                )
                 fh = repo_hist.files.get(doc.path)
                 last_author = None
                 if fh is not None and fh.changes:
@@ -365,11 +372,14 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
             if _controlled(meta) and meta.approved:
                 findings += cr.findings
             control = Control(
-                controlled=cr.controlled, last_commit=cr.last_commit, last_author=last_author,
+                controlled=cr.controlled,
+                last_commit=cr.last_commit,
+                last_author=last_author,
                 review_due=cr.review_due,
                 reason="; ".join(sorted({f.rule for f in cr.findings if f.severity == "error"}))
                 or ("" if cr.controlled else "not under change control"),
-                versions=cr.versions)
+                versions=cr.versions,
+            )
         elif not disc.in_git:
             control = Control(False, reason="not in a git repository")
         inputs.append(DocInput(doc=doc, meta=meta, control=control))
@@ -381,9 +391,12 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery,
     if cache is not None and hkey is not None and fresh:
         cache.save_controls(hkey, fresh)
 
-    repo = RepoInfo(root=str(root), head=disc.head,
-                    available=bool(repo_hist.available) if repo_hist else cached_history,
-                    shallow=bool(repo_hist and repo_hist.shallow))
+    repo = RepoInfo(
+        root=str(root),
+        head=disc.head,
+        available=bool(repo_hist.available) if repo_hist else cached_history,
+        shallow=bool(repo_hist and repo_hist.shallow),
+    )
     progress.set_current(f"the rating of {root}")
     result = evaluate(pack, inputs, repo, cfg, opts.as_of, findings)
     progress.set_current(None)

@@ -33,10 +33,18 @@ def result_at(opts: CheckOptions, pack: Pack, rev: str) -> CheckResult:
     with tempfile.TemporaryDirectory(prefix="escm-check-since-") as tmp:
         clone = Path(tmp) / "repo"
         env = git_env()
-        subprocess.run(["git", "clone", "-q", "--shared", "--no-checkout", str(root), str(clone)],
-                       check=True, env=env, capture_output=True)
-        subprocess.run(["git", "-C", str(clone), "-c", "advice.detachedHead=false", "checkout", "-q", "--detach",
-                        sha], check=True, env=env, capture_output=True)
+        subprocess.run(
+            ["git", "clone", "-q", "--shared", "--no-checkout", str(root), str(clone)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+        subprocess.run(
+            ["git", "-C", str(clone), "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", sha],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         cfg = dataclasses.replace(opts.config, cache=False)
         before = run_check(dataclasses.replace(opts, path=clone / prefix, config=cfg, use_cache=False), pack)
     return dataclasses.replace(before, root=str(root))
@@ -65,19 +73,32 @@ def compare(before: CheckResult, after: CheckResult) -> tuple[list[RegressionEnt
     return worse, better
 
 
-def compare_since(after: CheckResult, opts: CheckOptions, pack: Pack, rev: str, fail_on_regression: bool
-                  ) -> CheckResult:
+def compare_since(
+    after: CheckResult, opts: CheckOptions, pack: Pack, rev: str, fail_on_regression: bool
+) -> CheckResult:
     """The current result annotated with regressions and improvements since `rev`."""
     before = result_at(opts, pack, rev)
     worse, better = compare(before, after)
     findings = list(after.findings)
     for r in worse:
         what = f"{r.practice}.{r.activity}" if r.activity else r.practice
-        findings.append(make("regression", f"{what} was {r.before} at {rev} and is now {r.after}",
-                             practice=r.practice, activity=r.activity,
-                             severity="error" if fail_on_regression else "warning"))
+        findings.append(
+            make(
+                "regression",
+                f"{what} was {r.before} at {rev} and is now {r.after}",
+                practice=r.practice,
+                activity=r.activity,
+                severity="error" if fail_on_regression else "warning",
+            )
+        )
     gate = after.gate
     if fail_on_regression and worse:
         gate = Gate(False, gate.target_level, (*gate.reasons, f"{len(worse)} regression(s) since {rev}"))
-    return dataclasses.replace(after, regressions=tuple(worse), improvements=tuple(better), since=rev,
-                               findings=sort_findings(findings), gate=gate)
+    return dataclasses.replace(
+        after,
+        regressions=tuple(worse),
+        improvements=tuple(better),
+        since=rev,
+        findings=sort_findings(findings),
+        gate=gate,
+    )

@@ -27,8 +27,14 @@ import jsonschema
 from .yamlsource import DataFileError, JsonPath, Located, load_yaml_file, schema_errors
 
 BUILTIN_DEFAULT = "escm-sp-v2"
-CHECK_KINDS = ("owner-named", "independent-approval", "change-controlled", "tagged-section",
-               "record", "record-or-section")
+CHECK_KINDS = (
+    "owner-named",
+    "independent-approval",
+    "change-controlled",
+    "tagged-section",
+    "record",
+    "record-or-section",
+)
 
 
 class PackError(Exception):
@@ -236,9 +242,13 @@ def resolve_pack(name_or_dir: str | Path, base: Path | None = None) -> Path:
     if (p / "pack.yaml").is_file():
         return p
     known = ", ".join(packs)
-    raise PackError([DataFileError(
-        str(name_or_dir), None,
-        f"no such rule pack (built-in packs: {known}; or a folder with pack.yaml)")])
+    raise PackError(
+        [
+            DataFileError(
+                str(name_or_dir), None, f"no such rule pack (built-in packs: {known}; or a folder with pack.yaml)"
+            )
+        ]
+    )
 
 
 def load_pack(name_or_dir: str | Path, base: Path | None = None) -> Pack:
@@ -347,13 +357,19 @@ def _load_raw(folder: Path, limit: Path, chain: tuple[Path, ...]) -> _Raw:
         base_folder = _resolve_extends(str(meta["extends"]), folder, limit, head)
         real = base_folder.resolve()
         if real in (*chain, folder.resolve()):
-            raise PackError([DataFileError(
-                head.path, head.line_of(("extends",)),
-                f"extends: {meta['extends']!r} leads back to a pack already being extended "
-                "(a cycle)")])
+            raise PackError(
+                [
+                    DataFileError(
+                        head.path,
+                        head.line_of(("extends",)),
+                        f"extends: {meta['extends']!r} leads back to a pack already being extended (a cycle)",
+                    )
+                ]
+            )
         if len(chain) >= MAX_EXTENDS:
-            raise PackError([DataFileError(head.path, head.line_of(("extends",)),
-                                           f"extends: more than {MAX_EXTENDS} packs deep")])
+            raise PackError(
+                [DataFileError(head.path, head.line_of(("extends",)), f"extends: more than {MAX_EXTENDS} packs deep")]
+            )
         base = _load_raw(base_folder, limit, (*chain, folder.resolve()))
         base_problems = _check(base)
         if base_problems:
@@ -362,10 +378,14 @@ def _load_raw(folder: Path, limit: Path, chain: tuple[Path, ...]) -> _Raw:
     else:
         raw = _fresh(head, folder)
         if "overlays" in meta:
-            problems.append(DataFileError(
-                head.path, head.line_of(("overlays",)),
-                "overlays change the pack named by `extends:`, and this pack extends none; "
-                "edit its area files instead"))
+            problems.append(
+                DataFileError(
+                    head.path,
+                    head.line_of(("overlays",)),
+                    "overlays change the pack named by `extends:`, and this pack extends none; "
+                    "edit its area files instead",
+                )
+            )
     if problems:
         raise PackError(problems)
     _add_area_files(raw, problems)
@@ -384,15 +404,19 @@ def _head_checks(head: Located, problems: list[DataFileError]) -> None:
         seen: set[Any] = set()
         for i, item in enumerate(meta.get(section, [])):
             if item[key] in seen:
-                problems.append(DataFileError(head.path, head.line_of((section, i, key)),
-                                              f"{section}: {item[key]!r} is listed twice"))
+                problems.append(
+                    DataFileError(
+                        head.path, head.line_of((section, i, key)), f"{section}: {item[key]!r} is listed twice"
+                    )
+                )
             seen.add(item[key])
     for section in ("files", "overlays"):
         names = list(meta.get(section, []))
         for i, name in enumerate(names):
             if names.index(name) != i:
-                problems.append(DataFileError(head.path, head.line_of((section, i)),
-                                              f"{section}: {name!r} is listed twice"))
+                problems.append(
+                    DataFileError(head.path, head.line_of((section, i)), f"{section}: {name!r} is listed twice")
+                )
 
 
 def _resolve_extends(value: str, folder: Path, limit: Path, head: Located) -> Path:
@@ -402,19 +426,31 @@ def _resolve_extends(value: str, folder: Path, limit: Path, head: Located) -> Pa
     if "/" not in value:
         if value in packs:
             return packs[value]
-        raise PackError([DataFileError(head.path, line,
-                                       f"extends: no built-in pack {value!r} (built-in packs: "
-                                       f"{', '.join(packs)}); a folder beside this pack is written "
-                                       f"../{value}")])
+        raise PackError(
+            [
+                DataFileError(
+                    head.path,
+                    line,
+                    f"extends: no built-in pack {value!r} (built-in packs: "
+                    f"{', '.join(packs)}); a folder beside this pack is written "
+                    f"../{value}",
+                )
+            ]
+        )
     target = (folder / value).resolve()
     if not target.is_relative_to(limit.resolve()):
-        raise PackError([DataFileError(
-            head.path, line,
-            f"extends: {value!r} leads out of {limit} (a pack may extend a built-in pack or a "
-            "folder beside it, never one elsewhere)")])
+        raise PackError(
+            [
+                DataFileError(
+                    head.path,
+                    line,
+                    f"extends: {value!r} leads out of {limit} (a pack may extend a built-in pack or a "
+                    "folder beside it, never one elsewhere)",
+                )
+            ]
+        )
     if not (target / "pack.yaml").is_file():
-        raise PackError([DataFileError(head.path, line,
-                                       f"extends: {value!r} is not a folder with pack.yaml")])
+        raise PackError([DataFileError(head.path, line, f"extends: {value!r} is not a folder with pack.yaml")])
     return folder / value
 
 
@@ -423,8 +459,9 @@ def _counts_of(head: Located, meta: Mapping[str, Any]) -> list[tuple[str, str | 
     for section, kind, key in (("areas", "area", "id"), ("levels", "level", "level")):
         for i, item in enumerate(meta.get(section, [])):
             if "practice_count" in item:
-                out.append((kind, item[key], int(item["practice_count"]),
-                            _Origin(head, (section, i, "practice_count"))))
+                out.append(
+                    (kind, item[key], int(item["practice_count"]), _Origin(head, (section, i, "practice_count")))
+                )
     return out
 
 
@@ -447,8 +484,7 @@ def _default_origins(head: Located, defaults: Mapping[str, Any]) -> dict[str, _O
     return out
 
 
-def _merge_by(base: list[dict[str, Any]], own: list[dict[str, Any]], key: str
-              ) -> list[dict[str, Any]]:
+def _merge_by(base: list[dict[str, Any]], own: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     """`own` entries change the base entry with the same key (given fields only) or are added."""
     out = [dict(b) for b in base]
     for item in own:
@@ -471,8 +507,7 @@ def _extend(base: _Raw, head: Located, folder: Path) -> _Raw:
             m[k] = meta[k]
     m["areas"] = _merge_by(m["areas"], meta.get("areas", []), "id")
     m["phases"] = _merge_by(m["phases"], meta.get("phases", []), "id")
-    m["levels"] = sorted(_merge_by(m["levels"], meta.get("levels", []), "level"),
-                         key=lambda lv: lv["level"])
+    m["levels"] = sorted(_merge_by(m["levels"], meta.get("levels", []), "level"), key=lambda lv: lv["level"])
     doc_types = {k: dict(v) for k, v in m["doc_types"].items()}
     doc_origin = dict(base.doc_type_origin)
     for k, v in meta.get("doc_types", {}).items():
@@ -481,8 +516,11 @@ def _extend(base: _Raw, head: Located, folder: Path) -> _Raw:
     m["doc_types"] = doc_types
     own = meta.get("evidence_defaults", {})
     base_defaults = m["evidence_defaults"]
-    defaults = {"a": dict(base_defaults.get("a", {})), "b": base_defaults.get("b"),
-                "c": dict(base_defaults.get("c", {}))}
+    defaults = {
+        "a": dict(base_defaults.get("a", {})),
+        "b": base_defaults.get("b"),
+        "c": dict(base_defaults.get("c", {})),
+    }
     if "b" in own:
         defaults["b"] = own["b"]
     for major in "ac":
@@ -493,25 +531,35 @@ def _extend(base: _Raw, head: Located, folder: Path) -> _Raw:
     # A window the organization sets in its own pack is deliberate: it is not replaced by the
     # config's record_max_age the way the base model's default is.
     owned = _default_origins(head, own)
-    return _Raw(folder=folder, head=head, meta=m, practices=base.practices,
-                doc_type_origin=doc_origin, default_origin={**base.default_origin, **owned},
-                default_own=base.default_own | set(owned), counts=_counts_of(head, meta),
-                base_id=str(base.meta["id"]))
+    return _Raw(
+        folder=folder,
+        head=head,
+        meta=m,
+        practices=base.practices,
+        doc_type_origin=doc_origin,
+        default_origin={**base.default_origin, **owned},
+        default_own=base.default_own | set(owned),
+        counts=_counts_of(head, meta),
+        base_id=str(base.meta["id"]),
+    )
 
 
-def _read_listed(raw: _Raw, section: str, definition: str, problems: list[DataFileError]
-                 ) -> list[Located]:
+def _read_listed(raw: _Raw, section: str, definition: str, problems: list[DataFileError]) -> list[Located]:
     head, folder = raw.head, raw.folder
     out = []
     for i, name in enumerate(head.data.get(section, [])):
         f = folder / name
         if not f.is_file():
-            problems.append(DataFileError(head.path, head.line_of((section, i)),
-                                          f"listed file {name!r} does not exist"))
+            problems.append(
+                DataFileError(head.path, head.line_of((section, i)), f"listed file {name!r} does not exist")
+            )
             continue
         if not f.resolve().is_relative_to(folder.resolve()):
-            problems.append(DataFileError(head.path, head.line_of((section, i)),
-                                          f"listed file {name!r} leads out of the pack's folder"))
+            problems.append(
+                DataFileError(
+                    head.path, head.line_of((section, i)), f"listed file {name!r} leads out of the pack's folder"
+                )
+            )
             continue
         try:
             loc = load_yaml_file(f, _display(f))
@@ -531,8 +579,7 @@ def _add_area_files(raw: _Raw, problems: list[DataFileError]) -> None:
         area = str(loc.data["area"])
         for i, p in enumerate(loc.data["practices"]):
             origin = _Origin(loc, ("practices", i))
-            acts = [_raw_activity(a, origin.at("activities", j))
-                    for j, a in enumerate(p["activities"])]
+            acts = [_raw_activity(a, origin.at("activities", j)) for j, a in enumerate(p["activities"])]
             data = {k: v for k, v in p.items() if k != "activities"}
             raw.practices.append(_RawPractice(data, area, origin, _Origin(loc, ()), acts))
 
@@ -558,13 +605,11 @@ def _note(what: str, reason: str, o: _Origin) -> str:
     return f"{what}: {' '.join(reason.split())} ({where.parent.name}/{where.name}:{o.line()})"
 
 
-def _area_change(raw: _Raw, change: Mapping[str, Any], o: _Origin,
-                 problems: list[DataFileError]) -> None:
+def _area_change(raw: _Raw, change: Mapping[str, Any], o: _Origin, problems: list[DataFileError]) -> None:
     area = change["area"]
     known = [a["id"] for a in raw.meta["areas"]]
     if area not in known:
-        problems.append(o.error(f"no area {area!r} in the pack (areas: {', '.join(known)})",
-                                "area"))
+        problems.append(o.error(f"no area {area!r} in the pack (areas: {', '.join(known)})", "area"))
         return
     what = "in scope" if change["in_scope"] else "out of scope"
     for p in raw.practices:
@@ -595,8 +640,7 @@ def describe_rule(rule: EvidenceRule | Mapping[str, Any]) -> str:
     return text
 
 
-def _practice_change(raw: _Raw, change: Mapping[str, Any], o: _Origin,
-                     problems: list[DataFileError]) -> None:
+def _practice_change(raw: _Raw, change: Mapping[str, Any], o: _Origin, problems: list[DataFileError]) -> None:
     pid = change["practice"]
     p = next((x for x in raw.practices if x.id == pid), None)
     if p is None:
@@ -620,8 +664,7 @@ def _practice_change(raw: _Raw, change: Mapping[str, Any], o: _Origin,
     for j, a in enumerate(change.get("add_activities", [])):
         ao = o.at("add_activities", j)
         if any(x.id == a["id"] for x in p.activities):
-            problems.append(ao.error(f"{pid} already has activity {a['id']!r}: change it with "
-                                     "change_activities", "id"))
+            problems.append(ao.error(f"{pid} already has activity {a['id']!r}: change it with change_activities", "id"))
             continue
         _insert_activity(p.activities, _raw_activity(a, ao))
         what.append(f"adds {a['id']}")
@@ -629,8 +672,9 @@ def _practice_change(raw: _Raw, change: Mapping[str, Any], o: _Origin,
         ao = o.at("change_activities", j)
         found = next((x for x in p.activities if x.id == a["id"]), None)
         if found is None:
-            problems.append(ao.error(f"{pid} has no activity {a['id']!r} to change (add one with "
-                                     "add_activities)", "id"))
+            problems.append(
+                ao.error(f"{pid} has no activity {a['id']!r} to change (add one with add_activities)", "id")
+            )
             continue
         for k in ("summary", "supports"):
             if k in a:
@@ -639,8 +683,7 @@ def _practice_change(raw: _Raw, change: Mapping[str, Any], o: _Origin,
         if "notes" in a:
             found.data["notes"] = [*found.data.get("notes", []), *a["notes"]]
         if "evidence" in a:
-            current = (found.evidence or _default_rule(raw, found.id)
-                       or {"check": "record-or-section"})
+            current = found.evidence or _default_rule(raw, found.id) or {"check": "record-or-section"}
             patch = a["evidence"]
             # A new check kind starts afresh: the old window or summary described another check.
             same = patch.get("check", current["check"]) == current["check"]
@@ -674,10 +717,13 @@ def _check(raw: _Raw) -> list[DataFileError]:
     levels = [lv["level"] for lv in m["levels"]]
     doc_types: Mapping[str, Any] = m["doc_types"]
     if raw.base_id and m["id"] == raw.base_id:
-        problems.append(DataFileError(
-            raw.head.path, raw.head.line_of(("id",)),
-            f"an extending pack needs an id of its own ({raw.base_id!r} is the id of the pack "
-            "it extends)"))
+        problems.append(
+            DataFileError(
+                raw.head.path,
+                raw.head.line_of(("id",)),
+                f"an extending pack needs an id of its own ({raw.base_id!r} is the id of the pack it extends)",
+            )
+        )
     _check_doc_types(raw, problems)
     for key, rule in _defaults_items(m["evidence_defaults"]):
         _check_rule(rule, raw.default_origin[key], doc_types, problems)
@@ -687,10 +733,12 @@ def _check(raw: _Raw) -> list[DataFileError]:
     for p in raw.practices:
         if p.id in seen:
             first = seen[p.id]
-            hint = ("; to change a Practice of the pack being extended, use an overlay"
-                    if first.inherited and not p.inherited else "")
-            problems.append(p.origin.error(
-                f"duplicate Practice id {p.id!r} (also in {first.origin.path}){hint}", "id"))
+            hint = (
+                "; to change a Practice of the pack being extended, use an overlay"
+                if first.inherited and not p.inherited
+                else ""
+            )
+            problems.append(p.origin.error(f"duplicate Practice id {p.id!r} (also in {first.origin.path}){hint}", "id"))
         seen.setdefault(p.id, p)
         if p.area not in area_ids and p.area_origin.path not in bad_area:
             bad_area.add(p.area_origin.path)
@@ -699,11 +747,15 @@ def _check(raw: _Raw) -> list[DataFileError]:
         if p.data["phase"] not in phase_ids:
             problems.append(p.error(f"{p.id}: unknown phase {p.data['phase']!r}", "phase"))
         if p.data["type"] is not None and p.data["type"] not in doc_types:
-            problems.append(p.error(f"{p.id}: unknown documentation type {p.data['type']!r}",
-                                    "type"))
+            problems.append(p.error(f"{p.id}: unknown documentation type {p.data['type']!r}", "type"))
         if p.data["level"] not in levels:
-            problems.append(p.error(f"{p.id}: level {p.data['level']} is not a level of the pack "
-                                    f"(levels: {', '.join(map(str, levels))})", "level"))
+            problems.append(
+                p.error(
+                    f"{p.id}: level {p.data['level']} is not a level of the pack "
+                    f"(levels: {', '.join(map(str, levels))})",
+                    "level",
+                )
+            )
         for a in p.activities:
             if a.evidence is not None and a.evidence_origin is not None:
                 _check_rule(a.evidence, a.evidence_origin, doc_types, problems)
@@ -712,21 +764,24 @@ def _check(raw: _Raw) -> list[DataFileError]:
             for ref in a.data.get("supports", ()):
                 if ref not in seen:
                     path, line = a.line_of("supports")
-                    problems.append(DataFileError(
-                        path, line, f"{p.id}.{a.id}: supporting Practice {ref!r} does not exist"))
+                    problems.append(
+                        DataFileError(path, line, f"{p.id}.{a.id}: supporting Practice {ref!r} does not exist")
+                    )
         for i, r in enumerate(p.data.get("relationships", ())):
             if r["practice"] not in seen:
-                problems.append(p.origin.error(
-                    f"{p.id}: related Practice {r['practice']!r} does not exist",
-                    "relationships", i, "practice"))
+                problems.append(
+                    p.origin.error(
+                        f"{p.id}: related Practice {r['practice']!r} does not exist", "relationships", i, "practice"
+                    )
+                )
     by_kind: dict[str, Counter[str | int]] = {
         "level": Counter(p.data["level"] for p in raw.practices),
-        "area": Counter(p.area for p in raw.practices)}
+        "area": Counter(p.area for p in raw.practices),
+    }
     for kind, which, want, origin in raw.counts:
         have = by_kind[kind].get(which, 0)
         if have != want:
-            problems.append(origin.error(
-                f"{kind} {which} declares {want} Practices but the pack has {have}"))
+            problems.append(origin.error(f"{kind} {which} declares {want} Practices but the pack has {have}"))
     return problems
 
 
@@ -743,27 +798,32 @@ def _check_doc_types(raw: _Raw, problems: list[DataFileError]) -> None:
     for k, v in doc_types.items():
         o = raw.doc_type_origin[k]
         if "summary" not in v:
-            problems.append(o.error(
-                f"documentation type {k!r} is new in this pack and needs a summary"))
+            problems.append(o.error(f"documentation type {k!r} is new in this pack and needs a summary"))
         for i, req in enumerate(v.get("requires", ())):
             if req not in doc_types:
-                problems.append(o.error(f"documentation type {k!r} requires unknown type {req!r}",
-                                        "requires", i))
+                problems.append(o.error(f"documentation type {k!r} requires unknown type {req!r}", "requires", i))
         if usable is not None and k not in usable:
-            problems.append(o.error(
-                f"documentation type {k!r} cannot be declared by a document: front matter "
-                f"`type` accepts {', '.join(usable)}"))
+            problems.append(
+                o.error(
+                    f"documentation type {k!r} cannot be declared by a document: front matter "
+                    f"`type` accepts {', '.join(usable)}"
+                )
+            )
 
 
-def _check_rule(rule: Mapping[str, Any], o: _Origin, doc_types: Mapping[str, Any],
-                problems: list[DataFileError]) -> None:
+def _check_rule(
+    rule: Mapping[str, Any], o: _Origin, doc_types: Mapping[str, Any], problems: list[DataFileError]
+) -> None:
     for i, t in enumerate(rule.get("doc_types", ())):
         if t not in doc_types and t not in ("record", "other"):
-            problems.append(o.error(f"evidence doc_types: unknown documentation type {t!r}",
-                                    "doc_types", i))
+            problems.append(o.error(f"evidence doc_types: unknown documentation type {t!r}", "doc_types", i))
     if rule.get("max_age") and rule.get("check") not in ("record", "record-or-section"):
-        problems.append(o.error(f"max_age has no effect on a {rule.get('check')} check (only on "
-                                "record and record-or-section)", "max_age"))
+        problems.append(
+            o.error(
+                f"max_age has no effect on a {rule.get('check')} check (only on record and record-or-section)",
+                "max_age",
+            )
+        )
 
 
 def _activity_numbering(p: _RawPractice, problems: list[DataFileError]) -> None:
@@ -772,24 +832,28 @@ def _activity_numbering(p: _RawPractice, problems: list[DataFileError]) -> None:
         if ids.index(a.id) != i:
             problems.append(a.origin.error(f"{p.id}: duplicate activity id {a.id!r}"))
     for major in "abc":
-        acts = [(int(mt.group(2)), a) for a in p.activities
-                if (mt := _ACT.match(a.id)) and mt.group(1) == major]
+        acts = [(int(mt.group(2)), a) for a in p.activities if (mt := _ACT.match(a.id)) and mt.group(1) == major]
         nums = [n for n, _ in acts]
         # An activity added by an overlay is where a broken numbering was made.
         added = [a for _, a in acts if a.origin.loc is not p.origin.loc]
         where = added[-1].origin.error if added else (lambda msg: p.origin.error(msg, "activities"))
         if nums != list(range(1, len(nums) + 1)):
-            problems.append(where(
-                f"{p.id}: {major}-activities must be numbered {major}1..{major}{len(nums)} in "
-                "order, got " + ", ".join(f"{major}{n}" for n in nums)))
+            problems.append(
+                where(
+                    f"{p.id}: {major}-activities must be numbered {major}1..{major}{len(nums)} in "
+                    "order, got " + ", ".join(f"{major}{n}" for n in nums)
+                )
+            )
         if not nums:
             problems.append(p.origin.error(f"{p.id}: has no {major}-activities", "activities"))
     for a in p.activities:
         for j, r in enumerate(a.data.get("recommended", [])):
             if not str(r.get("id", "")).startswith(a.id):
-                problems.append(a.origin.error(
-                    f"{p.id}: recommended activity {r.get('id')!r} is not under {a.id!r}",
-                    "recommended", j))
+                problems.append(
+                    a.origin.error(
+                        f"{p.id}: recommended activity {r.get('id')!r} is not under {a.id!r}", "recommended", j
+                    )
+                )
 
 
 # --------------------------------------------------------------------------- freezing
@@ -798,9 +862,13 @@ def _activity_numbering(p: _RawPractice, problems: list[DataFileError]) -> None:
 def _rule(data: Mapping[str, Any] | None, own: bool = False) -> EvidenceRule | None:
     if not data:
         return None
-    return EvidenceRule(check=data["check"], max_age=data.get("max_age"),
-                        doc_types=tuple(data.get("doc_types", ())), summary=data.get("summary", ""),
-                        own=own)
+    return EvidenceRule(
+        check=data["check"],
+        max_age=data.get("max_age"),
+        doc_types=tuple(data.get("doc_types", ())),
+        summary=data.get("summary", ""),
+        own=own,
+    )
 
 
 def _build(raw: _Raw) -> Pack:
@@ -815,39 +883,68 @@ def _build(raw: _Raw) -> Pack:
     for p in sorted(raw.practices, key=lambda x: order.get(x.area, len(order))):
         acts = []
         for a in p.activities:
-            rule = (_rule(a.evidence, own=True) or defaults.get("b" if a.id[0] == "b" else a.id)
-                    or EvidenceRule("record-or-section"))
-            acts.append(Activity(
-                id=a.id, summary=a.data["summary"], evidence=rule,
-                supports=tuple(a.data.get("supports", ())),
-                recommended=tuple(Recommended(r["id"], r["summary"])
-                                  for r in a.data.get("recommended", ())),
-                notes=tuple(a.data.get("notes", ()))))
+            rule = (
+                _rule(a.evidence, own=True)
+                or defaults.get("b" if a.id[0] == "b" else a.id)
+                or EvidenceRule("record-or-section")
+            )
+            acts.append(
+                Activity(
+                    id=a.id,
+                    summary=a.data["summary"],
+                    evidence=rule,
+                    supports=tuple(a.data.get("supports", ())),
+                    recommended=tuple(Recommended(r["id"], r["summary"]) for r in a.data.get("recommended", ())),
+                    notes=tuple(a.data.get("notes", ())),
+                )
+            )
         d = p.data
-        practices.append(Practice(
-            id=p.id, title=d["title"], area=p.area, phase=d["phase"], level=d["level"],
-            type=d["type"], summary=d["summary"], activities=tuple(acts),
-            support=bool(d.get("support", False)),
-            relationships=tuple(Relationship(r["kind"], r["practice"], r.get("summary", ""))
-                                for r in d.get("relationships", ())),
-            notes=tuple(d.get("notes", ())), in_scope=bool(d.get("in_scope", True)),
-            source=p.origin.path, tailoring=tuple(p.tailoring)))
+        practices.append(
+            Practice(
+                id=p.id,
+                title=d["title"],
+                area=p.area,
+                phase=d["phase"],
+                level=d["level"],
+                type=d["type"],
+                summary=d["summary"],
+                activities=tuple(acts),
+                support=bool(d.get("support", False)),
+                relationships=tuple(
+                    Relationship(r["kind"], r["practice"], r.get("summary", "")) for r in d.get("relationships", ())
+                ),
+                notes=tuple(d.get("notes", ())),
+                in_scope=bool(d.get("in_scope", True)),
+                source=p.origin.path,
+                tailoring=tuple(p.tailoring),
+            )
+        )
     return Pack(
-        id=m["id"], name=m["name"], version=m["version"],
-        areas=tuple(Area(a["id"], a["name"], tuple(a.get("phases", ())), a.get("summary", ""))
-                    for a in m["areas"]),
+        id=m["id"],
+        name=m["name"],
+        version=m["version"],
+        areas=tuple(Area(a["id"], a["name"], tuple(a.get("phases", ())), a.get("summary", "")) for a in m["areas"]),
         phases=tuple(ph["id"] for ph in m["phases"]),
-        levels=tuple(Level(lv["level"], lv["name"], lv.get("summary", ""),
-                           lv.get("sustained_evaluations")) for lv in m["levels"]),
-        doc_types={k: DocType(k, v.get("summary", ""),
-                              tuple(DocTypePart(s["part"], tuple(s["headings"]))
-                                    for s in v.get("structure", ())),
-                              tuple(v.get("requires", ())))
-                   for k, v in m["doc_types"].items()},
+        levels=tuple(
+            Level(lv["level"], lv["name"], lv.get("summary", ""), lv.get("sustained_evaluations")) for lv in m["levels"]
+        ),
+        doc_types={
+            k: DocType(
+                k,
+                v.get("summary", ""),
+                tuple(DocTypePart(s["part"], tuple(s["headings"])) for s in v.get("structure", ())),
+                tuple(v.get("requires", ())),
+            )
+            for k, v in m["doc_types"].items()
+        },
         practices=tuple(practices),
-        path=str(raw.folder), source=m.get("source", ""), notice=m.get("notice", ""),
-        extends=raw.base_id, evidence_defaults=defaults,
-        phase_summaries={ph["id"]: ph.get("summary", "") for ph in m["phases"]})
+        path=str(raw.folder),
+        source=m.get("source", ""),
+        notice=m.get("notice", ""),
+        extends=raw.base_id,
+        evidence_defaults=defaults,
+        phase_summaries={ph["id"]: ph.get("summary", "") for ph in m["phases"]},
+    )
 
 
 def _display(path: Path) -> str:

@@ -86,8 +86,7 @@ def write_reports(result: CheckResult, pairs: Sequence[tuple[str, str]], quiet: 
 
 def run(req: CheckRequest) -> Exit:
     """Run one check as requested and return the exit code."""
-    overrides: dict[str, object] = {"model": req.model, "rules": req.rules_dir,
-                                    "target_level": req.target_level}
+    overrides: dict[str, object] = {"model": req.model, "rules": req.rules_dir, "target_level": req.target_level}
     pairs = _targets(req.formats, req.outputs)
     cfg = resolve_config(req.path, req.config_file, overrides)
     pack = pack_for(cfg)

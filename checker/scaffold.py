@@ -7,8 +7,14 @@ from pathlib import Path
 
 from .rulepack import Pack, Practice
 
-FOLDERS = {"policy": "policies", "procedure": "procedures", "guideline": "guidelines",
-           "program": "programs", "plan": "plans", None: "practices"}
+FOLDERS = {
+    "policy": "policies",
+    "procedure": "procedures",
+    "guideline": "guidelines",
+    "program": "programs",
+    "plan": "plans",
+    None: "practices",
+}
 
 
 def _slug(text: str) -> str:
@@ -45,8 +51,13 @@ def render_template(pack: Pack, p: Practice) -> str:
     for a in p.activities:
         if a.major != "b":
             continue
-        lines += [f"## {a.id}: {a.summary.rstrip('.')}", f"<!-- escm: {p.id}.{a.id} -->", "",
-                  "TODO: describe how this is done here.", ""]
+        lines += [
+            f"## {a.id}: {a.summary.rstrip('.')}",
+            f"<!-- escm: {p.id}.{a.id} -->",
+            "",
+            "TODO: describe how this is done here.",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -64,10 +75,13 @@ def scaffold(target: Path, pack: Pack, level: int, force: bool) -> list[Path]:
     """Write the config, the templates up to `level` and an index; refuse to overwrite unless forced."""
     practices = [p for p in pack.practices if p.level <= level]
     plan = {target / ".escm-check.yaml": CONFIG_TEMPLATE.format(model=pack.id, level=level)}
-    index = ["# Process repository index\n",
-             f"Templates for the {len(practices)} Practices of {pack.name} up to Level {level}.",
-             "Every document starts as a draft: fill it in, name the owner, then approve it.\n",
-             "| Practice | Level | Type | Document |", "|---|---|---|---|"]
+    index = [
+        "# Process repository index\n",
+        f"Templates for the {len(practices)} Practices of {pack.name} up to Level {level}.",
+        "Every document starts as a draft: fill it in, name the owner, then approve it.\n",
+        "| Practice | Level | Type | Document |",
+        "|---|---|---|---|",
+    ]
     for p in practices:
         rel = template_path(p)
         plan[target / rel] = render_template(pack, p)

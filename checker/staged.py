@@ -73,18 +73,31 @@ def _change_control(doc: Document, meta: DocMeta, head: Document | None) -> list
         return []  # drafts change freely until first approved
     ignore = {"status", "approved_by", "approved_on", "reviewed_on", "next_review", "version"}
     changed = head.text.strip() != doc.text.strip() or any(
-        old_meta.get(k) != doc.metadata.get(k) for k in set(old_meta) | set(doc.metadata) if k not in ignore)
+        old_meta.get(k) != doc.metadata.get(k) for k in set(old_meta) | set(doc.metadata) if k not in ignore
+    )
     old_v = str(old_meta.get("version") or "")
     new_v = meta.version or ""
     if not changed:
         return []
     if new_v == old_v:
-        return [make("version-not-bumped", f"content changed since HEAD but version is still {new_v or 'unset'}",
-                     path=doc.path, line=doc.meta_line("version"))]
+        return [
+            make(
+                "version-not-bumped",
+                f"content changed since HEAD but version is still {new_v or 'unset'}",
+                path=doc.path,
+                line=doc.meta_line("version"),
+            )
+        ]
     a, b = _version_key(old_v), _version_key(new_v)
     if a is not None and b is not None and b < a:
-        return [make("version-regressed", f"version goes down from {old_v} to {new_v}",
-                     path=doc.path, line=doc.meta_line("version"))]
+        return [
+            make(
+                "version-regressed",
+                f"version goes down from {old_v} to {new_v}",
+                path=doc.path,
+                line=doc.meta_line("version"),
+            )
+        ]
     return []
 
 
@@ -119,8 +132,14 @@ def check_staged(paths: Sequence[Path], pack: Pack, cfg: Config) -> tuple[Findin
             meta, problems = normalise(doc, cfg.field_map)
             findings += doc.problems + problems
             if doc.error is None and not doc.has_metadata and not doc.problems:
-                findings.append(make("front-matter-missing", "no front matter: the document cannot count as evidence",
-                                     path=doc.path, line=1))
+                findings.append(
+                    make(
+                        "front-matter-missing",
+                        "no front matter: the document cannot count as evidence",
+                        path=doc.path,
+                        line=1,
+                    )
+                )
             d = DocInput(doc=doc, meta=meta)
             inputs.append(d)
             findings += structure_findings(d, pack)
@@ -128,10 +147,16 @@ def check_staged(paths: Sequence[Path], pack: Pack, cfg: Config) -> tuple[Findin
             for s in doc.sections:
                 for t in s.tags:
                     if not s.substantive and meta.approved:
-                        findings.append(make("section-empty",
-                                             f"section {s.heading or '(untitled)'!r} tagged {t.key} "
-                                             "has no substantive content",
-                                             path=doc.path, line=t.line, practice=t.practice, activity=t.activity))
+                        findings.append(
+                            make(
+                                "section-empty",
+                                f"section {s.heading or '(untitled)'!r} tagged {t.key} has no substantive content",
+                                path=doc.path,
+                                line=t.line,
+                                practice=t.practice,
+                                activity=t.activity,
+                            )
+                        )
         _, idx_findings = build_index(inputs, pack)
         # duplicate ids across the whole repository need the whole repository; the full hook checks them
         findings += [f for f in idx_findings if f.rule != "duplicate-id"]

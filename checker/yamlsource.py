@@ -55,8 +55,7 @@ def parse_yaml(text: str, path: str) -> Located:
         node = compose_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise DataFileError(path, mark.line + 1 if mark else None,
-                            f"YAML syntax error: {exc.problem or exc}") from None
+        raise DataFileError(path, mark.line + 1 if mark else None, f"YAML syntax error: {exc.problem or exc}") from None
     except (yaml.YAMLError, YamlLimitError, RecursionError) as exc:
         raise DataFileError(path, None, f"YAML refused: {exc or 'nested too deeply'}") from None
     # Data files are data: a tag that would build a Python object is an error, never run.
@@ -120,8 +119,7 @@ def schema_errors(validator: Any, doc: Located) -> list[DataFileError]:
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             known = err.schema.get("properties", {})
             patterns = err.schema.get("patternProperties", {})
-            extras = [k for k in err.instance
-                      if k not in known and not any(re.search(p, k) for p in patterns)]
+            extras = [k for k in err.instance if k not in known and not any(re.search(p, k) for p in patterns)]
             if extras:
                 where = (*where, extras[0])
                 msg = f"unknown key {extras[0]!r}" + (f" (and {len(extras) - 1} more)" if len(extras) > 1 else "")

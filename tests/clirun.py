@@ -28,8 +28,7 @@ def limit_memory() -> None:  # runs in the child between fork and exec
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
 
 
-def clean_env(cache_home: Path | None = None, extra: Mapping[str, str] | None = None
-              ) -> dict[str, str]:
+def clean_env(cache_home: Path | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a user's shell: no inherited git state, a private cache folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "ESCM_"))}
     env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "NO_COLOR": "1"})
@@ -53,12 +52,27 @@ class Run:
         return self.stdout + self.stderr
 
 
-def escm_check(*args: str, cwd: Path | None = None, cache_home: Path | None = None,
-               env: Mapping[str, str] | None = None, timeout: float = TIMEOUT) -> Run:
+def escm_check(
+    *args: str,
+    cwd: Path | None = None,
+    cache_home: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = TIMEOUT,
+) -> Run:
     """Run `escm-check ARGS` and return the result; raise on a timeout."""
     full: Sequence[str] = [*argv0(), *args]
-    proc = subprocess.run(full, cwd=cwd, capture_output=True, timeout=timeout,
-                          preexec_fn=limit_memory, env=clean_env(cache_home, env), check=False)
-    return Run(tuple(full), proc.returncode,
-               proc.stdout.decode("utf-8", "backslashreplace"),
-               proc.stderr.decode("utf-8", "backslashreplace"))
+    proc = subprocess.run(
+        full,
+        cwd=cwd,
+        capture_output=True,
+        timeout=timeout,
+        preexec_fn=limit_memory,
+        env=clean_env(cache_home, env),
+        check=False,
+    )
+    return Run(
+        tuple(full),
+        proc.returncode,
+        proc.stdout.decode("utf-8", "backslashreplace"),
+        proc.stderr.decode("utf-8", "backslashreplace"),
+    )

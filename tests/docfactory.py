@@ -78,17 +78,21 @@ def custom_properties_xml(props: Mapping[str, Any]) -> bytes:
             vt = f"<vt:lpwstr>{escape(value)}</vt:lpwstr>"
         else:
             vt = f"<vt:lpwstr>{escape(str(value))}</vt:lpwstr>"
-        items.append(f'<property fmtid="{FMTID}" pid="{pid}" name={quoteattr(name)}>'
-                     f"{vt}</property>")
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}">{"".join(items)}</Properties>'
-            ).encode()
+        items.append(f'<property fmtid="{FMTID}" pid="{pid}" name={quoteattr(name)}>{vt}</property>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}">{"".join(items)}</Properties>'
+    ).encode()
 
 
-def build_docx(path: Path, blocks: Sequence[Block] = (), *,
-               custom: Mapping[str, Any] | None = None,
-               custom_xml: bytes | None = None,
-               core: Mapping[str, Any] | None = None) -> Path:
+def build_docx(
+    path: Path,
+    blocks: Sequence[Block] = (),
+    *,
+    custom: Mapping[str, Any] | None = None,
+    custom_xml: bytes | None = None,
+    core: Mapping[str, Any] | None = None,
+) -> Path:
     """Write a .docx with python-docx; ``custom`` becomes docProps/custom.xml in the package.
 
     ``core`` sets python-docx core properties (title, version, revision, category, ...).
@@ -113,8 +117,7 @@ def build_docx(path: Path, blocks: Sequence[Block] = (), *,
         cp = document.core_properties
         for key, value in core.items():
             setattr(cp, key, value)
-    blob = custom_xml if custom_xml is not None else (
-        custom_properties_xml(custom) if custom else None)
+    blob = custom_xml if custom_xml is not None else (custom_properties_xml(custom) if custom else None)
     if blob is not None:
         package = document.part.package
         part = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, blob, package)
@@ -128,8 +131,7 @@ def rewrite_part(path: Path, part: str, data: bytes | None) -> Path:
     """Replace (or with None, drop) one part of a zip package, keeping the others as they are."""
     src = path.read_bytes()
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(src)) as zin, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+    with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             if info.filename == part:
                 continue
@@ -149,8 +151,7 @@ def document_xml(path: Path) -> bytes:
 def billion_laughs_docx(path: Path) -> Path:
     """A .docx whose document part expands nested entities (the "billion laughs" attack)."""
     build_docx(path, [Heading("Purpose"), "Text."])
-    ents = ['<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10)]
+    ents = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10)]
     dtd = f"<!DOCTYPE w:document [{''.join(ents)}]>"
     xml = document_xml(path).decode("utf-8")
     xml = xml.replace("?>", "?>" + dtd, 1).replace(">Text.<", ">&lol9;<", 1)
@@ -159,11 +160,13 @@ def billion_laughs_docx(path: Path) -> Path:
 
 def external_entity_docx(path: Path, target: str = "file:///etc/passwd") -> Path:
     """A .docx whose custom properties pull in an external entity (XXE)."""
-    xml = ('<?xml version="1.0" encoding="UTF-8"?>'
-           f'<!DOCTYPE Properties [<!ENTITY xxe SYSTEM "{target}">]>'
-           f'<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}">'
-           f'<property fmtid="{FMTID}" pid="2" name="owner"><vt:lpwstr>&xxe;</vt:lpwstr>'
-           '</property></Properties>').encode()
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<!DOCTYPE Properties [<!ENTITY xxe SYSTEM "{target}">]>'
+        f'<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}">'
+        f'<property fmtid="{FMTID}" pid="2" name="owner"><vt:lpwstr>&xxe;</vt:lpwstr>'
+        "</property></Properties>"
+    ).encode()
     return build_docx(path, [Heading("Purpose"), "Text."], custom_xml=xml)
 
 
@@ -222,22 +225,31 @@ def compound_file(streams: Sequence[tuple[str, bytes]]) -> bytes:
     assert len(fat) <= sector // 4
     fat += [FREESECT] * (sector // 4 - len(fat))
 
-    def entry(name: str, kind: int, left: int, right: int, child: int, start: int,
-              size: int) -> bytes:
+    def entry(name: str, kind: int, left: int, right: int, child: int, start: int, size: int) -> bytes:
         raw = name.encode("utf-16-le") + b"\0\0"
-        return (raw.ljust(64, b"\0") + struct.pack("<HBBIII", len(raw), kind, 1, left, right,
-                                                    child) + b"\0" * 16 + b"\0" * 4
-                + b"\0" * 16 + struct.pack("<IQ", start, size))
+        return (
+            raw.ljust(64, b"\0")
+            + struct.pack("<HBBIII", len(raw), kind, 1, left, right, child)
+            + b"\0" * 16
+            + b"\0" * 4
+            + b"\0" * 16
+            + struct.pack("<IQ", start, size)
+        )
 
     entries = [entry("Root Entry", 5, NOSTREAM, NOSTREAM, 1, ENDOFCHAIN, 0)]
     for i, (name, data) in enumerate(padded):
         right = i + 2 if i + 1 < len(padded) else NOSTREAM
         entries.append(entry(name, 2, NOSTREAM, right, NOSTREAM, starts[i], len(data)))
     directory = b"".join(entries).ljust(sector, b"\0")
-    header = (bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 16
-              + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
-              + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, ENDOFCHAIN, 0, ENDOFCHAIN, 0)
-              + struct.pack("<I", 0) + struct.pack("<I", FREESECT) * 108)
+    header = (
+        bytes.fromhex("D0CF11E0A1B11AE1")
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, ENDOFCHAIN, 0, ENDOFCHAIN, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", FREESECT) * 108
+    )
     assert len(header) == sector
     body = b"".join(struct.pack("<I", v) for v in fat) + directory
     body += b"".join(data for _, data in padded)
@@ -247,8 +259,9 @@ def compound_file(streams: Sequence[tuple[str, bytes]]) -> bytes:
 def password_protected_docx(path: Path) -> Path:
     """What Word writes for a password-protected .docx: an OLE file with EncryptedPackage."""
     info = struct.pack("<HHI", 4, 4, 0x40) + b"<encryption/>"  # agile encryption header
-    path.write_bytes(compound_file([("EncryptionInfo", info),
-                                    ("EncryptedPackage", struct.pack("<Q", 9000) + b"\x8f" * 64)]))
+    path.write_bytes(
+        compound_file([("EncryptionInfo", info), ("EncryptedPackage", struct.pack("<Q", 9000) + b"\x8f" * 64)])
+    )
     return path
 
 
@@ -262,10 +275,17 @@ def legacy_doc(path: Path) -> Path:
 # ---------------------------------------------------------------------------- PDF
 
 
-def build_pdf(path: Path, pages: Sequence[str], *, title: str | None = None,
-              info: Mapping[str, str] | None = None, user_password: str | None = None,
-              owner_password: str | None = None, xmp: bytes | None = None,
-              outline: Sequence[tuple[str, int]] = ()) -> Path:
+def build_pdf(
+    path: Path,
+    pages: Sequence[str],
+    *,
+    title: str | None = None,
+    info: Mapping[str, str] | None = None,
+    user_password: str | None = None,
+    owner_password: str | None = None,
+    xmp: bytes | None = None,
+    outline: Sequence[tuple[str, int]] = (),
+) -> Path:
     """Write a PDF with reportlab, one page per string (lines split on newlines).
 
     ``info`` adds custom Info dictionary keys and ``xmp`` a metadata stream (both through
@@ -280,8 +300,7 @@ def build_pdf(path: Path, pages: Sequence[str], *, title: str | None = None,
     path.parent.mkdir(parents=True, exist_ok=True)
     encrypt = None
     if user_password is not None or owner_password is not None:
-        encrypt = StandardEncryption(user_password or "", ownerPassword=owner_password,
-                                     strength=128)
+        encrypt = StandardEncryption(user_password or "", ownerPassword=owner_password, strength=128)
     c = canvas.Canvas(str(path), pagesize=A4, encrypt=encrypt, invariant=1)
     if title is not None:
         c.setTitle(title)
@@ -303,8 +322,7 @@ def build_pdf(path: Path, pages: Sequence[str], *, title: str | None = None,
 
         writer = PdfWriter(clone_from=PdfReader(str(path)))
         if info:
-            writer.add_metadata({("/" + k if not k.startswith("/") else k): v
-                                 for k, v in info.items()})
+            writer.add_metadata({("/" + k if not k.startswith("/") else k): v for k, v in info.items()})
         if xmp is not None:
             writer.xmp_metadata = xmp
         with open(path, "wb") as fh:
@@ -315,8 +333,11 @@ def build_pdf(path: Path, pages: Sequence[str], *, title: str | None = None,
 def xmp_packet(props: Mapping[str, str], title: str | None = None) -> bytes:
     """An XMP packet with pdfx: custom properties, as Acrobat writes custom document properties."""
     custom = "".join(f"<pdfx:{k}>{escape(v)}</pdfx:{k}>" for k, v in props.items())
-    dc = (f"<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{escape(title)}</rdf:li>"
-          "</rdf:Alt></dc:title>") if title else ""
+    dc = (
+        (f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>')
+        if title
+        else ""
+    )
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
@@ -324,11 +345,13 @@ def xmp_packet(props: Mapping[str, str], title: str | None = None) -> bytes:
         '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
         'xmlns:pdfx="http://ns.adobe.com/pdfx/1.3/">'
         f"{dc}{custom}</rdf:Description></rdf:RDF></x:xmpmeta>"
-        '<?xpacket end="w"?>').encode()
+        '<?xpacket end="w"?>'
+    ).encode()
 
 
-def raw_pdf(objects: Sequence[bytes], *, root: int = 1, header: bytes = b"%PDF-1.4\n",
-            extra_trailer: bytes = b"") -> bytes:
+def raw_pdf(
+    objects: Sequence[bytes], *, root: int = 1, header: bytes = b"%PDF-1.4\n", extra_trailer: bytes = b""
+) -> bytes:
     """A PDF assembled by hand from object bodies (object n is ``objects[n-1]``), with a
     correct cross-reference table, for structures no writer would produce."""
     out = bytearray(header + b"%\xe2\xe3\xcf\xd3\n")
@@ -340,16 +363,18 @@ def raw_pdf(objects: Sequence[bytes], *, root: int = 1, header: bytes = b"%PDF-1
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for off in offsets:
         out += b"%010d 00000 n \n" % off
-    out += (b"trailer\n<< /Size %d /Root %d 0 R " % (len(objects) + 1, root) + extra_trailer
-            + b">>\nstartxref\n%d\n%%%%EOF\n" % xref)
+    out += (
+        b"trailer\n<< /Size %d /Root %d 0 R " % (len(objects) + 1, root)
+        + extra_trailer
+        + b">>\nstartxref\n%d\n%%%%EOF\n" % xref
+    )
     return bytes(out)
 
 
 def _stream(data: bytes, compress: bool = False) -> bytes:
     if compress:
         data = zlib.compress(data, 9)
-        return b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + \
-            b"\nendstream"
+        return b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"
     return b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
 
 

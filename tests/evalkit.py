@@ -31,8 +31,9 @@ def config(**overrides: Any) -> Config:
     return load_config(None, overrides)
 
 
-def docs(files: Mapping[str, str], controls: Mapping[str, Control] | None = None,
-         field_map: Mapping[str, str] | None = None) -> list[DocInput]:
+def docs(
+    files: Mapping[str, str], controls: Mapping[str, Control] | None = None, field_map: Mapping[str, str] | None = None
+) -> list[DocInput]:
     """DocInputs for Markdown texts; every document is controlled unless `controls` says otherwise."""
     out = []
     for path, text in sorted(files.items()):
@@ -44,8 +45,9 @@ def docs(files: Mapping[str, str], controls: Mapping[str, Control] | None = None
     return out
 
 
-def run(files: Mapping[str, str], *, as_of: dt.date = AS_OF, controls: Mapping[str, Control] | None = None,
-        **cfg: Any) -> CheckResult:
+def run(
+    files: Mapping[str, str], *, as_of: dt.date = AS_OF, controls: Mapping[str, Control] | None = None, **cfg: Any
+) -> CheckResult:
     """Evaluate Markdown texts against the built-in pack."""
     c = config(**cfg)
     return evaluate(pack(), docs(files, controls, c.field_map), RepoInfo("/repo", "c0ffee"), c, as_of)
@@ -60,16 +62,25 @@ def front(**keys: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-FILLER = ("This section describes in concrete terms how the work is planned, who performs it, "
-          "which inputs it needs and what records it leaves behind for later review.")
+FILLER = (
+    "This section describes in concrete terms how the work is planned, who performs it, "
+    "which inputs it needs and what records it leaves behind for later review."
+)
 
 
 def practice_doc(practice: str, doc_type: str, activities: list[str], **extra: Any) -> str:
     """An approved document of `doc_type` serving `practice`, with a tagged section per activity."""
-    keys: dict[str, Any] = {"id": f"DOC-{practice.upper()}-{doc_type.upper()}", "title": f"{practice} {doc_type}",
-                            "type": doc_type, "practices": f"[{practice}]", "status": "approved",
-                            "version": '"1.0"', "owner": "Process Owner", "approved_by": "Quality Manager",
-                            "approved_on": "2026-06-01"}
+    keys: dict[str, Any] = {
+        "id": f"DOC-{practice.upper()}-{doc_type.upper()}",
+        "title": f"{practice} {doc_type}",
+        "type": doc_type,
+        "practices": f"[{practice}]",
+        "status": "approved",
+        "version": '"1.0"',
+        "owner": "Process Owner",
+        "approved_by": "Quality Manager",
+        "approved_on": "2026-06-01",
+    }
     keys.update(extra)
     body = [front(**keys), f"# {practice} {doc_type}", ""]
     pt = pack().doc_types.get(doc_type)
@@ -90,7 +101,16 @@ def full_practice(practice: str, record_date: str = "2026-09-15") -> dict[str, s
     if p.type == "program":
         files[f"{practice}/plan.md"] = practice_doc(practice, "plan", [], id=f"PLAN-{practice}")
     files[f"{practice}/verification.md"] = (
-        front(id=f"REC-{practice}", title="Verification", type="record", practices=f"[{practice}]",
-              satisfies=f"{{{practice}: [c5]}}", date=record_date)
-        + "# Verification record\n\n" + FILLER + "\n")
+        front(
+            id=f"REC-{practice}",
+            title="Verification",
+            type="record",
+            practices=f"[{practice}]",
+            satisfies=f"{{{practice}: [c5]}}",
+            date=record_date,
+        )
+        + "# Verification record\n\n"
+        + FILLER
+        + "\n"
+    )
     return files

@@ -35,13 +35,15 @@ def split_ident(ident: str) -> tuple[str, str]:
 def base_env() -> dict[str, str]:
     """An environment with no inherited git state and no user or system config."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update({
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_TERMINAL_PROMPT": "0",
-        "LC_ALL": "C",
-        "TZ": "UTC",
-    })
+    env.update(
+        {
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_TERMINAL_PROMPT": "0",
+            "LC_ALL": "C",
+            "TZ": "UTC",
+        }
+    )
     return env
 
 
@@ -63,8 +65,7 @@ def _yaml_value(value: Any) -> str:
     return json.dumps(value)  # JSON strings, lists and mappings are valid YAML flow values
 
 
-def doc(body: str = "# Purpose\n\nThis procedure says how documents are changed and approved.\n",
-        **meta: Any) -> str:
+def doc(body: str = "# Purpose\n\nThis procedure says how documents are changed and approved.\n", **meta: Any) -> str:
     """A Markdown document with front matter; keys keep the order given.
 
     Strings are written quoted; a string starting with ``!raw `` is written as is.
@@ -89,26 +90,48 @@ class GitRepo:
 
     # -- running git
 
-    def env(self, author: str = DEFAULT_AUTHOR, committer: str | None = None,
-            date: str | dt.date | dt.datetime | None = None,
-            committer_date: str | dt.date | dt.datetime | None = None) -> dict[str, str]:
+    def env(
+        self,
+        author: str = DEFAULT_AUTHOR,
+        committer: str | None = None,
+        date: str | dt.date | dt.datetime | None = None,
+        committer_date: str | dt.date | dt.datetime | None = None,
+    ) -> dict[str, str]:
         """The environment of one commit: identities and dates pinned."""
         when = _date_text(date) if date is not None else self.clock.isoformat()
         an, ae = split_ident(author)
         cn, ce = split_ident(committer or author)
         env = base_env()
-        env.update({
-            "GIT_AUTHOR_NAME": an, "GIT_AUTHOR_EMAIL": ae, "GIT_AUTHOR_DATE": when,
-            "GIT_COMMITTER_NAME": cn, "GIT_COMMITTER_EMAIL": ce,
-            "GIT_COMMITTER_DATE": _date_text(committer_date) if committer_date else when,
-        })
+        env.update(
+            {
+                "GIT_AUTHOR_NAME": an,
+                "GIT_AUTHOR_EMAIL": ae,
+                "GIT_AUTHOR_DATE": when,
+                "GIT_COMMITTER_NAME": cn,
+                "GIT_COMMITTER_EMAIL": ce,
+                "GIT_COMMITTER_DATE": _date_text(committer_date) if committer_date else when,
+            }
+        )
         return env
 
-    def git(self, *args: str, env: Mapping[str, str] | None = None, check: bool = True,
-            cwd: Path | None = None, input_text: str | None = None) -> str:
+    def git(
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+        cwd: Path | None = None,
+        input_text: str | None = None,
+    ) -> str:
         """Run git in the repository and return its stdout as text."""
-        proc = subprocess.run(["git", *args], cwd=cwd or self.path, env=dict(env or self.env()),
-                              input=input_text, capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd or self.path,
+            env=dict(env or self.env()),
+            input=input_text,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if check and proc.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.strip()}")
         return proc.stdout
@@ -135,11 +158,19 @@ class GitRepo:
 
     # -- history
 
-    def commit(self, message: str = "change", *, author: str = DEFAULT_AUTHOR,
-               committer: str | None = None, date: str | dt.date | dt.datetime | None = None,
-               committer_date: str | dt.date | dt.datetime | None = None,
-               trailers: Trailers | None = None, paths: Iterable[str] | None = None,
-               allow_empty: bool = False, hooks: bool = False) -> str:
+    def commit(
+        self,
+        message: str = "change",
+        *,
+        author: str = DEFAULT_AUTHOR,
+        committer: str | None = None,
+        date: str | dt.date | dt.datetime | None = None,
+        committer_date: str | dt.date | dt.datetime | None = None,
+        trailers: Trailers | None = None,
+        paths: Iterable[str] | None = None,
+        allow_empty: bool = False,
+        hooks: bool = False,
+    ) -> str:
         """Stage everything (or `paths`) and commit; return the new commit's hash.
 
         `trailers` become the message's final paragraph. Without `date` the commit is one
@@ -184,16 +215,21 @@ class GitRepo:
         """Check out a branch or commit."""
         self.git("checkout", "-q", *(["--detach"] if detach else []), name)
 
-    def merge(self, branch: str, *, message: str | None = None, committer: str = DEFAULT_AUTHOR,
-              date: str | dt.date | dt.datetime | None = None,
-              trailers: Trailers | None = None) -> str:
+    def merge(
+        self,
+        branch: str,
+        *,
+        message: str | None = None,
+        committer: str = DEFAULT_AUTHOR,
+        date: str | dt.date | dt.datetime | None = None,
+        trailers: Trailers | None = None,
+    ) -> str:
         """Merge `branch` into the current branch with a merge commit (never fast-forward)."""
         msg = message or f"Merge branch '{branch}'"
         items = list(trailers.items() if isinstance(trailers, Mapping) else (trailers or []))
         if items:
             msg += "\n\n" + "\n".join(f"{k}: {v}" for k, v in items)
-        self.git("merge", "-q", "--no-ff", "--no-edit", "-m", msg, branch,
-                 env=self.env(committer, committer, date))
+        self.git("merge", "-q", "--no-ff", "--no-edit", "-m", msg, branch, env=self.env(committer, committer, date))
         self._tick(date)
         return self.head()
 

@@ -93,22 +93,21 @@ def _activities(
         elif aid == "a2":
             ev = (
                 Evidence(
-                    doc, 10, commit(doc + "approval"), "approval",
+                    doc,
+                    10,
+                    commit(doc + "approval"),
+                    "approval",
                     "approved by Chief Operating Officer (author: R. Iyer)",
                 ),
             )
         elif aid == "a3":
-            ev = (
-                Evidence(doc, None, commit(doc + "cc"), "change-control", "12 versions, reviewed"),
-            )
+            ev = (Evidence(doc, None, commit(doc + "cc"), "change-control", "12 versions, reviewed"),)
         elif aid.startswith("b"):
             line = 20 + number * 7
             ev = (Evidence(doc, line, commit(doc + "body"), "tagged-section", f"§ {text[:32]}"),)
             if number % 3 == 0:
                 # Two pieces of evidence for some activities: the report must list them all.
-                ev += (
-                    Evidence(doc, None, commit(doc + "claim"), "claim", "satisfies claim"),
-                )
+                ev += (Evidence(doc, None, commit(doc + "claim"), "claim", "satisfies claim"),)
         else:
             record = f"records/{practice}/2026-01-{10 + number:02d}-review.md"
             ev = (Evidence(record, 1, commit(record), "record", "dated 2026-01-15"),)
@@ -169,20 +168,42 @@ KNW07_DOC = "policies/knowledge/PRC-KNW-07 version and change control.md"
 def _practices() -> tuple[PracticeResult, ...]:
     return (
         _practice(
-            "knw01", "Sharing knowledge", 2, "Ongoing", "procedure", "satisfied",
+            "knw01",
+            "Sharing knowledge",
+            2,
+            "Ongoing",
+            "procedure",
+            "satisfied",
             ["Identify knowledge staff need.", "Share it through the knowledge system."],
             doc="policies/knowledge/PRC-KNW-01 sharing knowledge.md",
         ),
         _practice(
-            "knw02", "Process assets", 2, "Ongoing", "procedure", "satisfied",
-            ["Keep a library of process assets.", "Make assets available to engagements.",
-             "Collect feedback on assets."],
+            "knw02",
+            "Process assets",
+            2,
+            "Ongoing",
+            "procedure",
+            "satisfied",
+            [
+                "Keep a library of process assets.",
+                "Make assets available to engagements.",
+                "Collect feedback on assets.",
+            ],
             doc="policies/knowledge/PRC-KNW-02 process assets.md",
         ),
         _practice(
-            "knw07", "Version and change control", 2, "Ongoing", "procedure", "not-satisfied",
-            ["Identify the work products to control.", "Control changes to them.",
-             "Record the version history.", "Restrict access to baselines."],
+            "knw07",
+            "Version and change control",
+            2,
+            "Ongoing",
+            "procedure",
+            "not-satisfied",
+            [
+                "Identify the work products to control.",
+                "Control changes to them.",
+                "Record the version history.",
+                "Restrict access to baselines.",
+            ],
             doc=KNW07_DOC,
             missing={
                 "b3": "no approved document tags knw07.b3",
@@ -190,73 +211,141 @@ def _practices() -> tuple[PracticeResult, ...]:
             },
         ),
         _practice(
-            "knw05", "Technology assets", 3, "Ongoing", None, "satisfied",
+            "knw05",
+            "Technology assets",
+            3,
+            "Ongoing",
+            None,
+            "satisfied",
             ["Catalogue reusable technology assets."],
             doc="programs/knowledge/PRG-KNW-05 technology assets.docx",
         ),
         _practice(
-            "knw08", "Knowledge system", 3, "Ongoing", "procedure", "not-satisfied",
+            "knw08",
+            "Knowledge system",
+            3,
+            "Ongoing",
+            "procedure",
+            "not-satisfied",
             ["Establish the knowledge system.", "Keep its contents current."],
             doc="policies/knowledge/PRC-KNW-08 knowledge system.md",
             missing={"b2": "tagged section has no substantive content"},
         ),
         _practice(
-            "ppl01", "Encourage innovation", 2, "Ongoing", "policy", "not-satisfied",
+            "ppl01",
+            "Encourage innovation",
+            2,
+            "Ongoing",
+            "policy",
+            "not-satisfied",
             ["State the innovation policy."],
             doc="policies/people/POL-PPL-01 innovation.md",
             missing={"a2": "approved by the author of the change"},
             doctype_met=False,
         ),
         _practice(
-            "ppl02", "Define roles", 2, "Ongoing", "procedure", "satisfied",
+            "ppl02",
+            "Define roles",
+            2,
+            "Ongoing",
+            "procedure",
+            "satisfied",
             ["Define roles and responsibilities.", "Publish role descriptions."],
             doc="policies/people/PRC-PPL-02 roles.md",
         ),
         _practice(
-            "ppl10", "Workforce competencies", 4, "Ongoing", "program", "not-rated",
+            "ppl10",
+            "Workforce competencies",
+            4,
+            "Ongoing",
+            "program",
+            "not-rated",
             ["Define the competency framework."],
-            doc="programs/people/PRG-PPL-10 competencies.md", documents=(),
+            doc="programs/people/PRG-PPL-10 competencies.md",
+            documents=(),
         ),
         _practice(
-            "prf02", "Verify processes", 2, "Ongoing", "procedure", "satisfied",
+            "prf02",
+            "Verify processes",
+            2,
+            "Ongoing",
+            "procedure",
+            "satisfied",
             ["Plan process verification.", "Run verifications and record results."],
             doc="policies/performance/PRC-PRF-02 verification.md",
         ),
         _practice(
-            "prf06", "Organizational objectives", 3, "Ongoing", "plan", "satisfied",
+            "prf06",
+            "Organizational objectives",
+            3,
+            "Ongoing",
+            "plan",
+            "satisfied",
             ["Set objectives.", "Review progress against them."],
             doc="plans/PLN-PRF-06 objectives.md",
         ),
         _practice(
-            "prf10", "Make improvements", 4, "Ongoing", "program", "not-rated",
+            "prf10",
+            "Make improvements",
+            4,
+            "Ongoing",
+            "program",
+            "not-rated",
             ["Plan improvement programs."],
-            doc="programs/PRG-PRF-10 improvements.md", documents=(),
+            doc="programs/PRG-PRF-10 improvements.md",
+            documents=(),
         ),
         _practice(
-            "tch01", "Acquire technology", 2, "Ongoing", "procedure", "satisfied",
-            ["Work out what technology is needed.", "Weigh options and choose one.",
-             "Plan and run the roll-out."],
+            "tch01",
+            "Acquire technology",
+            2,
+            "Ongoing",
+            "procedure",
+            "satisfied",
+            ["Work out what technology is needed.", "Weigh options and choose one.", "Plan and run the roll-out."],
             doc="policies/technology/PRC-TCH-01 acquire technology.md",
         ),
         _practice(
-            "tch05", "Optimize technology", 3, "Ongoing", None, "not-applicable",
+            "tch05",
+            "Optimize technology",
+            3,
+            "Ongoing",
+            None,
+            "not-applicable",
             ["Measure technology performance."],
-            doc="policies/technology/PRC-TCH-05 optimize.md", documents=(),
+            doc="policies/technology/PRC-TCH-05 optimize.md",
+            documents=(),
             waiver="No provider-owned technology: all tooling is supplied by the client "
             "(approved by CIO, expires 2026-12-31)",
         ),
         _practice(
-            "tch06", "Proactively introduce technology", 4, "Ongoing", "procedure", "not-rated",
+            "tch06",
+            "Proactively introduce technology",
+            4,
+            "Ongoing",
+            "procedure",
+            "not-rated",
             ["Scan for technology that adds value."],
-            doc="policies/technology/PRC-TCH-06 introduce.md", documents=(),
+            doc="policies/technology/PRC-TCH-06 introduce.md",
+            documents=(),
         ),
         _practice(
-            "del01", "Plan service delivery", 2, "Delivery", "plan", "satisfied",
+            "del01",
+            "Plan service delivery",
+            2,
+            "Delivery",
+            "plan",
+            "satisfied",
             ["Plan delivery against commitments.", "Review the plan with the client."],
             doc="plans/PLN-DEL-01 service delivery plan.md",
         ),
         _practice(
-            "del04", "Verify service commitments", 2, "Delivery", "procedure", "not-satisfied",
+            "del04",
+            "Verify service commitments",
+            2,
+            "Delivery",
+            "procedure",
+            "not-satisfied",
             ["Check delivery against commitments.", "Report the results to the client."],
             doc="policies/delivery/PRC-DEL-04 verify commitments.md",
             missing={
@@ -269,30 +358,66 @@ def _practices() -> tuple[PracticeResult, ...]:
 
 def _findings() -> tuple[Finding, ...]:
     return (
-        make("activity-not-evidenced", "knw07.b3 has no evidence in an approved document.",
-             practice="knw07", activity="b3"),
-        make("record-stale", "Newest verification record for knw07.c5 is from 2025-02-03.",
-             path="records/knw07/2025-02-03-verification.md", line=4, practice="knw07",
-             activity="c5"),
-        make("section-empty", "Section 'Knowledge system contents' tagged knw08.b2 is empty.",
-             path="policies/knowledge/PRC-KNW-08 knowledge system.md", line=41,
-             practice="knw08", activity="b2"),
-        make("self-approved", "Commit 3e1f0a2 was approved by its author R. Iyer.",
-             path="policies/people/POL-PPL-01 innovation.md", line=None, practice="ppl01",
-             activity="a2"),
-        make("doctype-missing", "ppl01 expects an approved policy; POL-PPL-01 is in-review.",
-             practice="ppl01"),
-        make("review-overdue", "Review of PRC-DEL-04 was due on 2026-01-31.",
-             path="policies/delivery/PRC-DEL-04 verify commitments.md", line=12,
-             practice="del04", activity="a3", cause="knw07"),
-        make("activity-not-evidenced", "del04.b2 has no evidence in an approved document.",
-             practice="del04", activity="b2"),
-        make("front-matter-unknown-key", "Key 'aproved_by' looks like 'approved_by'.",
-             path="policies/people/PRC-PPL-02 roles.md", line=8),
-        make("version-not-string", "version: 2.10 is a number and reads as 2.1.",
-             path=KNW07_DOC, line=7, practice="knw07"),
-        make("untracked-document", "drafts/new-onboarding.md is not tracked by git.",
-             path="drafts/new-onboarding.md"),
+        make(
+            "activity-not-evidenced",
+            "knw07.b3 has no evidence in an approved document.",
+            practice="knw07",
+            activity="b3",
+        ),
+        make(
+            "record-stale",
+            "Newest verification record for knw07.c5 is from 2025-02-03.",
+            path="records/knw07/2025-02-03-verification.md",
+            line=4,
+            practice="knw07",
+            activity="c5",
+        ),
+        make(
+            "section-empty",
+            "Section 'Knowledge system contents' tagged knw08.b2 is empty.",
+            path="policies/knowledge/PRC-KNW-08 knowledge system.md",
+            line=41,
+            practice="knw08",
+            activity="b2",
+        ),
+        make(
+            "self-approved",
+            "Commit 3e1f0a2 was approved by its author R. Iyer.",
+            path="policies/people/POL-PPL-01 innovation.md",
+            line=None,
+            practice="ppl01",
+            activity="a2",
+        ),
+        make("doctype-missing", "ppl01 expects an approved policy; POL-PPL-01 is in-review.", practice="ppl01"),
+        make(
+            "review-overdue",
+            "Review of PRC-DEL-04 was due on 2026-01-31.",
+            path="policies/delivery/PRC-DEL-04 verify commitments.md",
+            line=12,
+            practice="del04",
+            activity="a3",
+            cause="knw07",
+        ),
+        make(
+            "activity-not-evidenced",
+            "del04.b2 has no evidence in an approved document.",
+            practice="del04",
+            activity="b2",
+        ),
+        make(
+            "front-matter-unknown-key",
+            "Key 'aproved_by' looks like 'approved_by'.",
+            path="policies/people/PRC-PPL-02 roles.md",
+            line=8,
+        ),
+        make(
+            "version-not-string",
+            "version: 2.10 is a number and reads as 2.1.",
+            path=KNW07_DOC,
+            line=7,
+            practice="knw07",
+        ),
+        make("untracked-document", "drafts/new-onboarding.md is not tracked by git.", path="drafts/new-onboarding.md"),
         make("file-skipped", "Symlink skipped.", path="shared/handbook-link"),
         make("waiver-invalid", "A waiver names xyz99, which the rule pack does not have."),
     )
@@ -302,14 +427,42 @@ def _documents() -> tuple[DocumentSummary, ...]:
     docs: list[DocumentSummary] = []
     specs = [
         (KNW07_DOC, "markdown", "PRC-KNW-07", "procedure", "approved", "2.10", ("knw07",)),
-        ("policies/delivery/PRC-DEL-04 verify commitments.md", "markdown", "PRC-DEL-04",
-         "procedure", "approved", "1.3", ("del04",)),
-        ("policies/people/POL-PPL-01 innovation.md", "markdown", "POL-PPL-01", "policy",
-         "in-review", "0.4", ("ppl01",)),
-        ("programs/knowledge/PRG-KNW-05 technology assets.docx", "docx", "PRG-KNW-05",
-         "program", "approved", "1.0", ("knw05",)),
-        ("records/knw07/2025-02-03-verification.md", "markdown", "REC-KNW-07-2025-02", "record",
-         "approved", None, ("knw07",)),
+        (
+            "policies/delivery/PRC-DEL-04 verify commitments.md",
+            "markdown",
+            "PRC-DEL-04",
+            "procedure",
+            "approved",
+            "1.3",
+            ("del04",),
+        ),
+        (
+            "policies/people/POL-PPL-01 innovation.md",
+            "markdown",
+            "POL-PPL-01",
+            "policy",
+            "in-review",
+            "0.4",
+            ("ppl01",),
+        ),
+        (
+            "programs/knowledge/PRG-KNW-05 technology assets.docx",
+            "docx",
+            "PRG-KNW-05",
+            "program",
+            "approved",
+            "1.0",
+            ("knw05",),
+        ),
+        (
+            "records/knw07/2025-02-03-verification.md",
+            "markdown",
+            "REC-KNW-07-2025-02",
+            "record",
+            "approved",
+            None,
+            ("knw07",),
+        ),
     ]
     authors = ["R. Iyer", "M. Okafor", "L. Brandt"]
     approvers = ["Chief Operating Officer", "Quality Manager", None]
@@ -328,8 +481,14 @@ def _documents() -> tuple[DocumentSummary, ...]:
             )
         docs.append(
             DocumentSummary(
-                path=path, format=fmt, id=did, type=dtype, status=status, version=version,
-                practices=practices, last_commit=history[-1].commit,
+                path=path,
+                format=fmt,
+                id=did,
+                type=dtype,
+                status=status,
+                version=version,
+                practices=practices,
+                last_commit=history[-1].commit,
                 history=tuple(reversed(history)),
             )
         )
@@ -371,9 +530,7 @@ def typical_result() -> CheckResult:
 
 def passing_result() -> CheckResult:
     """Every Practice up to Level 2 satisfied and the gate passed, with no findings."""
-    practices = tuple(
-        p for p in _practices() if p.status == "satisfied" and p.level == 2
-    )
+    practices = tuple(p for p in _practices() if p.status == "satisfied" and p.level == 2)
     return CheckResult(
         model_id="escm-sp-v2",
         model_name="eSourcing Capability Model for Service Providers",
@@ -416,26 +573,55 @@ HOSTILE = "<script>alert('x')</script> & \"q\" | *b* _i_ `c` [l](u) \x07 ]]> é"
 def hostile_result() -> CheckResult:
     """Markup-looking text in every free-text field, to prove each reporter escapes it."""
     act = ActivityResult(
-        "b1", "satisfied", HOSTILE,
+        "b1",
+        "satisfied",
+        HOSTILE,
         (Evidence(f"docs/{HOSTILE}.md", 3, commit("h"), "tagged-section", HOSTILE),),
     )
     miss = ActivityResult("b2", "not-satisfied", HOSTILE, reason=HOSTILE)
     practice = PracticeResult(
-        "knw07", HOSTILE, "knw", 2, "Ongoing", "procedure", "not-satisfied", (act, miss),
-        doctype_met=False, documents=(f"docs/{HOSTILE}.md",),
+        "knw07",
+        HOSTILE,
+        "knw",
+        2,
+        "Ongoing",
+        "procedure",
+        "not-satisfied",
+        (act, miss),
+        doctype_met=False,
+        documents=(f"docs/{HOSTILE}.md",),
     )
     waived = PracticeResult(
-        "knw01", "Sharing knowledge", "knw", 2, "Ongoing", "procedure", "not-applicable", (),
+        "knw01",
+        "Sharing knowledge",
+        "knw",
+        2,
+        "Ongoing",
+        "procedure",
+        "not-applicable",
+        (),
         waiver=HOSTILE,
     )
     finding = Finding(
-        rule="activity-not-evidenced", severity="error", message=HOSTILE,
-        path=f"docs/{HOSTILE}.md", line=3, practice="knw07", activity="b2", hint=HOSTILE,
+        rule="activity-not-evidenced",
+        severity="error",
+        message=HOSTILE,
+        path=f"docs/{HOSTILE}.md",
+        line=3,
+        practice="knw07",
+        activity="b2",
+        hint=HOSTILE,
     )
     doc = DocumentSummary(
-        f"docs/{HOSTILE}.md", "markdown", HOSTILE, "procedure", "approved", HOSTILE,
-        ("knw07",), commit("h"), (VersionEntry(commit("h"), "2026-01-01", HOSTILE, HOSTILE,
-                                               HOSTILE),),
+        f"docs/{HOSTILE}.md",
+        "markdown",
+        HOSTILE,
+        "procedure",
+        "approved",
+        HOSTILE,
+        ("knw07",),
+        commit("h"),
+        (VersionEntry(commit("h"), "2026-01-01", HOSTILE, HOSTILE, HOSTILE),),
     )
     return CheckResult(
         model_id="escm-sp-v2",
@@ -470,15 +656,27 @@ def huge_result(n_practices: int = 84, findings_per_practice: int = 60) -> Check
         doc = f"policies/{area}/PRC-{pid.upper()}-a-rather-long-document-name.md"
         practices.append(
             _practice(
-                pid, f"Practice {pid} with a long descriptive title", level, "Ongoing",
-                "procedure", "not-satisfied", [f"Activity {k}" for k in range(1, 8)],
-                doc=doc, missing=missing,
+                pid,
+                f"Practice {pid} with a long descriptive title",
+                level,
+                "Ongoing",
+                "procedure",
+                "not-satisfied",
+                [f"Activity {k}" for k in range(1, 8)],
+                doc=doc,
+                missing=missing,
             )
         )
         for k in range(findings_per_practice):
             findings.append(
-                make("activity-not-evidenced", f"{pid}.b{k} is missing {long_tail}.",
-                     path=doc, line=k + 1, practice=pid, activity=f"b{k}")
+                make(
+                    "activity-not-evidenced",
+                    f"{pid}.b{k} is missing {long_tail}.",
+                    path=doc,
+                    line=k + 1,
+                    practice=pid,
+                    activity=f"b{k}",
+                )
             )
     return CheckResult(
         model_id="escm-sp-v2",

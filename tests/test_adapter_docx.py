@@ -53,21 +53,25 @@ def only_error(doc: Document) -> str:
 
 
 def test_custom_properties_are_the_metadata(tmp_path: Path) -> None:
-    path = build_docx(tmp_path / "policy.docx", [Heading("Purpose"), PROSE], custom={
-        "id": "POL-KNW-07",
-        "Title": "Version control policy",
-        "type": "policy",
-        "practices": "knw07, prf02",
-        "satisfies": "knw07.b1, knw07.b2, prf02.b1",
-        "status": "approved",
-        "version": "2.10",
-        "owner": "Quality Manager",
-        "Approved By": "Chief Operating Officer",
-        "approved_on": dt.date(2026, 2, 14),
-        "review_cycle": "12 months",
-        "ContentTypeId": "0x0101",
-        "Pages": 12,
-    })
+    path = build_docx(
+        tmp_path / "policy.docx",
+        [Heading("Purpose"), PROSE],
+        custom={
+            "id": "POL-KNW-07",
+            "Title": "Version control policy",
+            "type": "policy",
+            "practices": "knw07, prf02",
+            "satisfies": "knw07.b1, knw07.b2, prf02.b1",
+            "status": "approved",
+            "version": "2.10",
+            "owner": "Quality Manager",
+            "Approved By": "Chief Operating Officer",
+            "approved_on": dt.date(2026, 2, 14),
+            "review_cycle": "12 months",
+            "ContentTypeId": "0x0101",
+            "Pages": 12,
+        },
+    )
     doc = read(path)
     assert doc.error is None and doc.problems == ()
     assert doc.format == "docx" and doc.location_kind == "paragraph"
@@ -88,13 +92,15 @@ def test_custom_properties_are_the_metadata(tmp_path: Path) -> None:
 def test_numeric_version_keeps_its_digits(tmp_path: Path) -> None:
     """A version typed as a number in Word's dialog is stored as text; 2.10 stays 2.10."""
     path = build_docx(tmp_path / "v.docx", ["x"], custom={"id": "A", "version": 1.5})
-    custom = (b'<?xml version="1.0" encoding="UTF-8"?><Properties xmlns="http://schemas.'
-              b'openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://'
-              b'schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><property '
-              b'fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="version">'
-              b"<vt:r8>2.10</vt:r8></property><property fmtid=\"{D5CDD505-2E9C-101B-9397-"
-              b'08002B2CF9AE}" pid="3" name="reviewed"><vt:bool>true</vt:bool></property>'
-              b"</Properties>")
+    custom = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Properties xmlns="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://'
+        b'schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><property '
+        b'fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="version">'
+        b'<vt:r8>2.10</vt:r8></property><property fmtid="{D5CDD505-2E9C-101B-9397-'
+        b'08002B2CF9AE}" pid="3" name="reviewed"><vt:bool>true</vt:bool></property>'
+        b"</Properties>"
+    )
     rewrite_part(path, "docProps/custom.xml", custom)
     doc = read(path)
     assert doc.metadata["version"] == "2.10"
@@ -102,10 +108,19 @@ def test_numeric_version_keeps_its_digits(tmp_path: Path) -> None:
 
 
 def test_core_properties_fill_gaps(tmp_path: Path) -> None:
-    path = build_docx(tmp_path / "core.docx", ["x"], custom={"id": "A", "practices": "knw07"},
-                      core={"title": "Core title", "version": "3", "revision": 7,
-                            "category": "procedure", "keywords": "change, control",
-                            "last_modified_by": "Ana"})
+    path = build_docx(
+        tmp_path / "core.docx",
+        ["x"],
+        custom={"id": "A", "practices": "knw07"},
+        core={
+            "title": "Core title",
+            "version": "3",
+            "revision": 7,
+            "category": "procedure",
+            "keywords": "change, control",
+            "last_modified_by": "Ana",
+        },
+    )
     m = read(path).metadata
     assert m["title"] == "Core title" and m["version"] == "3"
     assert m["revision"] == "7" and m["category"] == "procedure"
@@ -120,8 +135,7 @@ def test_core_properties_alone_are_not_evidence_metadata(tmp_path: Path) -> None
 
 
 def test_malformed_satisfies_is_reported(tmp_path: Path) -> None:
-    doc = read(build_docx(tmp_path / "s.docx", ["x"],
-                          custom={"id": "A", "satisfies": "knw07.b1; knw07"}))
+    doc = read(build_docx(tmp_path / "s.docx", ["x"], custom={"id": "A", "satisfies": "knw07.b1; knw07"}))
     assert doc.metadata["satisfies"] == {"knw07": ["b1"]}
     [f] = doc.problems
     assert f.rule == "front-matter-invalid" and "'knw07'" in f.message
@@ -140,17 +154,20 @@ def test_sidecar_wins_over_properties(tmp_path: Path) -> None:
 
 
 def test_headings_sections_and_tags(tmp_path: Path) -> None:
-    path = build_docx(tmp_path / "proc.docx", [
-        Heading("Change control procedure", 0),                  # 1  Title
-        "Preamble words.",                                        # 2
-        Heading("Purpose"),                                       # 3
-        PROSE,                                                    # 4
-        "[escm: knw07.b3, KNW07.B4]",                             # 5
-        Heading("Roles", 2),                                      # 6
-        Table([["Role", "Duty"], ["Owner", "Approves [escm: knw07.b5]"]]),  # 7-10
-        Heading("Records [escm: knw07.c1]"),                      # 11
-        "Minutes are kept.",                                      # 12
-    ])
+    path = build_docx(
+        tmp_path / "proc.docx",
+        [
+            Heading("Change control procedure", 0),  # 1  Title
+            "Preamble words.",  # 2
+            Heading("Purpose"),  # 3
+            PROSE,  # 4
+            "[escm: knw07.b3, KNW07.B4]",  # 5
+            Heading("Roles", 2),  # 6
+            Table([["Role", "Duty"], ["Owner", "Approves [escm: knw07.b5]"]]),  # 7-10
+            Heading("Records [escm: knw07.c1]"),  # 11
+            "Minutes are kept.",  # 12
+        ],
+    )
     doc = read(path)
     assert doc.problems == ()
     heads = [(s.heading, s.level, s.start, s.end) for s in doc.sections]
@@ -179,11 +196,9 @@ def test_text_before_first_heading_is_a_level_zero_section(tmp_path: Path) -> No
 
 
 def test_malformed_marker_is_a_finding_at_its_paragraph(tmp_path: Path) -> None:
-    doc = read(build_docx(tmp_path / "p.docx", [Heading("A"), "[escm: knw07, knw07.b2]",
-                                                "[escm: ]"]))
+    doc = read(build_docx(tmp_path / "p.docx", [Heading("A"), "[escm: knw07, knw07.b2]", "[escm: ]"]))
     assert [t.key for t in doc.tags] == ["knw07.b2"]
-    assert [(f.rule, f.line) for f in doc.problems] == [("unknown-activity", 2),
-                                                        ("unknown-activity", 3)]
+    assert [(f.rule, f.line) for f in doc.problems] == [("unknown-activity", 2), ("unknown-activity", 3)]
 
 
 def test_custom_style_based_on_heading_and_localised_style_ids(tmp_path: Path) -> None:
@@ -199,8 +214,7 @@ def test_custom_style_based_on_heading_and_localised_style_ids(tmp_path: Path) -
     path = tmp_path / "de.docx"
     document.save(str(path))
     doc = read(path)
-    assert [(s.heading, s.level) for s in doc.sections] == [("Geltungsbereich", 1),
-                                                            ("Appendix A", 2)]
+    assert [(s.heading, s.level) for s in doc.sections] == [("Geltungsbereich", 1), ("Appendix A", 2)]
 
 
 def test_empty_heading_paragraph_is_not_a_section(tmp_path: Path) -> None:
@@ -222,7 +236,8 @@ def test_tracked_changes_and_text_boxes(tmp_path: Path) -> None:
         "<w:p><w:r><w:t>boxed [escm: knw07.b2]</w:t></w:r></w:p></w:txbxContent></w:drawing>"
         "</mc:Choice><mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>boxed [escm: "
         "knw07.b2]</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback>"
-        "</mc:AlternateContent></w:r>")
+        "</mc:AlternateContent></w:r>"
+    )
     assert f'xmlns:w="{w}"' in xml
     xml = xml.replace("<w:r><w:t>PLACEHOLDER</w:t></w:r>", para)
     rewrite_part(path, "word/document.xml", xml.encode())
@@ -235,8 +250,11 @@ def test_tracked_changes_and_text_boxes(tmp_path: Path) -> None:
 
 def test_docm_and_misnamed_doc_are_read(tmp_path: Path) -> None:
     src = build_docx(tmp_path / "m.docx", [Heading("A"), "x"], custom={"id": "M"})
-    ct = zipfile.ZipFile(src).read("[Content_Types].xml").replace(
-        b"wordprocessingml.document.main+xml", b"ms-word.document.macroEnabled.main+xml")
+    ct = (
+        zipfile.ZipFile(src)
+        .read("[Content_Types].xml")
+        .replace(b"wordprocessingml.document.main+xml", b"ms-word.document.macroEnabled.main+xml")
+    )
     docm = tmp_path / "m.docm"
     docm.write_bytes(src.read_bytes())
     rewrite_part(docm, "[Content_Types].xml", ct)
@@ -288,12 +306,14 @@ def test_without_document_part(tmp_path: Path) -> None:
 def test_other_office_format_renamed(tmp_path: Path) -> None:
     path = tmp_path / "book.docx"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
-                    'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
-                    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-                    'officeDocument" Target="xl/workbook.xml"/></Relationships>')
-        zf.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/'
-                    'spreadsheetml/2006/main"/>')
+        zf.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        zf.writestr("xl/workbook.xml", '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>')
     assert "not a Word document" in only_error(read(path))
 
 
@@ -361,8 +381,7 @@ def test_symlink_is_not_followed(tmp_path: Path) -> None:
 def test_dtd_in_styles_part_is_refused(tmp_path: Path) -> None:
     path = build_docx(tmp_path / "s.docx", [Heading("A"), "x"])
     styles = zipfile.ZipFile(path).read("word/styles.xml").decode()
-    styles = styles.replace("?>", '?><!DOCTYPE w:styles [<!ENTITY e SYSTEM "http://example.'
-                            'invalid/x">]>', 1)
+    styles = styles.replace("?>", '?><!DOCTYPE w:styles [<!ENTITY e SYSTEM "http://example.invalid/x">]>', 1)
     rewrite_part(path, "word/styles.xml", styles.encode())
     assert "word/styles.xml" in only_error(read(path))
 
@@ -374,13 +393,15 @@ _text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_s
 _block = st.one_of(
     _text.map(Para),
     st.tuples(_text, st.integers(1, 4)).map(lambda t: Heading(t[0], t[1])),
-    st.sampled_from(["[escm: knw07.b3]", "[escm: knw07.b1, prf02.c5]", "[escm: oops]",
-                     "[escm: knw07.b3", "escm: knw07.b4]"]).map(Para),
+    st.sampled_from(
+        ["[escm: knw07.b3]", "[escm: knw07.b1, prf02.c5]", "[escm: oops]", "[escm: knw07.b3", "escm: knw07.b4]"]
+    ).map(Para),
 )
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(st.lists(_block, max_size=12))
 def test_sections_keep_their_invariants(tmp_path: Path, blocks: list[Para | Heading]) -> None:
     path = build_docx(tmp_path / "h.docx", blocks)
@@ -394,8 +415,11 @@ def test_sections_keep_their_invariants(tmp_path: Path, blocks: list[Para | Head
         for t in s.tags:
             assert s.start <= t.line <= s.end
         assert "[escm: knw07.b3]" not in s.text
-    valid = sum(b.text.count(".") for b in blocks
-                if isinstance(b, Para) and b.text.startswith("[escm: ") and b.text.endswith("]"))
+    valid = sum(
+        b.text.count(".")
+        for b in blocks
+        if isinstance(b, Para) and b.text.startswith("[escm: ") and b.text.endswith("]")
+    )
     assert len(doc.tags) == valid
 
 

@@ -37,8 +37,9 @@ def only_error(doc: Document) -> str:
 
 @pytest.fixture
 def good(tmp_path: Path) -> Path:
-    return build_pdf(tmp_path / "good.pdf", [f"Purpose\n{PROSE} [escm: knw07.b3]",
-                                             "Records\nMinutes [escm: knw07.c1, knw07.c2]"])
+    return build_pdf(
+        tmp_path / "good.pdf", [f"Purpose\n{PROSE} [escm: knw07.b3]", "Records\nMinutes [escm: knw07.c1, knw07.c2]"]
+    )
 
 
 # ------------------------------------------------------------------ text, pages, tags
@@ -48,10 +49,8 @@ def test_pages_are_sections_and_tags_are_located_by_page(good: Path) -> None:
     doc = read(good)
     assert doc.error is None and doc.problems == ()
     assert doc.format == "pdf" and doc.location_kind == "page"
-    assert [(s.heading, s.level, s.start, s.end) for s in doc.sections] == [
-        ("Page 1", 1, 1, 1), ("Page 2", 1, 2, 2)]
-    assert [(t.key, t.line) for t in doc.tags] == [("knw07.b3", 1), ("knw07.c1", 2),
-                                                  ("knw07.c2", 2)]
+    assert [(s.heading, s.level, s.start, s.end) for s in doc.sections] == [("Page 1", 1, 1, 1), ("Page 2", 1, 2, 2)]
+    assert [(t.key, t.line) for t in doc.tags] == [("knw07.b3", 1), ("knw07.c1", 2), ("knw07.c2", 2)]
     p1 = doc.sections[0]
     assert PROSE in p1.text and "escm" not in p1.text and p1.substantive
     assert not doc.sections[1].substantive
@@ -85,9 +84,19 @@ def test_page_without_text(tmp_path: Path) -> None:
 
 
 def test_info_dictionary_keys(tmp_path: Path) -> None:
-    path = build_pdf(tmp_path / "i.pdf", ["x"], title="Audit report", info={
-        "id": "REC-01", "Practices": "knw07 prf02", "Approved_By": "COO", "type": "record",
-        "satisfies": "knw07.c1, knw07.c2", "date": "D:20260214"})
+    path = build_pdf(
+        tmp_path / "i.pdf",
+        ["x"],
+        title="Audit report",
+        info={
+            "id": "REC-01",
+            "Practices": "knw07 prf02",
+            "Approved_By": "COO",
+            "type": "record",
+            "satisfies": "knw07.c1, knw07.c2",
+            "date": "D:20260214",
+        },
+    )
     doc = read(path)
     m = doc.metadata
     assert doc.meta_source == "pdf-info" and doc.has_metadata
@@ -116,7 +125,8 @@ def test_standard_xmp_terms_are_not_our_keys(tmp_path: Path) -> None:
     xmp = xmp_packet({"id": "X"}).replace(
         b"<pdfx:id>X</pdfx:id>",
         b"<dc:type><rdf:Bag><rdf:li>Text</rdf:li></rdf:Bag></dc:type><dc:date>2001</dc:date>"
-        b'<org:owner xmlns:org="https://example.org/escm/">QM</org:owner>')
+        b'<org:owner xmlns:org="https://example.org/escm/">QM</org:owner>',
+    )
     doc = read(build_pdf(tmp_path / "dc.pdf", ["x"], xmp=xmp))
     assert "type" not in doc.metadata and "date" not in doc.metadata
     assert doc.metadata["owner"] == "QM"
@@ -130,8 +140,11 @@ def test_info_wins_over_xmp(tmp_path: Path) -> None:
 
 
 def test_xmp_entities_are_never_expanded(tmp_path: Path) -> None:
-    xmp = xmp_packet({"id": "ENTITIES"}).replace(b"ENTITIES", b"&a;&a;&a;").replace(
-        b"<x:xmpmeta", b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><x:xmpmeta', 1)
+    xmp = (
+        xmp_packet({"id": "ENTITIES"})
+        .replace(b"ENTITIES", b"&a;&a;&a;")
+        .replace(b"<x:xmpmeta", b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><x:xmpmeta', 1)
+    )
     doc = read(build_pdf(tmp_path / "d.pdf", [PROSE], xmp=xmp))
     assert doc.error is None and "id" not in doc.metadata and PROSE in doc.text
     [f] = doc.problems
@@ -158,13 +171,16 @@ def test_broken_sidecar_does_not_fall_back(tmp_path: Path) -> None:
     assert f.rule == "yaml-error" and f.path == "s.pdf.yaml"
 
 
-@pytest.mark.parametrize(("raw", "iso"), [
-    ("D:20260214093000+01'00'", "2026-02-14T09:30:00+01:00"),
-    ("D:20260214093000Z", "2026-02-14T09:30:00Z"),
-    ("D:20260214", "2026-02-14"),
-    ("D:2026", "2026-01-01"),
-    ("not a date", "not a date"),
-])
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("D:20260214093000+01'00'", "2026-02-14T09:30:00+01:00"),
+        ("D:20260214093000Z", "2026-02-14T09:30:00Z"),
+        ("D:20260214", "2026-02-14"),
+        ("D:2026", "2026-01-01"),
+        ("not a date", "not a date"),
+    ],
+)
 def test_pdf_dates(raw: str, iso: str) -> None:
     assert pdf_date(raw) == iso
 
@@ -219,47 +235,57 @@ def test_circular_page_tree(tmp_path: Path) -> None:
     assert time.perf_counter() - start < 5
     # the readable page is kept; the unreadable one is a warning on its page
     assert doc.error is None and "Loop page" in doc.text
-    assert [(f.rule, f.severity, f.line) for f in doc.problems] == [
-        ("parse-error", "warning", 2)]
+    assert [(f.rule, f.severity, f.line) for f in doc.problems] == [("parse-error", "warning", 2)]
 
 
 def test_pdfplumber_reads_what_pdfium_will_not_open(tmp_path: Path) -> None:
     """A page tree that says /Count 0 over a real page: PDFium gives up, pdfminer walks Kids."""
     path = tmp_path / "count0.pdf"
-    path.write_bytes(raw_pdf([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 0 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        _stream(b"BT /F1 12 Tf 72 720 Td (Recovered [escm: knw07.b1]) Tj ET"),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]))
+    path.write_bytes(
+        raw_pdf(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R >>",
+                b"<< /Type /Pages /Kids [3 0 R] /Count 0 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                b"/Resources << /Font << /F1 5 0 R >> >> >>",
+                _stream(b"BT /F1 12 Tf 72 720 Td (Recovered [escm: knw07.b1]) Tj ET"),
+                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            ]
+        )
+    )
     doc = read(path)
     assert doc.error is None and [(t.key, t.line) for t in doc.tags] == [("knw07.b1", 1)]
 
 
 def test_page_tree_that_only_loops(tmp_path: Path) -> None:
     path = tmp_path / "self.pdf"
-    path.write_bytes(raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
-                              b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"]))
+    path.write_bytes(raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"]))
     assert "page" in only_error(read(path))
 
 
-@pytest.mark.parametrize("objects", [
-    # an object whose stream length is itself, and an outline whose Next is itself
-    [b"<< /Type /Catalog /Pages 2 0 R /Outlines 3 0 R >>",
-     b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-     b"<< /Type /Outlines /First 3 0 R /Next 3 0 R /Count 1 /Title (x) >>",
-     b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R >>",
-     b"<< /Length 5 0 R >>\nstream\nBT ET\nendstream"],
-    # a form XObject that draws itself
-    [b"<< /Type /Catalog /Pages 2 0 R >>",
-     b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-     b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-     b"/Resources << /XObject << /X 5 0 R >> >> >>",
-     _stream(b"/X Do"),
-     b"<< /Type /XObject /Subtype /Form /BBox [0 0 9 9] /Resources << /XObject << /X 5 0 R"
-     b" >> >> /Length 5 >>\nstream\n/X Do\nendstream"],
-])
+@pytest.mark.parametrize(
+    "objects",
+    [
+        # an object whose stream length is itself, and an outline whose Next is itself
+        [
+            b"<< /Type /Catalog /Pages 2 0 R /Outlines 3 0 R >>",
+            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+            b"<< /Type /Outlines /First 3 0 R /Next 3 0 R /Count 1 /Title (x) >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R >>",
+            b"<< /Length 5 0 R >>\nstream\nBT ET\nendstream",
+        ],
+        # a form XObject that draws itself
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /XObject << /X 5 0 R >> >> >>",
+            _stream(b"/X Do"),
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 9 9] /Resources << /XObject << /X 5 0 R"
+            b" >> >> /Length 5 >>\nstream\n/X Do\nendstream",
+        ],
+    ],
+)
 def test_self_references_do_not_hang(tmp_path: Path, objects: list[bytes]) -> None:
     path = tmp_path / "selfref.pdf"
     path.write_bytes(raw_pdf(objects))

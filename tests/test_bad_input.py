@@ -48,16 +48,16 @@ class Checked:
         return self.run.output + "".join(self.reports.values())
 
 
-def check_all_formats(repo: Path, outside: Path, out: Path, cache: Path,
-                      *extra: str) -> Checked:
+def check_all_formats(repo: Path, outside: Path, out: Path, cache: Path, *extra: str) -> Checked:
     """`escm-check check REPO -v` writing every format to its own file."""
     out.mkdir(parents=True, exist_ok=True)
     args = ["check", str(repo), "-v", *extra]
     for fmt in FORMATS:
         args += ["--format", fmt, "--output", str(out / f"report.{fmt}")]
     run = escm_check(*args, cache_home=cache)
-    reports = {fmt: (out / f"report.{fmt}").read_text(encoding="utf-8")
-               for fmt in FORMATS if (out / f"report.{fmt}").exists()}
+    reports = {
+        fmt: (out / f"report.{fmt}").read_text(encoding="utf-8") for fmt in FORMATS if (out / f"report.{fmt}").exists()
+    }
     return Checked(run, reports, outside)
 
 
@@ -85,10 +85,14 @@ def assert_case(c: Checked, case: mc.Case) -> None:
     findings = c.data["findings"]
     for e in case.expect:
         same = [f for f in findings if f["rule"] == e.rule and f["path"] == e.path]
-        hits = [f for f in same if all(w in f["message"].lower() for w in e.words)
-                and (e.line is None or f["line"] == e.line)]
-        shown = [(f["rule"], f["path"], f["line"], f["message"]) for f in findings
-                 if f["path"] and f["path"] != "good.md"]
+        hits = [
+            f
+            for f in same
+            if all(w in f["message"].lower() for w in e.words) and (e.line is None or f["line"] == e.line)
+        ]
+        shown = [
+            (f["rule"], f["path"], f["line"], f["message"]) for f in findings if f["path"] and f["path"] != "good.md"
+        ]
         assert hits, f"{case.name}: no {e} among {shown}"
         assert (e.rule, e.path) in sarif_locations(c), f"{case.name}: {e.path!r} not in SARIF"
         assert e.path in c.reports["text"], f"{case.name}: {e.path!r} not in the text report"
@@ -160,8 +164,9 @@ def large_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pa
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", mc.large_cases(), ids=lambda c: c.name)
-def test_large_case_gives_its_finding(large_corpus: dict[str, tuple[Path, Path]],
-                                      tmp_path: Path, case: mc.Case) -> None:
+def test_large_case_gives_its_finding(
+    large_corpus: dict[str, tuple[Path, Path]], tmp_path: Path, case: mc.Case
+) -> None:
     repo, outside = large_corpus[case.name]
     c = check_all_formats(repo, outside, tmp_path / "out", tmp_path / "cache")
     assert_clean(c)
@@ -185,8 +190,7 @@ def test_staged_hook_with_a_newline_in_a_file_name(tmp_path: Path) -> None:
 
 def test_staged_hook_with_a_symlink_loop(tmp_path: Path) -> None:
     repo, _ = mc.build_case(mc.case("symlink-loop"), tmp_path)
-    run = escm_check("staged", "--", "loop-a.md", "self.md", "good.md", cwd=repo,
-                     cache_home=tmp_path / "c")
+    run = escm_check("staged", "--", "loop-a.md", "self.md", "good.md", cwd=repo, cache_home=tmp_path / "c")
     assert run.code in (0, 1) and "Traceback" not in run.output, run.output
 
 
@@ -194,11 +198,21 @@ def test_staged_hook_on_every_bad_file(shared: tuple[Checked, Checked], tmp_path
     """The pre-commit hook over every file of the corpus."""
     cold, _ = shared
     repo = Path(cold.data["repository"]["root"])
-    files = [p for p in subprocess.run(["git", "ls-files", "-z"], cwd=repo, env=base_env(),
-                                       capture_output=True, check=True).stdout.split(b"\0")
-             if p]
-    proc = subprocess.run([*argv0(), "staged", "--", *files], cwd=repo, capture_output=True,
-                          env=clean_env(tmp_path / "c"), timeout=TIMEOUT, preexec_fn=limit_memory)
+    files = [
+        p
+        for p in subprocess.run(
+            ["git", "ls-files", "-z"], cwd=repo, env=base_env(), capture_output=True, check=True
+        ).stdout.split(b"\0")
+        if p
+    ]
+    proc = subprocess.run(
+        [*argv0(), "staged", "--", *files],
+        cwd=repo,
+        capture_output=True,
+        env=clean_env(tmp_path / "c"),
+        timeout=TIMEOUT,
+        preexec_fn=limit_memory,
+    )
     out = (proc.stdout + proc.stderr).decode("utf-8", "backslashreplace")
     assert proc.returncode == 1, out
     assert "Traceback" not in out and "internal error" not in out

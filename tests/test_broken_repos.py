@@ -56,12 +56,17 @@ def passing(tmp_path: Path) -> GitRepo:
     r = GitRepo(tmp_path / "origin")
     r.write(".escm-check.yaml", NARROW)
     r.write("procedures/version-control.md", procedure("1.0"))
-    r.commit("Add version control procedure", author=ANN, date="2026-03-01T10:00:00+00:00",
-             trailers={"Approved-by": BOB})
+    r.commit(
+        "Add version control procedure", author=ANN, date="2026-03-01T10:00:00+00:00", trailers={"Approved-by": BOB}
+    )
     r.write("procedures/version-control.md", procedure("1.1", " Status is reported monthly."))
     r.write("records/audit-2026-09.md", audit("2026-09-10"))
-    r.commit("Clarify status reporting; add September audit", author=ANN,
-             date="2026-09-12T10:00:00+00:00", trailers={"Approved-by": BOB})
+    r.commit(
+        "Clarify status reporting; add September audit",
+        author=ANN,
+        date="2026-09-12T10:00:00+00:00",
+        trailers={"Approved-by": BOB},
+    )
     return r
 
 
@@ -74,11 +79,14 @@ def test_the_passing_repository_passes(passing: GitRepo, tmp_path: Path) -> None
     assert data["gate"]["passed"] is True
 
 
-def test_shallow_clone_never_passes_and_says_fetch_depth_0(passing: GitRepo,
-                                                             tmp_path: Path) -> None:
+def test_shallow_clone_never_passes_and_says_fetch_depth_0(passing: GitRepo, tmp_path: Path) -> None:
     clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", passing.path.as_uri(), str(clone)],
-                   check=True, env=base_env(), capture_output=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", passing.path.as_uri(), str(clone)],
+        check=True,
+        env=base_env(),
+        capture_output=True,
+    )
     run = check_json(clone, tmp_path)
     data = report(run)
     assert run.code == 1 and data["gate"]["passed"] is False
@@ -146,12 +154,15 @@ def test_not_a_repository_still_reads_the_documents(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["bare", "git-dir"])
-def test_bare_repository_or_git_folder_is_a_usage_error(passing: GitRepo, tmp_path: Path,
-                                                        where: str) -> None:
+def test_bare_repository_or_git_folder_is_a_usage_error(passing: GitRepo, tmp_path: Path, where: str) -> None:
     if where == "bare":
         target = tmp_path / "bare.git"
-        subprocess.run(["git", "clone", "-q", "--bare", str(passing.path), str(target)],
-                       check=True, env=base_env(), capture_output=True)
+        subprocess.run(
+            ["git", "clone", "-q", "--bare", str(passing.path), str(target)],
+            check=True,
+            env=base_env(),
+            capture_output=True,
+        )
     else:
         target = passing.path / ".git"
     run = check_json(target, tmp_path)
@@ -184,8 +195,9 @@ def test_merge_in_progress(passing: GitRepo, tmp_path: Path) -> None:
     passing.checkout("main")
     passing.write("procedures/version-control.md", procedure("1.2", " Main change."))
     passing.commit("main", trailers={"Approved-by": BOB})
-    merge = subprocess.run(["git", "merge", "-q", "side"], cwd=passing.path, env=passing.env(),
-                           capture_output=True, text=True)
+    merge = subprocess.run(
+        ["git", "merge", "-q", "side"], cwd=passing.path, env=passing.env(), capture_output=True, text=True
+    )
     assert merge.returncode != 0  # a conflict: the file holds conflict markers
     data = report(check_json(passing.path, tmp_path))
     assert data["documents"] and data["gate"]["passed"] is False
@@ -196,11 +208,18 @@ def test_git_dir_from_a_hook_is_ignored(passing: GitRepo, tmp_path: Path) -> Non
     other.write("x.md", doc(id="OTHER-1"))
     other.commit("other")
     plain = report(check_json(passing.path, tmp_path))
-    hooked = escm_check("check", str(passing.path), "--format", "json",
-                        cache_home=tmp_path / "c",
-                        env={"GIT_DIR": str(other.path / ".git"),
-                             "GIT_INDEX_FILE": str(other.path / ".git" / "index"),
-                             "GIT_WORK_TREE": str(other.path)})
+    hooked = escm_check(
+        "check",
+        str(passing.path),
+        "--format",
+        "json",
+        cache_home=tmp_path / "c",
+        env={
+            "GIT_DIR": str(other.path / ".git"),
+            "GIT_INDEX_FILE": str(other.path / ".git" / "index"),
+            "GIT_WORK_TREE": str(other.path),
+        },
+    )
     assert report(hooked) == plain
 
 
@@ -209,6 +228,5 @@ def test_unreadable_history_object_store(passing: GitRepo, tmp_path: Path) -> No
     shutil.rmtree(passing.path / ".git" / "objects")
     (passing.path / ".git" / "objects").mkdir()
     data = report(check_json(passing.path, tmp_path))
-    assert any("missing from the repository" in f["message"]
-               for f in findings(data, "history-unavailable"))
+    assert any("missing from the repository" in f["message"] for f in findings(data, "history-unavailable"))
     assert data["gate"]["passed"] is False

@@ -47,32 +47,71 @@ BOB = "Bob Approver <bob@example.org>"
 
 
 def procedure(version: str, title: str = "Version and change control") -> str:
-    body = "\n".join(["# Version and change control", "", "## Purpose", FILLER, "",
-                      "## Steps", "<!-- escm: knw07.b1, knw07.b2 -->", FILLER, ""])
-    return doc(body, id="PRC-KNW-07", title=title, type="procedure", practices=["knw07"],
-               status="approved", version=version, owner="Quality Manager", approved_by=BOB,
-               approved_on="2026-03-01", approved_date=dt.date(2026, 3, 1))
+    body = "\n".join(
+        [
+            "# Version and change control",
+            "",
+            "## Purpose",
+            FILLER,
+            "",
+            "## Steps",
+            "<!-- escm: knw07.b1, knw07.b2 -->",
+            FILLER,
+            "",
+        ]
+    )
+    return doc(
+        body,
+        id="PRC-KNW-07",
+        title=title,
+        type="procedure",
+        practices=["knw07"],
+        status="approved",
+        version=version,
+        owner="Quality Manager",
+        approved_by=BOB,
+        approved_on="2026-03-01",
+        approved_date=dt.date(2026, 3, 1),
+    )
 
 
 def build_repo(path: Path) -> GitRepo:
     """Markdown, a Word document, a PDF with a sidecar and a record, over two commits."""
     r = GitRepo(path)
     r.write("procedures/version-control.md", procedure("1.0"))
-    r.write("records/audit.md", doc("# Audit\n\n" + FILLER + "\n", id="REC-1", title="Audit",
-                                    type="record", practices=["knw07"],
-                                    satisfies={"knw07": ["c5"]}, date="2026-09-10"))
-    build_docx(r.path / "word/plan.docx", [Heading("Plan", 0), Heading("Purpose", 1),
-                                           "[escm: knw07.b3]", FILLER],
-               custom={"id": "PLN-1", "title": "Plan", "type": "plan", "practices": "knw07",
-                       "status": "approved", "version": "1.0", "approved_on": "2026-03-01"})
+    r.write(
+        "records/audit.md",
+        doc(
+            "# Audit\n\n" + FILLER + "\n",
+            id="REC-1",
+            title="Audit",
+            type="record",
+            practices=["knw07"],
+            satisfies={"knw07": ["c5"]},
+            date="2026-09-10",
+        ),
+    )
+    build_docx(
+        r.path / "word/plan.docx",
+        [Heading("Plan", 0), Heading("Purpose", 1), "[escm: knw07.b3]", FILLER],
+        custom={
+            "id": "PLN-1",
+            "title": "Plan",
+            "type": "plan",
+            "practices": "knw07",
+            "status": "approved",
+            "version": "1.0",
+            "approved_on": "2026-03-01",
+        },
+    )
     build_pdf(r.path / "pdf/supplier.pdf", [f"Supplier\n[escm: knw07.b4]\n{FILLER[:80]}"])
-    r.write("pdf/supplier.pdf.yaml", "id: SUP-1\ntitle: Supplier\ntype: other\n"
-                                     "practices: [knw07]\nstatus: approved\nversion: \"1\"\n")
-    r.commit("Add documents", author=ANN, date="2026-03-01T10:00:00+00:00",
-             trailers={"Approved-by": BOB})
+    r.write(
+        "pdf/supplier.pdf.yaml",
+        'id: SUP-1\ntitle: Supplier\ntype: other\npractices: [knw07]\nstatus: approved\nversion: "1"\n',
+    )
+    r.commit("Add documents", author=ANN, date="2026-03-01T10:00:00+00:00", trailers={"Approved-by": BOB})
     r.write("procedures/version-control.md", procedure("1.1"))
-    r.commit("Raise the version", author=ANN, date="2026-04-01T10:00:00+00:00",
-             trailers={"Approved-by": BOB})
+    r.commit("Raise the version", author=ANN, date="2026-04-01T10:00:00+00:00", trailers={"Approved-by": BOB})
     return r
 
 
@@ -132,8 +171,9 @@ def check(path: Path, cache_dir: Path | None, calls: Calls | None = None, **cfg:
         calls.histories = 0
         calls.versions.clear()
         calls.judged.clear()
-    result = run_check(CheckOptions(path=path, config=config, as_of=AS_OF,
-                                    use_cache=cache_dir is not None), pack_for(config))
+    result = run_check(
+        CheckOptions(path=path, config=config, as_of=AS_OF, use_cache=cache_dir is not None), pack_for(config)
+    )
     return get_reporter("json")(result)
 
 
@@ -158,12 +198,15 @@ def set_value(cache_dir: Path, key: str, value: str | bytes) -> None:
 # --------------------------------------------------------------------------- warm == cold
 
 
-def test_warm_run_is_byte_identical_and_reads_nothing_again(repo: GitRepo, tmp_path: Path,
-                                                            calls: Calls) -> None:
+def test_warm_run_is_byte_identical_and_reads_nothing_again(repo: GitRepo, tmp_path: Path, calls: Calls) -> None:
     cache = tmp_path / "cache"
     plain = check(repo.path, None, calls)
-    assert sorted(calls.read) == ["pdf/supplier.pdf", "procedures/version-control.md",
-                                  "records/audit.md", "word/plan.docx"]
+    assert sorted(calls.read) == [
+        "pdf/supplier.pdf",
+        "procedures/version-control.md",
+        "records/audit.md",
+        "word/plan.docx",
+    ]
     cold = check(repo.path, cache, calls)
     assert cold == plain
     assert {k for _, k, _ in db_rows(cache)} == {"doc", "history", "versions", "control"}
@@ -182,9 +225,23 @@ def test_cli_warm_run_matches_no_cache(repo: GitRepo, tmp_path: Path) -> None:
     outs = []
     for extra in (["--no-cache"], [], []):  # without the cache, cold, warm
         target = tmp_path / f"out{len(outs)}.json"
-        proc = subprocess.run([*argv0(), "check", str(repo.path), "--as-of", AS_OF.isoformat(),
-                               "--format", "json", "--output", str(target), *extra],
-                              capture_output=True, env=clean_env(home), timeout=120)
+        proc = subprocess.run(
+            [
+                *argv0(),
+                "check",
+                str(repo.path),
+                "--as-of",
+                AS_OF.isoformat(),
+                "--format",
+                "json",
+                "--output",
+                str(target),
+                *extra,
+            ],
+            capture_output=True,
+            env=clean_env(home),
+            timeout=120,
+        )
         assert proc.returncode in (0, 1), proc.stderr.decode()
         outs.append(target.read_bytes())
     assert outs[0] == outs[1] == outs[2]
@@ -194,8 +251,7 @@ def test_cli_warm_run_matches_no_cache(repo: GitRepo, tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- invalidation
 
 
-def test_editing_a_file_invalidates_only_its_entry(repo: GitRepo, tmp_path: Path,
-                                                   calls: Calls) -> None:
+def test_editing_a_file_invalidates_only_its_entry(repo: GitRepo, tmp_path: Path, calls: Calls) -> None:
     cache = tmp_path / "cache"
     check(repo.path, cache, calls)
     repo.write("procedures/version-control.md", procedure("1.5", title="Changed title"))
@@ -213,8 +269,7 @@ def test_editing_a_file_invalidates_only_its_entry(repo: GitRepo, tmp_path: Path
     assert back == check(repo.path, None)
 
 
-def test_a_staged_change_and_a_different_working_tree_never_mix(repo: GitRepo, tmp_path: Path,
-                                                                calls: Calls) -> None:
+def test_a_staged_change_and_a_different_working_tree_never_mix(repo: GitRepo, tmp_path: Path, calls: Calls) -> None:
     cache = tmp_path / "cache"
     check(repo.path, cache, calls)
     repo.write("procedures/version-control.md", procedure("1.2", title="Staged"))
@@ -226,24 +281,23 @@ def test_a_staged_change_and_a_different_working_tree_never_mix(repo: GitRepo, t
     assert '"version": "1.3"' in got
 
 
-def test_editing_a_sidecar_invalidates_its_document(repo: GitRepo, tmp_path: Path,
-                                                    calls: Calls) -> None:
+def test_editing_a_sidecar_invalidates_its_document(repo: GitRepo, tmp_path: Path, calls: Calls) -> None:
     cache = tmp_path / "cache"
     check(repo.path, cache, calls)
-    repo.write("pdf/supplier.pdf.yaml", "id: SUP-1\ntitle: Supplier\ntype: other\n"
-                                        "practices: [knw07]\nstatus: draft\nversion: \"2\"\n")
+    repo.write(
+        "pdf/supplier.pdf.yaml",
+        'id: SUP-1\ntitle: Supplier\ntype: other\npractices: [knw07]\nstatus: draft\nversion: "2"\n',
+    )
     got = check(repo.path, cache, calls)
     assert calls.read == ["pdf/supplier.pdf"]
     assert got == check(repo.path, None)
 
 
-def test_a_new_commit_reads_the_history_again(repo: GitRepo, tmp_path: Path,
-                                              calls: Calls) -> None:
+def test_a_new_commit_reads_the_history_again(repo: GitRepo, tmp_path: Path, calls: Calls) -> None:
     cache = tmp_path / "cache"
     check(repo.path, cache, calls)
     repo.write("procedures/version-control.md", procedure("1.2"))
-    repo.commit("Raise again", author=ANN, date="2026-05-01T10:00:00+00:00",
-                trailers={"Approved-by": BOB})
+    repo.commit("Raise again", author=ANN, date="2026-05-01T10:00:00+00:00", trailers={"Approved-by": BOB})
     got = check(repo.path, cache, calls)
     assert calls.histories == 1
     assert len(calls.judged) == 4  # a new history: every verdict is made again
@@ -259,16 +313,15 @@ def test_a_new_as_of_date_judges_again(repo: GitRepo, tmp_path: Path, calls: Cal
     config = dataclasses.replace(config, cache_dir=str(cache))
     calls.read.clear()
     calls.judged.clear()
-    later = run_check(CheckOptions(path=repo.path, config=config, as_of=dt.date(2027, 6, 1)),
-                      pack_for(config))
+    later = run_check(CheckOptions(path=repo.path, config=config, as_of=dt.date(2027, 6, 1)), pack_for(config))
     assert calls.read == [] and len(calls.judged) == 4
-    plain = run_check(CheckOptions(path=repo.path, config=config, as_of=dt.date(2027, 6, 1),
-                                   use_cache=False), pack_for(config))
+    plain = run_check(
+        CheckOptions(path=repo.path, config=config, as_of=dt.date(2027, 6, 1), use_cache=False), pack_for(config)
+    )
     assert get_reporter("json")(later) == get_reporter("json")(plain)
 
 
-def test_old_histories_and_what_was_made_from_them_are_dropped(repo: GitRepo, tmp_path: Path,
-                                                               calls: Calls) -> None:
+def test_old_histories_and_what_was_made_from_them_are_dropped(repo: GitRepo, tmp_path: Path, calls: Calls) -> None:
     cache = tmp_path / "cache"
     for n in range(4):
         repo.write("procedures/version-control.md", procedure(f"1.{n + 2}"))
@@ -278,15 +331,13 @@ def test_old_histories_and_what_was_made_from_them_are_dropped(repo: GitRepo, tm
     assert len(histories) == 2
     conn = sqlite3.connect(cache / DB_NAME)
     try:
-        scopes = {s for (s,) in conn.execute(
-            "SELECT scope FROM entries WHERE kind IN ('versions', 'control')")}
+        scopes = {s for (s,) in conn.execute("SELECT scope FROM entries WHERE kind IN ('versions', 'control')")}
     finally:
         conn.close()
     assert scopes <= histories
 
 
-def test_a_changed_config_invalidates_parses(repo: GitRepo, tmp_path: Path,
-                                             calls: Calls) -> None:
+def test_a_changed_config_invalidates_parses(repo: GitRepo, tmp_path: Path, calls: Calls) -> None:
     cache = tmp_path / "cache"
     check(repo.path, cache, calls)
     mapped = check(repo.path, cache, calls, field_map={"approved_date": "reviewed_on"})
@@ -299,8 +350,7 @@ def test_a_changed_config_invalidates_parses(repo: GitRepo, tmp_path: Path,
     assert calls.read == []
 
 
-def test_a_symlink_is_never_served_from_the_cache(repo: GitRepo, tmp_path: Path,
-                                                  calls: Calls) -> None:
+def test_a_symlink_is_never_served_from_the_cache(repo: GitRepo, tmp_path: Path, calls: Calls) -> None:
     cache = tmp_path / "cache"
     check(repo.path, cache, calls)
     target = tmp_path / "outside.md"
@@ -315,15 +365,19 @@ def test_a_symlink_is_never_served_from_the_cache(repo: GitRepo, tmp_path: Path,
 # --------------------------------------------------------------------------- damage
 
 
-@pytest.mark.parametrize("damage", [
-    b"\x00\xff garbage \xfe",
-    "truncated",
-    '["not", "the", "shape"]',
-    '[{"path": 1}, [], []]',
-    '{"\\u0000x": 1}',
-])
-def test_a_damaged_document_entry_is_ignored_and_rebuilt(repo: GitRepo, tmp_path: Path,
-                                                         calls: Calls, damage: Any) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"\x00\xff garbage \xfe",
+        "truncated",
+        '["not", "the", "shape"]',
+        '[{"path": 1}, [], []]',
+        '{"\\u0000x": 1}',
+    ],
+)
+def test_a_damaged_document_entry_is_ignored_and_rebuilt(
+    repo: GitRepo, tmp_path: Path, calls: Calls, damage: Any
+) -> None:
     cache = tmp_path / "cache"
     plain = check(repo.path, None)
     check(repo.path, cache, calls)
@@ -338,8 +392,7 @@ def test_a_damaged_document_entry_is_ignored_and_rebuilt(repo: GitRepo, tmp_path
 
 
 @pytest.mark.parametrize("kind", ["history", "versions", "control"])
-def test_a_damaged_history_entry_is_ignored_and_rebuilt(repo: GitRepo, tmp_path: Path,
-                                                        calls: Calls, kind: str) -> None:
+def test_a_damaged_history_entry_is_ignored_and_rebuilt(repo: GitRepo, tmp_path: Path, calls: Calls, kind: str) -> None:
     cache = tmp_path / "cache"
     plain = check(repo.path, None)
     check(repo.path, cache, calls)
@@ -357,8 +410,7 @@ def test_a_damaged_history_entry_is_ignored_and_rebuilt(repo: GitRepo, tmp_path:
     assert calls.histories == 0 and calls.versions == [] and calls.judged == []
 
 
-def test_a_history_is_not_decoded_when_every_verdict_is_cached(repo: GitRepo, tmp_path: Path,
-                                                                calls: Calls) -> None:
+def test_a_history_is_not_decoded_when_every_verdict_is_cached(repo: GitRepo, tmp_path: Path, calls: Calls) -> None:
     cache = tmp_path / "cache"
     plain = check(repo.path, None)
     check(repo.path, cache, calls)
@@ -370,8 +422,7 @@ def test_a_history_is_not_decoded_when_every_verdict_is_cached(repo: GitRepo, tm
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
-def test_a_damaged_database_is_replaced(repo: GitRepo, tmp_path: Path, calls: Calls,
-                                        damage: str) -> None:
+def test_a_damaged_database_is_replaced(repo: GitRepo, tmp_path: Path, calls: Calls, damage: str) -> None:
     cache = tmp_path / "cache"
     plain = check(repo.path, None)
     check(repo.path, cache, calls)
@@ -380,8 +431,7 @@ def test_a_damaged_database_is_replaced(repo: GitRepo, tmp_path: Path, calls: Ca
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     data = db.read_bytes()
-    db.write_bytes({"garbage": os.urandom(len(data)), "truncated": data[: len(data) // 2],
-                    "empty": b""}[damage])
+    db.write_bytes({"garbage": os.urandom(len(data)), "truncated": data[: len(data) // 2], "empty": b""}[damage])
     assert check(repo.path, cache, calls) == plain
     assert check(repo.path, cache, calls) == plain
     assert check(repo.path, cache, calls) == plain  # the cache works again after the damage
@@ -403,13 +453,13 @@ def test_a_foreign_database_of_the_same_name_is_not_used(repo: GitRepo, tmp_path
 
 def test_no_cache_reads_and_writes_nothing(repo: GitRepo, tmp_path: Path) -> None:
     home = tmp_path / "home-cache"
-    proc = subprocess.run([*argv0(), "check", str(repo.path), "--no-cache"],
-                          capture_output=True, env=clean_env(home), timeout=120)
+    proc = subprocess.run(
+        [*argv0(), "check", str(repo.path), "--no-cache"], capture_output=True, env=clean_env(home), timeout=120
+    )
     assert proc.returncode in (0, 1), proc.stderr.decode()
     assert not home.exists()
     repo.write(".escm-check.yaml", "cache: false\n")
-    proc = subprocess.run([*argv0(), "check", str(repo.path)], capture_output=True,
-                          env=clean_env(home), timeout=120)
+    proc = subprocess.run([*argv0(), "check", str(repo.path)], capture_output=True, env=clean_env(home), timeout=120)
     assert proc.returncode in (0, 1), proc.stderr.decode()
     assert not home.exists()
 
@@ -428,25 +478,32 @@ def test_the_cache_is_never_written_inside_the_repository(repo: GitRepo, tmp_pat
     before = _snapshot(repo.path)
     home = tmp_path / "home-cache"
     for _ in range(2):
-        proc = subprocess.run([*argv0(), "check", "--as-of", AS_OF.isoformat()],
-                              cwd=repo.path, capture_output=True, env=clean_env(home),
-                              timeout=120)
+        proc = subprocess.run(
+            [*argv0(), "check", "--as-of", AS_OF.isoformat()],
+            cwd=repo.path,
+            capture_output=True,
+            env=clean_env(home),
+            timeout=120,
+        )
         assert proc.returncode in (0, 1), proc.stderr.decode()
     assert _snapshot(repo.path) == before
     assert (home / "escm-check" / DB_NAME).is_file()
     # a user cache folder that happens to lie inside the repository is not used at all
-    proc = subprocess.run([*argv0(), "check", "--as-of", AS_OF.isoformat()], cwd=repo.path,
-                          capture_output=True, env=clean_env(repo.path / ".cache"), timeout=120)
+    proc = subprocess.run(
+        [*argv0(), "check", "--as-of", AS_OF.isoformat()],
+        cwd=repo.path,
+        capture_output=True,
+        env=clean_env(repo.path / ".cache"),
+        timeout=120,
+    )
     assert proc.returncode in (0, 1), proc.stderr.decode()
     assert _snapshot(repo.path) == before
 
 
-def test_a_configured_cache_dir_is_relative_to_the_config_file(repo: GitRepo,
-                                                               tmp_path: Path) -> None:
+def test_a_configured_cache_dir_is_relative_to_the_config_file(repo: GitRepo, tmp_path: Path) -> None:
     repo.write(".escm-check.yaml", "cache_dir: .escm-cache\n")
     home = tmp_path / "home-cache"
-    proc = subprocess.run([*argv0(), "check", str(repo.path)], capture_output=True,
-                          env=clean_env(home), timeout=120)
+    proc = subprocess.run([*argv0(), "check", str(repo.path)], capture_output=True, env=clean_env(home), timeout=120)
     assert proc.returncode in (0, 1), proc.stderr.decode()
     assert (repo.path / ".escm-cache" / DB_NAME).is_file()
     assert not home.exists()
@@ -455,16 +512,27 @@ def test_a_configured_cache_dir_is_relative_to_the_config_file(repo: GitRepo,
 def test_two_runs_at_once_share_one_cache(repo: GitRepo, tmp_path: Path) -> None:
     home = tmp_path / "home-cache"
     plain = tmp_path / "plain.json"
-    subprocess.run([*argv0(), "check", str(repo.path), "--no-cache", "--format", "json",
-                    "--output", str(plain)], env=clean_env(home), timeout=120,
-                   capture_output=True)
+    subprocess.run(
+        [*argv0(), "check", str(repo.path), "--no-cache", "--format", "json", "--output", str(plain)],
+        env=clean_env(home),
+        timeout=120,
+        capture_output=True,
+    )
     for round_ in range(2):  # both cold, then both warm
         procs = []
         for n in range(2):
             out = tmp_path / f"r{round_}-{n}.json"
-            procs.append((subprocess.Popen(
-                [*argv0(), "check", str(repo.path), "--format", "json", "--output", str(out)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(home)), out))
+            procs.append(
+                (
+                    subprocess.Popen(
+                        [*argv0(), "check", str(repo.path), "--format", "json", "--output", str(out)],
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        env=clean_env(home),
+                    ),
+                    out,
+                )
+            )
         for proc, out in procs:
             _, err = proc.communicate(timeout=120)
             assert proc.returncode in (0, 1), err.decode()
@@ -490,13 +558,16 @@ def test_the_cache_is_off_when_configured_off(repo: GitRepo, tmp_path: Path) -> 
 # --------------------------------------------------------------------------- codecs
 
 
-@pytest.mark.parametrize("value", [
-    {"a": 1, "b": [1.5, None, True, "x"], "when": dt.date(2026, 1, 2)},
-    {"at": dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone(dt.timedelta(hours=-5)))},
-    {2: "int key", dt.date(2026, 1, 1): "date key", None: "null key", True: "bool key"},
-    {"\x00dt": "looks like a tag"},
-    {"t": (1, (2, 3)), "nested": {"x": {"y": [{"z": float("inf")}]}}},
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": 1, "b": [1.5, None, True, "x"], "when": dt.date(2026, 1, 2)},
+        {"at": dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone(dt.timedelta(hours=-5)))},
+        {2: "int key", dt.date(2026, 1, 1): "date key", None: "null key", True: "bool key"},
+        {"\x00dt": "looks like a tag"},
+        {"t": (1, (2, 3)), "nested": {"x": {"y": [{"z": float("inf")}]}}},
+    ],
+)
 def test_metadata_values_round_trip_exactly(value: Any) -> None:
     text = json.dumps(enc_value(value))
     back = dec_value(json.loads(text))
@@ -505,8 +576,9 @@ def test_metadata_values_round_trip_exactly(value: Any) -> None:
     assert repr(back) == repr(value)
 
 
-@pytest.mark.parametrize("bad", [{"\x00nope": 1}, {"\x00d": "not a date"},
-                                 {"\x00m": [[["unhashable"], 1]]}, {"\x00t": "x"}])
+@pytest.mark.parametrize(
+    "bad", [{"\x00nope": 1}, {"\x00d": "not a date"}, {"\x00m": [[["unhashable"], 1]]}, {"\x00t": "x"}]
+)
 def test_unknown_or_bad_tags_are_bad_entries(bad: Any) -> None:
     with pytest.raises(BadEntry):
         dec_value(bad)
@@ -517,21 +589,28 @@ def test_a_document_round_trips(repo: GitRepo) -> None:
     from escm_check.metadata import normalise
     from escm_check.parsing import read_all
 
-    rels = ["procedures/version-control.md", "records/audit.md", "word/plan.docx",
-            "pdf/supplier.pdf"]
+    rels = ["procedures/version-control.md", "records/audit.md", "word/plan.docx", "pdf/supplier.pdf"]
     for d in read_all(repo.path, rels, Limits.from_mapping({}), jobs=1):
         parsed = (d, *normalise(d, {}))
         assert dec_parsed(enc_parsed(parsed)) == parsed
 
 
 def test_the_key_is_stable_across_processes() -> None:
-    code = ("from escm_check.cache import make_key; from escm_check.pipeline import "
-            "_control_settings; from escm_check.config import load_config; "
-            "print(make_key('x', _control_settings(load_config(None))))")
-    keys = {subprocess.run([sys.executable, "-c", code],
-                           capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
-            for seed in (1, 2, 3)}
+    code = (
+        "from escm_check.cache import make_key; from escm_check.pipeline import "
+        "_control_settings; from escm_check.config import load_config; "
+        "print(make_key('x', _control_settings(load_config(None))))"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in (1, 2, 3)
+    }
     assert len(keys) == 1
 
 

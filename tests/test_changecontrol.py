@@ -35,9 +35,16 @@ MERGE = ControlSettings(approval_mode="merge")
 
 
 def approved(version: str = "1.0", body: str = BODY, **extra: Any) -> str:
-    meta: dict[str, Any] = dict(id="PRC-1", title="Change control", type="procedure",
-                                status="approved", version=version, owner="Quality Manager",
-                                approved_by="Bob Approver", approved_on="2026-01-01")
+    meta: dict[str, Any] = dict(
+        id="PRC-1",
+        title="Change control",
+        type="procedure",
+        status="approved",
+        version=version,
+        owner="Quality Manager",
+        approved_by="Bob Approver",
+        approved_on="2026-01-01",
+    )
     meta.update(extra)
     return doc(body, **meta)
 
@@ -46,23 +53,36 @@ def draft(version: str = "0.1", body: str = BODY, **extra: Any) -> str:
     return approved(version, body, **{"status": "draft", **extra})
 
 
-def judge(repo: GitRepo, path: str = "proc.md", *, as_of: dt.date = AS_OF,
-          settings: ControlSettings | None = None, history: RepoHistory | None = None,
-          prefetch: bool = False, **kw: Any) -> ControlResult:
+def judge(
+    repo: GitRepo,
+    path: str = "proc.md",
+    *,
+    as_of: dt.date = AS_OF,
+    settings: ControlSettings | None = None,
+    history: RepoHistory | None = None,
+    prefetch: bool = False,
+    **kw: Any,
+) -> ControlResult:
     """Read the history, the versions and the working-tree front matter, then judge."""
     h = history or read_history(repo.path, as_of=as_of, prefetch=prefetch)
     meta_path = kw.get("sidecar") or path
     versions = load_versions(repo.path, h, [meta_path])
     text = normalise_text(repo.read(meta_path))
-    block = (load_mapping(text, meta_path) if meta_path.endswith(".yaml")
-             else split_front_matter(text, meta_path).meta)
-    return check_document(path, block.data, h, versions.get(meta_path, ()),
-                          settings or ControlSettings(), as_of, meta_lines=block.lines, **kw)
+    block = load_mapping(text, meta_path) if meta_path.endswith(".yaml") else split_front_matter(text, meta_path).meta
+    return check_document(
+        path,
+        block.data,
+        h,
+        versions.get(meta_path, ()),
+        settings or ControlSettings(),
+        as_of,
+        meta_lines=block.lines,
+        **kw,
+    )
 
 
 def rules(result: ControlResult, *, severity: str | None = None) -> list[str]:
-    return sorted(f.rule for f in result.findings
-                  if severity is None or f.severity == severity)
+    return sorted(f.rule for f in result.findings if severity is None or f.severity == severity)
 
 
 def approved_repo(tmp_path: Path) -> GitRepo:
@@ -81,14 +101,18 @@ def approved_repo(tmp_path: Path) -> GitRepo:
 def test_a_controlled_document_and_its_version_history(tmp_path: Path) -> None:
     repo = approved_repo(tmp_path)
     repo.write("proc.md", approved("1.1", BODY + "\nA new step.\n", approved_on="2026-01-02"))
-    last = repo.commit("Add a step", author=ANN, date="2026-01-02T10:00:00+00:00",
-                       trailers={"Approved-by": BOB, "Reviewed-by": CAT})
+    last = repo.commit(
+        "Add a step", author=ANN, date="2026-01-02T10:00:00+00:00", trailers={"Approved-by": BOB, "Reviewed-by": CAT}
+    )
     r = judge(repo)
     assert r.findings == () and r.controlled and r.reason == ""
     assert r.last_commit == last and r.last_change_date == dt.date(2026, 1, 2)
     assert r.last_review == dt.date(2026, 1, 2) and r.review_due == dt.date(2027, 1, 2)
     assert [(e.version, e.author, e.approver) for e in r.versions] == [
-        ("1.1", ANN, BOB), ("1.0", ANN, BOB), ("0.1", ANN, None)]
+        ("1.1", ANN, BOB),
+        ("1.0", ANN, BOB),
+        ("0.1", ANN, None),
+    ]
     assert r.versions[0].commit == last and r.versions[0].date == "2026-01-02"
 
 
@@ -101,8 +125,10 @@ def test_drafts_change_freely_and_bookkeeping_keys_need_nothing(tmp_path: Path) 
     repo.write("proc.md", approved("1.0", BODY + "more\n"))
     repo.commit("approve", trailers={"Approved-by": BOB})
     # review bookkeeping on an approved document: no version bump, no approval
-    repo.write("proc.md", approved("1.0", BODY + "more\n", reviewed_on="2026-03-01",
-                                   reviewed_by="Cat", next_review="2027-03-01"))
+    repo.write(
+        "proc.md",
+        approved("1.0", BODY + "more\n", reviewed_on="2026-03-01", reviewed_by="Cat", next_review="2027-03-01"),
+    )
     repo.commit("record the annual review")
     r = judge(repo)
     assert r.findings == () and r.controlled
@@ -207,9 +233,9 @@ def test_approval_trailer_names_are_configurable_and_case_insensitive(tmp_path: 
     assert rules(judge(repo)) == ["change-unapproved"]
 
 
-@pytest.mark.parametrize("approver", [
-    ANN, "Ann Author <ANN@Example.org>", "Someone Else <ann@example.org>", "ann author",
-    "ann@example.org"])
+@pytest.mark.parametrize(
+    "approver", [ANN, "Ann Author <ANN@Example.org>", "Someone Else <ann@example.org>", "ann author", "ann@example.org"]
+)
 def test_self_approved(tmp_path: Path, approver: str) -> None:
     repo = approved_repo(tmp_path)
     repo.write("proc.md", approved("1.1", BODY + "changed\n"))
@@ -285,12 +311,13 @@ def test_records_and_drafts_have_no_review_cycle(tmp_path: Path) -> None:
 
 
 def test_record_stale() -> None:
-    records = [RecordRef("audits/2025.md", dt.date(2025, 3, 1), 5),
-               RecordRef("audits/2024.md", dt.date(2024, 3, 1), 5),
-               RecordRef("audits/undated.md", None)]
+    records = [
+        RecordRef("audits/2025.md", dt.date(2025, 3, 1), 5),
+        RecordRef("audits/2024.md", dt.date(2024, 3, 1), 5),
+        RecordRef("audits/undated.md", None),
+    ]
     year = Duration(12, "month")
-    f = check_record_age(records, max_age=year, as_of=dt.date(2026, 3, 2), practice="prf02",
-                         activity="c5")
+    f = check_record_age(records, max_age=year, as_of=dt.date(2026, 3, 2), practice="prf02", activity="c5")
     assert f is not None and f.rule == "record-stale" and f.path == "audits/2025.md"
     assert (f.line, f.practice, f.activity) == (5, "prf02", "c5")
     assert check_record_age(records, max_age=year, as_of=dt.date(2026, 3, 1)) is None
@@ -322,8 +349,7 @@ def test_shallow_clone_is_never_controlled(tmp_path: Path) -> None:
     repo.write("proc.md", approved("1.0", BODY + "unapproved and not bumped\n"))
     repo.commit("violation")
     dst = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(dst)],
-                   check=True, env=base_env())
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(dst)], check=True, env=base_env())
     r = judge(GitRepo(dst, init=False))
     assert not r.controlled and "shallow" in r.reason
     assert r.findings == ()  # the repository-level history-shallow finding says it once
@@ -335,8 +361,7 @@ def test_shallow_clone_is_never_controlled(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- loopholes
 
 
-def test_approving_again_after_a_draft_detour_needs_approval_and_a_new_version(
-        tmp_path: Path) -> None:
+def test_approving_again_after_a_draft_detour_needs_approval_and_a_new_version(tmp_path: Path) -> None:
     repo = approved_repo(tmp_path)
     repo.write("proc.md", draft("1.0"))
     repo.commit("back to draft (status only)")
@@ -357,8 +382,12 @@ def test_prefetched_versions_give_the_same_verdict(tmp_path: Path) -> None:
     repo.commit("approve again without approval")
     assert judge(repo, prefetch=True) == judge(repo)
     # editing the approved text as a draft, and approving it again, each break the rules
-    assert rules(judge(repo, prefetch=True)) == ["change-unapproved", "change-unapproved",
-                                                 "version-not-bumped", "version-not-bumped"]
+    assert rules(judge(repo, prefetch=True)) == [
+        "change-unapproved",
+        "change-unapproved",
+        "version-not-bumped",
+        "version-not-bumped",
+    ]
 
 
 def test_creating_an_approved_document_needs_approval(tmp_path: Path) -> None:
@@ -408,7 +437,10 @@ def test_as_of_judges_the_history_as_it_stood(tmp_path: Path) -> None:
     repo.commit("violation in March", date="2026-03-01T10:00:00+00:00")
     assert judge(repo, as_of=dt.date(2026, 2, 1)).findings == ()
     assert rules(judge(repo, as_of=dt.date(2026, 3, 1))) == [
-        "approval-stale", "change-unapproved", "version-not-bumped"]
+        "approval-stale",
+        "change-unapproved",
+        "version-not-bumped",
+    ]
 
 
 # --------------------------------------------------------------------------- merge mode
@@ -439,8 +471,7 @@ def test_merge_mode_merging_your_own_change_is_self_approval(tmp_path: Path) -> 
     assert rules(r) == ["self-approved"] and change[:10] in r.findings[0].message
 
 
-def test_merge_mode_a_direct_commit_is_unapproved_but_a_trailer_still_counts(
-        tmp_path: Path) -> None:
+def test_merge_mode_a_direct_commit_is_unapproved_but_a_trailer_still_counts(tmp_path: Path) -> None:
     repo = approved_repo(tmp_path)
     repo.write("proc.md", approved("1.1", BODY + "direct\n"))
     repo.commit("Direct to main")
@@ -504,11 +535,20 @@ def test_sidecar_metadata_with_a_binary_document(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- small helpers
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    ("2.10", "2.9", 1), ("2.0", "2", 0), ("v1.2", "1.10", -1), ("1.0.1", "1.0", 1),
-    ("10", "9", 1), ("1.0-rc2", "1.0-rc10", -1), ("draft-b", "draft-a", 1), (" 1.1 ", "1.1", 0),
-    ("2026-01", "2025-12", 1),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("2.10", "2.9", 1),
+        ("2.0", "2", 0),
+        ("v1.2", "1.10", -1),
+        ("1.0.1", "1.0", 1),
+        ("10", "9", 1),
+        ("1.0-rc2", "1.0-rc10", -1),
+        ("draft-b", "draft-a", 1),
+        (" 1.1 ", "1.1", 0),
+        ("2026-01", "2025-12", 1),
+    ],
+)
 def test_compare_versions(a: str, b: str, expected: int) -> None:
     assert compare_versions(a, b) == expected
     assert compare_versions(b, a) == -expected

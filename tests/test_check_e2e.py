@@ -23,25 +23,67 @@ BOB = "Bob Approver <bob@example.org>"
 
 
 def procedure(version: str, extra: str = "") -> str:
-    body = "\n".join([
-        "# Version and change control", "",
-        "## Purpose", FILLER, "",
-        "## Roles", FILLER, "",
-        "## Inputs", FILLER, "",
-        "## Steps", "",
-        "### Tools", "<!-- escm: knw07.b1 -->", FILLER, "",
-        "### Controlled products", "<!-- escm: knw07.b2 -->", FILLER, "",
-        "### Reviewing changes", "<!-- escm: knw07.b3, knw07.b4 -->", FILLER, "",
-        "### Keeping status", "<!-- escm: knw07.b5 -->", FILLER + extra, "",
-        "## Outputs", "<!-- escm: knw07.c1, knw07.c2, knw07.c3, knw07.c4 -->", FILLER, ""])
-    return doc(body, id="PRC-KNW-07", title="Version and change control", type="procedure",
-               practices=["knw07"], status="approved", version=version, owner="Quality Manager",
-               approved_by=BOB, approved_on="2026-03-01")
+    body = "\n".join(
+        [
+            "# Version and change control",
+            "",
+            "## Purpose",
+            FILLER,
+            "",
+            "## Roles",
+            FILLER,
+            "",
+            "## Inputs",
+            FILLER,
+            "",
+            "## Steps",
+            "",
+            "### Tools",
+            "<!-- escm: knw07.b1 -->",
+            FILLER,
+            "",
+            "### Controlled products",
+            "<!-- escm: knw07.b2 -->",
+            FILLER,
+            "",
+            "### Reviewing changes",
+            "<!-- escm: knw07.b3, knw07.b4 -->",
+            FILLER,
+            "",
+            "### Keeping status",
+            "<!-- escm: knw07.b5 -->",
+            FILLER + extra,
+            "",
+            "## Outputs",
+            "<!-- escm: knw07.c1, knw07.c2, knw07.c3, knw07.c4 -->",
+            FILLER,
+            "",
+        ]
+    )
+    return doc(
+        body,
+        id="PRC-KNW-07",
+        title="Version and change control",
+        type="procedure",
+        practices=["knw07"],
+        status="approved",
+        version=version,
+        owner="Quality Manager",
+        approved_by=BOB,
+        approved_on="2026-03-01",
+    )
 
 
 def audit(date: str) -> str:
-    return doc("# Process audit\n\n" + FILLER + "\n", id=f"REC-AUD-{date}", title="Process audit", type="record",
-               practices=["knw07"], satisfies={"knw07": ["c5"]}, date=date)
+    return doc(
+        "# Process audit\n\n" + FILLER + "\n",
+        id=f"REC-AUD-{date}",
+        title="Process audit",
+        type="record",
+        practices=["knw07"],
+        satisfies={"knw07": ["c5"]},
+        date=date,
+    )
 
 
 @pytest.fixture()
@@ -49,12 +91,17 @@ def repo(tmp_path: Path) -> GitRepo:
     r = GitRepo(tmp_path / "proc")
     r.write(".escm-check.yaml", "target_level: 2\nas_of: 2026-10-01\n")
     r.write("procedures/version-control.md", procedure("1.0"))
-    r.commit("Add version control procedure", author=ANN, date="2026-03-01T10:00:00+00:00",
-             trailers={"Approved-by": BOB})
+    r.commit(
+        "Add version control procedure", author=ANN, date="2026-03-01T10:00:00+00:00", trailers={"Approved-by": BOB}
+    )
     r.write("procedures/version-control.md", procedure("1.1", " Status is reported monthly."))
     r.write("records/audit-2026-09.md", audit("2026-09-10"))
-    r.commit("Clarify status reporting; add September audit", author=ANN, date="2026-09-12T10:00:00+00:00",
-             trailers={"Approved-by": BOB})
+    r.commit(
+        "Clarify status reporting; add September audit",
+        author=ANN,
+        date="2026-09-12T10:00:00+00:00",
+        trailers={"Approved-by": BOB},
+    )
     return r
 
 
@@ -122,8 +169,10 @@ def test_monorepo_subfolder_and_config_found_upward(tmp_path: Path) -> None:
     sub = r.path / "process" / "procedures"
     data = report(r.path / "process")
     assert data["gate"]["passed"] is True, data["gate"]
-    assert {d["path"] for d in data["documents"]} == {"process/procedures/version-control.md",
-                                                       "process/records/audit.md"}
+    assert {d["path"] for d in data["documents"]} == {
+        "process/procedures/version-control.md",
+        "process/records/audit.md",
+    }
     # config is found by searching upward from a deeper folder
     code, _ = check("check", str(sub), "-q")
     assert code in (0, 1)
@@ -147,8 +196,11 @@ def test_determinism_across_runs_and_hash_seeds(repo: GitRepo) -> None:
     outs = []
     for seed in ("0", "1", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        proc = subprocess.run([sys.executable, "-m", "escm_check.cli", "check", str(repo.path), "--format", "json"],
-                              capture_output=True, env=env)
+        proc = subprocess.run(
+            [sys.executable, "-m", "escm_check.cli", "check", str(repo.path), "--format", "json"],
+            capture_output=True,
+            env=env,
+        )
         assert proc.returncode == 1, proc.stderr
         outs.append(proc.stdout)
     assert outs[0] == outs[1] == outs[2]
@@ -165,8 +217,9 @@ def test_text_report_has_locations_and_no_colour_when_piped(repo: GitRepo) -> No
 
 def test_multiple_formats_and_outputs(repo: GitRepo, tmp_path: Path) -> None:
     out_json = tmp_path / "r.json"
-    code, out = check("check", str(repo.path), "--format", "text", "--format", "json", "--output", "-",
-                      "--output", str(out_json))
+    code, out = check(
+        "check", str(repo.path), "--format", "text", "--format", "json", "--output", "-", "--output", str(out_json)
+    )
     assert code == 1
     assert "Practice Satisfaction Profile" in out
     assert json.loads(out_json.read_text())["schema_version"] == "1.0"

@@ -19,19 +19,35 @@ def test_practices_json_lists_84_in_model_order() -> None:
     code, out = run("practices", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert data["model"] == {"id": "escm-sp-v2", "name": "eSourcing Capability Model for Service Providers",
-                             "version": "2"}
+    assert data["model"] == {
+        "id": "escm-sp-v2",
+        "name": "eSourcing Capability Model for Service Providers",
+        "version": "2",
+    }
     ps = data["practices"]
     assert len(ps) == 84
     assert [p["id"] for p in ps[:3]] == ["knw01", "knw02", "knw03"] and ps[-1]["id"] == "tfr06"
     knw07 = next(p for p in ps if p["id"] == "knw07")
-    assert knw07 == {"id": "knw07", "title": "Version & change control", "area": "knw", "phase": "Ongoing",
-                     "level": 2, "type": "procedure",
-                     "required_activities": ["a1", "a2", "a3", "b1", "b2", "b3", "b4", "b5",
-                                             "c1", "c2", "c3", "c4", "c5"],
-                     "recommended_activities": knw07["recommended_activities"]}
-    assert set(ps[0]) == {"id", "title", "area", "phase", "level", "type", "required_activities",
-                          "recommended_activities"}
+    assert knw07 == {
+        "id": "knw07",
+        "title": "Version & change control",
+        "area": "knw",
+        "phase": "Ongoing",
+        "level": 2,
+        "type": "procedure",
+        "required_activities": ["a1", "a2", "a3", "b1", "b2", "b3", "b4", "b5", "c1", "c2", "c3", "c4", "c5"],
+        "recommended_activities": knw07["recommended_activities"],
+    }
+    assert set(ps[0]) == {
+        "id",
+        "title",
+        "area",
+        "phase",
+        "level",
+        "type",
+        "required_activities",
+        "recommended_activities",
+    }
 
 
 def test_practices_filters() -> None:
@@ -49,8 +65,15 @@ def test_explain_shows_activities_and_supports() -> None:
     code, out = run("explain", "knw07")
     assert code == 0
     assert out.startswith("knw07  Version & change control  [Support Practice]")
-    for needle in ("Level            2", "Phase            Ongoing", "Type             procedure",
-                   "a1 ", "c5 ", "Support Practices: prf02", "Documentation expected"):
+    for needle in (
+        "Level            2",
+        "Phase            Ongoing",
+        "Type             procedure",
+        "a1 ",
+        "c5 ",
+        "Support Practices: prf02",
+        "Documentation expected",
+    ):
         assert needle in out
 
 
@@ -65,10 +88,21 @@ def test_rules_lists_catalogue() -> None:
     assert code == 0
     slugs = [r["rule"] for r in json.loads(out)]
     assert slugs == list(CATALOGUE)
-    for required in ("front-matter-missing", "front-matter-invalid", "yaml-error", "duplicate-id",
-                     "unknown-practice", "unknown-activity", "doctype-missing", "doctype-structure",
-                     "activity-not-evidenced", "section-empty", "not-approved", "review-overdue",
-                     "record-stale"):
+    for required in (
+        "front-matter-missing",
+        "front-matter-invalid",
+        "yaml-error",
+        "duplicate-id",
+        "unknown-practice",
+        "unknown-activity",
+        "doctype-missing",
+        "doctype-structure",
+        "activity-not-evidenced",
+        "section-empty",
+        "not-approved",
+        "review-overdue",
+        "record-stale",
+    ):
         assert required in slugs
 
 

@@ -33,8 +33,7 @@ HISTORY = ROOT / "examples" / "comm_client_history.yaml"
 SEED = ROOT.parent / "shared" / "seeds" / "comm-client-outsourcing-maturity-model.txt"
 
 LEVELS = {1: "Ad Hoc", 2: "Reactive", 3: "Proactive", 4: "Optimized", 5: "Strategic Partnering"}
-SATISFIED = {"gov01", "gov02", "gov03", "acq01", "acq02", "acq03", "rel01", "rel02", "rel03",
-             "rel04", "str01"}
+SATISFIED = {"gov01", "gov02", "gov03", "acq01", "acq02", "acq03", "rel01", "rel02", "rel03", "rel04", "str01"}
 GAPS = {"rel05", "str02", "str03", "str04"}
 
 
@@ -103,16 +102,18 @@ def _strings(node: object) -> list[str]:
 
 
 def _example_files() -> dict[str, str]:
-    return {p.relative_to(EXAMPLE).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(EXAMPLE.rglob("*.md")) if p.name != "README.md"}
+    return {
+        p.relative_to(EXAMPLE).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(EXAMPLE.rglob("*.md"))
+        if p.name != "README.md"
+    }
 
 
 def _rate(comm: Pack, files: dict[str, str]) -> CheckResult:
     """The example's documents as committed, rated on its config's date (no git)."""
     cfg = load_config(EXAMPLE / ".escm-check.yaml", {})
     assert cfg.as_of is not None
-    return evaluate(comm, docs(files, None, cfg.field_map), RepoInfo(str(EXAMPLE), "c0ffee"), cfg,
-                    cfg.as_of)
+    return evaluate(comm, docs(files, None, cfg.field_map), RepoInfo(str(EXAMPLE), "c0ffee"), cfg, cfg.as_of)
 
 
 def _statuses(r: CheckResult) -> dict[str, str]:
@@ -138,7 +139,8 @@ def test_example_gaps_are_what_the_example_leaves_open(comm: Pack) -> None:
     files = _example_files()
     # approving the innovation program is not enough: it still lacks a plan and its activities
     files["programs/provider-innovation.md"] = files["programs/provider-innovation.md"].replace(
-        "status: draft", "status: approved\napproved_by: Grace Okafor\napproved_on: 2026-10-01")
+        "status: draft", "status: approved\napproved_by: Grace Okafor\napproved_on: 2026-10-01"
+    )
     r = _rate(comm, files)
     str02 = next(p for p in r.practices if p.id == "str02")
     assert str02.status == "not-satisfied"
@@ -163,7 +165,7 @@ def client_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _check(*args: str) -> tuple[int, dict[str, Any]]:
     r = CliRunner().invoke(main, [*args, "--format", "json"])
     assert r.exit_code in (0, 1), r.output
-    out = r.output[r.output.index("{"):]
+    out = r.output[r.output.index("{") :]
     data: dict[str, Any] = json.loads(out)
     return r.exit_code, data
 

@@ -38,10 +38,18 @@ def run_together(repos: list[Path], cache: Path, out: Path, *extra: str) -> list
     procs = []
     for n, repo in enumerate(repos):
         target = out / f"r{n}.json"
-        procs.append((subprocess.Popen(
-            [*argv0(), "check", str(repo), "--format", "json", "--output", str(target), *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env(cache),
-            preexec_fn=limit_memory), target))
+        procs.append(
+            (
+                subprocess.Popen(
+                    [*argv0(), "check", str(repo), "--format", "json", "--output", str(target), *extra],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=clean_env(cache),
+                    preexec_fn=limit_memory,
+                ),
+                target,
+            )
+        )
     results = []
     for proc, target in procs:
         stdout, stderr = proc.communicate(timeout=TIMEOUT)
@@ -53,8 +61,7 @@ def run_together(repos: list[Path], cache: Path, out: Path, *extra: str) -> list
 
 
 def sqlite_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.is_file()
-            and p.read_bytes()[:16] == b"SQLite format 3\0"]
+    return [p for p in folder.rglob("*") if p.is_file() and p.read_bytes()[:16] == b"SQLite format 3\0"]
 
 
 def assert_cache_intact(cache: Path) -> None:
@@ -116,18 +123,15 @@ def test_runs_at_once_on_a_damaged_cache_rebuild_it(example: Path, tmp_path: Pat
     assert_cache_intact(cache)
 
 
-def test_runs_at_once_on_changing_heads_keep_the_cache_consistent(example: Path,
-                                                                  tmp_path: Path) -> None:
+def test_runs_at_once_on_changing_heads_keep_the_cache_consistent(example: Path, tmp_path: Path) -> None:
     """Clones at different commits share one cache while older histories are evicted: each
     run matches its own run without the cache, and no version or verdict outlives the
     history it was made from."""
     clones = []
     for n, back in enumerate((0, 1, 2, 3)):
         clone = tmp_path / f"clone{n}"
-        subprocess.run(["git", "clone", "-q", str(example), str(clone)], check=True,
-                       env=clean_env())
-        subprocess.run(["git", "-C", str(clone), "reset", "-q", "--hard", f"HEAD~{back}"],
-                       check=True, env=clean_env())
+        subprocess.run(["git", "clone", "-q", str(example), str(clone)], check=True, env=clean_env())
+        subprocess.run(["git", "-C", str(clone), "reset", "-q", "--hard", f"HEAD~{back}"], check=True, env=clean_env())
         clones.append(clone)
     alone = run_together(clones, tmp_path / "no-cache", tmp_path / "alone", "--no-cache")
     cache = tmp_path / "cache"
@@ -137,8 +141,7 @@ def test_runs_at_once_on_changing_heads_keep_the_cache_consistent(example: Path,
     conn = sqlite3.connect(_cache_db(cache))
     try:
         histories = {k for (k,) in conn.execute("SELECT key FROM entries WHERE kind = 'history'")}
-        children = {s for (s,) in conn.execute(
-            "SELECT scope FROM entries WHERE kind IN ('versions', 'control')")}
+        children = {s for (s,) in conn.execute("SELECT scope FROM entries WHERE kind IN ('versions', 'control')")}
     finally:
         conn.close()
     assert histories and children <= histories

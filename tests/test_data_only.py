@@ -51,14 +51,16 @@ def payload(tmp_path: Path) -> tuple[str, Path]:
 # ----------------------------------------------------------------------------- config
 
 
-@pytest.mark.parametrize("template", [
-    "exclude: {tag}\n",
-    "target_level: 2\nmodel: {tag}\n",
-    "field_map: {{owner: {tag}}}\n",
-    "waivers:\n  - practice: knw01\n    reason: {tag}\n",
-])
-def test_config_tag_is_a_configuration_error(repo: GitRepo, tmp_path: Path,
-                                             template: str) -> None:
+@pytest.mark.parametrize(
+    "template",
+    [
+        "exclude: {tag}\n",
+        "target_level: 2\nmodel: {tag}\n",
+        "field_map: {{owner: {tag}}}\n",
+        "waivers:\n  - practice: knw01\n    reason: {tag}\n",
+    ],
+)
+def test_config_tag_is_a_configuration_error(repo: GitRepo, tmp_path: Path, template: str) -> None:
     tag, marker = payload(tmp_path)
     repo.write(".escm-check.yaml", template.format(tag=tag))
     run = check(repo, tmp_path)
@@ -68,17 +70,19 @@ def test_config_tag_is_a_configuration_error(repo: GitRepo, tmp_path: Path,
     assert not marker.exists()
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("model: !!python/name:os.system\n", "not allowed"),
-    ("target_level: !!bool maybe\n", "not a valid !!bool"),
-    ("as_of: !!timestamp soon\n", "not a valid !!timestamp"),
-    ("include: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested"),
-    ("include:\n  " + "- " * 50_000 + "x\n", "nested"),
-    ("include: ['" + "*" * 600 + "']\n", "too long"),  # the schema caps a pattern at 200
-    ("# " + "x" * (1024 * 1024) + "\n", "too large"),
-])
-def test_hostile_config_is_a_configuration_error(repo: GitRepo, tmp_path: Path, text: str,
-                                                 words: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("model: !!python/name:os.system\n", "not allowed"),
+        ("target_level: !!bool maybe\n", "not a valid !!bool"),
+        ("as_of: !!timestamp soon\n", "not a valid !!timestamp"),
+        ("include: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested"),
+        ("include:\n  " + "- " * 50_000 + "x\n", "nested"),
+        ("include: ['" + "*" * 600 + "']\n", "too long"),  # the schema caps a pattern at 200
+        ("# " + "x" * (1024 * 1024) + "\n", "too large"),
+    ],
+)
+def test_hostile_config_is_a_configuration_error(repo: GitRepo, tmp_path: Path, text: str, words: str) -> None:
     repo.write(".escm-check.yaml", text)
     run = check(repo, tmp_path)
     assert run.code == 2, run.output
@@ -119,10 +123,15 @@ def test_pack_tag_never_runs_code(repo: GitRepo, tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("edit", [
-    "name: !!python/name:os.system", "name: !!bool maybe", "name: !local x",
-    "name: !!timestamp soon",
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "name: !!python/name:os.system",
+        "name: !!bool maybe",
+        "name: !local x",
+        "name: !!timestamp soon",
+    ],
+)
 def test_pack_scalar_tag_is_a_pack_error(repo: GitRepo, tmp_path: Path, edit: str) -> None:
     pack = org_pack(tmp_path, edit)
     run = check(repo, tmp_path, "--rules", str(pack))
@@ -180,8 +189,14 @@ def test_hostile_globs_through_the_cli(repo: GitRepo, tmp_path: Path) -> None:
     repo.write(deep, doc(id="DEEP-1"))
     repo.commit("deep")
     patterns = [p[:200] for p, _ in HOSTILE_GLOBS]  # the config schema's longest pattern
-    repo.write(".escm-check.yaml", "exclude:\n" + "".join(f"  - '{p}'\n" for p in patterns)
-               + "include:\n" + "".join(f"  - '{p}'\n" for p in patterns[:3]) + "  - '**'\n")
+    repo.write(
+        ".escm-check.yaml",
+        "exclude:\n"
+        + "".join(f"  - '{p}'\n" for p in patterns)
+        + "include:\n"
+        + "".join(f"  - '{p}'\n" for p in patterns[:3])
+        + "  - '**'\n",
+    )
     run = check(repo, tmp_path)
     assert run.code in (0, 1), run.output
 
@@ -192,15 +207,18 @@ def test_segment_glob_agrees_with_fnmatch(pattern: str, name: str) -> None:
     assert _segment_match(pattern, name) == fnmatch.fnmatchcase(name, pattern)
 
 
-@pytest.mark.parametrize(("pattern", "path", "expected"), [
-    ("*.md", "a/b/c.md", True),
-    ("drafts/", "drafts/x.md", True),
-    ("drafts/", "other/drafts.md", False),
-    ("**/records/*.md", "records/a.md", True),
-    ("**/records/*.md", "x/y/records/a.md", True),
-    ("records/**", "records/a/b.md", True),
-    ("[!a]*.md", "a.md", False),
-    ("[]x]*.md", "].md", True),
-])
+@pytest.mark.parametrize(
+    ("pattern", "path", "expected"),
+    [
+        ("*.md", "a/b/c.md", True),
+        ("drafts/", "drafts/x.md", True),
+        ("drafts/", "other/drafts.md", False),
+        ("**/records/*.md", "records/a.md", True),
+        ("**/records/*.md", "x/y/records/a.md", True),
+        ("records/**", "records/a/b.md", True),
+        ("[!a]*.md", "a.md", False),
+        ("[]x]*.md", "].md", True),
+    ],
+)
 def test_glob_semantics(pattern: str, path: str, expected: bool) -> None:
     assert match(pattern, path) is expected

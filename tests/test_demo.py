@@ -16,7 +16,7 @@ README = Path(__file__).resolve().parent.parent / "examples" / "README.md"
 
 def _table(after: str) -> list[list[str]]:
     text = README.read_text()
-    block = text[text.index(after):]
+    block = text[text.index(after) :]
     rows = []
     for line in block.splitlines()[1:]:
         if line.startswith("|"):
@@ -76,8 +76,11 @@ def test_documented_findings_and_locations(report: dict) -> None:  # type: ignor
     assert rows
     for rule, severity, location, _practice in rows:
         path, _, line = location.strip("`").rpartition(":")
-        hits = [f for f in report["findings"] if f["rule"] == rule.strip("`") and f["path"] == path
-                and f["line"] == int(line)]
+        hits = [
+            f
+            for f in report["findings"]
+            if f["rule"] == rule.strip("`") and f["path"] == path and f["line"] == int(line)
+        ]
         assert hits and hits[0]["severity"] == severity, (rule, location)
 
 

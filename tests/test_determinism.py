@@ -26,9 +26,21 @@ class Reports:
 
 def check(repo: Path, out: Path, cache: Path, seed: str, *extra: str) -> Reports:
     out.mkdir(parents=True)
-    run = escm_check("check", str(repo), "--format", "json", "--output", str(out / "r.json"),
-                     "--format", "sarif", "--output", str(out / "r.sarif"), *extra,
-                     cache_home=cache, env={"PYTHONHASHSEED": seed})
+    run = escm_check(
+        "check",
+        str(repo),
+        "--format",
+        "json",
+        "--output",
+        str(out / "r.json"),
+        "--format",
+        "sarif",
+        "--output",
+        str(out / "r.sarif"),
+        *extra,
+        cache_home=cache,
+        env={"PYTHONHASHSEED": seed},
+    )
     assert run.code in (0, 1) and "Traceback" not in run.output, run.output
     return Reports((out / "r.json").read_bytes(), (out / "r.sarif").read_bytes())
 
@@ -45,14 +57,12 @@ def _rooted(data: bytes, root: Path) -> bytes:
     return data.replace(root.as_uri().encode(), b"<root>").replace(str(root).encode(), b"<root>")
 
 
-def test_identical_across_runs_hash_seeds_cache_and_replays(example: Path, tmp_path: Path
-                                                           ) -> None:
+def test_identical_across_runs_hash_seeds_cache_and_replays(example: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = check(example, tmp_path / "a", cache, "0")  # cold cache
     runs = {
         "PYTHONHASHSEED=1, warm cache": check(example, tmp_path / "b", cache, "1"),
-        "PYTHONHASHSEED=random, no cache": check(example, tmp_path / "c", cache, "random",
-                                                 "--no-cache"),
+        "PYTHONHASHSEED=random, no cache": check(example, tmp_path / "c", cache, "random", "--no-cache"),
     }
     assert first.json.startswith(b"{") and b'"findings"' in first.json
     for name, r in runs.items():

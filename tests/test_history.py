@@ -47,10 +47,14 @@ def test_commits_and_changes_are_read_with_identities_dates_and_blobs(tmp_path: 
     first = repo.commit("Add a and b", author=ANN, date="2026-01-02T10:00:00+02:00")
     repo.write("a.md", doc(status="approved", version="1.0"))
     repo.remove("b.md")
-    second = repo.commit("Approve a", author=ANN, committer=CAT,
-                         date="2026-01-03T09:30:00-05:00",
-                         committer_date="2026-01-04T08:00:00+00:00",
-                         trailers={"Approved-by": BOB, "Reviewed-by": BOB})
+    second = repo.commit(
+        "Approve a",
+        author=ANN,
+        committer=CAT,
+        date="2026-01-03T09:30:00-05:00",
+        committer_date="2026-01-04T08:00:00+00:00",
+        trailers={"Approved-by": BOB, "Reviewed-by": BOB},
+    )
 
     h = read_history(repo.path)
     assert h.available and not h.shallow and h.problems == ()
@@ -61,8 +65,7 @@ def test_commits_and_changes_are_read_with_identities_dates_and_blobs(tmp_path: 
     assert c.parents == (first,)
     assert (c.author_name, c.author_email) == ("Ann Author", "ann@example.org")
     assert (c.committer_name, c.committer_email) == ("Cat Committer", "cat@example.org")
-    assert c.author_date == dt.datetime(2026, 1, 3, 9, 30,
-                                        tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert c.author_date == dt.datetime(2026, 1, 3, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
     assert c.committer_date == dt.datetime(2026, 1, 4, 8, 0, tzinfo=dt.timezone.utc)
     assert c.subject == "Approve a"
     assert c.trailers == (("Approved-by", BOB), ("Reviewed-by", BOB))
@@ -103,8 +106,7 @@ def test_shallow_clone_is_flagged_with_the_fetch_depth_hint(tmp_path: Path) -> N
         src.write("a.md", doc(version=f"1.{i}"))
         src.commit(f"v{i}")
     dst = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{src.path}", str(dst)],
-                   check=True, env=base_env())
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{src.path}", str(dst)], check=True, env=base_env())
     h = read_history(dst)
     assert h.available and h.shallow
     (f,) = h.problems
@@ -115,10 +117,15 @@ def test_shallow_clone_is_flagged_with_the_fetch_depth_hint(tmp_path: Path) -> N
 def test_user_config_cannot_change_what_is_read(tmp_path: Path) -> None:
     """Renames stay a deletion and an addition, the root commit keeps its files."""
     repo = GitRepo(tmp_path)
-    for key, value in [("diff.renames", "copies"), ("log.showRoot", "false"),
-                       ("log.decorate", "full"), ("log.showSignature", "false"),
-                       ("core.abbrev", "7"), ("log.abbrevCommit", "true"),
-                       ("color.ui", "always")]:
+    for key, value in [
+        ("diff.renames", "copies"),
+        ("log.showRoot", "false"),
+        ("log.decorate", "full"),
+        ("log.showSignature", "false"),
+        ("core.abbrev", "7"),
+        ("log.abbrevCommit", "true"),
+        ("color.ui", "always"),
+    ]:
         repo.git("config", key, value)
     repo.write("old.md", doc(status="draft", body="a long enough body to be a rename\n" * 5))
     repo.commit("add")
@@ -133,10 +140,8 @@ def test_user_config_cannot_change_what_is_read(tmp_path: Path) -> None:
 def test_a_commit_with_an_impossible_date_does_not_lose_the_history(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path)
     tree = repo.git("mktree", input_text="").strip()
-    body = (f"tree {tree}\nauthor A <a@x> 1700000000 +9959\n"
-            "committer A <a@x> 99999999999999999 -0000\n\nhand-made\n")
-    sha = repo.git("hash-object", "--literally", "-t", "commit", "-w", "--stdin",
-                   input_text=body).strip()
+    body = f"tree {tree}\nauthor A <a@x> 1700000000 +9959\ncommitter A <a@x> 99999999999999999 -0000\n\nhand-made\n"
+    sha = repo.git("hash-object", "--literally", "-t", "commit", "-w", "--stdin", input_text=body).strip()
     repo.git("update-ref", "refs/heads/main", sha)
     h = read_history(repo.path)
     assert h.available and h.head == sha
@@ -215,7 +220,9 @@ def test_inside_a_real_pre_commit_hook(tmp_path: Path) -> None:
     repo.write("a.md", doc(status="draft"))
     repo.commit("first")
     out = tmp_path / "hook.json"
-    repo.install_hook("pre-commit", f"""#!{sys.executable}
+    repo.install_hook(
+        "pre-commit",
+        f"""#!{sys.executable}
 import json, os
 from escm_check.history import read_history
 own = read_history(os.getcwd())
@@ -225,7 +232,8 @@ with open({str(out)!r}, "w") as f:
     json.dump({{"env": env, "own": sorted(own.files), "far": sorted(far.files),
                "far_head": far.head,
                "problems": [p.message for p in own.problems + far.problems]}}, f)
-""")
+""",
+    )
     repo.write("b.md", doc(status="draft"))
     gd = ["--git-dir", str(repo.path / ".git"), "--work-tree", str(repo.path)]
     repo.git(*gd, "add", "b.md")
@@ -311,8 +319,7 @@ def test_versions_newest_first_with_lazy_metadata(tmp_path: Path) -> None:
     v = load_versions(repo.path, h, ["a.md", "x.pdf.yaml", "x.pdf", "nope.md"])
     assert set(v) == {"a.md", "x.pdf.yaml"}  # binaries and unknown paths are skipped
     a = v["a.md"]
-    assert [x.commit.subject for x in a] == ["unquoted version, new body", "crlf", "approve",
-                                             "add"]
+    assert [x.commit.subject for x in a] == ["unquoted version, new body", "crlf", "approve", "add"]
     assert [x.version for x in a] == ["2.10", "1.0", "1.0", "0.1"]
     assert [x.status for x in a] == ["approved", "approved", "approved", "draft"]
     assert a[0].meta["version"] == "2.10" and a[0].meta_ok  # the reader keeps the text
@@ -325,8 +332,7 @@ def test_versions_newest_first_with_lazy_metadata(tmp_path: Path) -> None:
     assert side.meta == {"id": "X", "status": "draft", "version": "1.0"} and side.body_hash == ""
 
 
-def test_prefetch_reads_the_same_versions_during_the_log_pass(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_prefetch_reads_the_same_versions_during_the_log_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = GitRepo(tmp_path)
     for i in range(5):
         repo.write("a.md", doc(status="approved", version=f"1.{i}", body=f"body {i}\n"))
@@ -368,26 +374,52 @@ def test_broken_and_unclosed_front_matter_are_values(tmp_path: Path) -> None:
     repo.commit("odd files")
     h = read_history(repo.path)
     v = load_versions(repo.path, h, ["bad.md", "open.md", "none.md"])
-    bad, = v["bad.md"]
+    (bad,) = v["bad.md"]
     assert not bad.meta_ok and bad.meta == {} and bad.version == "1.0"
-    opened, = v["open.md"]
+    (opened,) = v["open.md"]
     assert not opened.meta_ok and opened.block.problems[0].rule == "yaml-error"
-    none, = v["none.md"]
+    (none,) = v["none.md"]
     assert none.meta_ok and none.meta == {} and none.status is None and none.version is None
 
 
-TRICKY = ["approved", '"approved"', "'approved'", "Approved # note", "approved#x", "2.10",
-          '"2.10"', "1", "null", "~", "", "yes", "2026-01-01", '"a\\"b"', "'it''s'", "[1, 2]",
-          "{a: 1}", "!!str 2.1", "&anchor x", '"x" # c', "-1.5e3", ".inf", "0x1A", "x: y"]
+TRICKY = [
+    "approved",
+    '"approved"',
+    "'approved'",
+    "Approved # note",
+    "approved#x",
+    "2.10",
+    '"2.10"',
+    "1",
+    "null",
+    "~",
+    "",
+    "yes",
+    "2026-01-01",
+    '"a\\"b"',
+    "'it''s'",
+    "[1, 2]",
+    "{a: 1}",
+    "!!str 2.1",
+    "&anchor x",
+    '"x" # c',
+    "-1.5e3",
+    ".inf",
+    "0x1A",
+    "x: y",
+]
 
 
 @settings(max_examples=300, deadline=None)
-@given(status=st.sampled_from(TRICKY), version=st.sampled_from(TRICKY),
-       extra=st.sampled_from(["", "status: draft\n", "'version': '9'\n", "nested:\n  status: x\n",
-                              "block: |\n  version: 3\n"]),
-       order=st.booleans())
-def test_line_scan_agrees_with_the_yaml_reader(status: str, version: str, extra: str,
-                                               order: bool) -> None:
+@given(
+    status=st.sampled_from(TRICKY),
+    version=st.sampled_from(TRICKY),
+    extra=st.sampled_from(
+        ["", "status: draft\n", "'version': '9'\n", "nested:\n  status: x\n", "block: |\n  version: 3\n"]
+    ),
+    order=st.booleans(),
+)
+def test_line_scan_agrees_with_the_yaml_reader(status: str, version: str, extra: str, order: bool) -> None:
     lines = [f"status: {status}", f"version: {version}"]
     front = "\n".join(lines if order else lines[::-1]) + "\n" + extra
     v = DocVersion(_commit(), "a.md", "1" * 40, front, "")  # layout "front"
@@ -398,15 +430,29 @@ def test_line_scan_agrees_with_the_yaml_reader(status: str, version: str, extra:
     assert v.version == (None if raw_v is None or raw_v == "" else str(raw_v))
 
 
-PIECES = ["---", "...", "--- ", "---\u00a0", "----", "... x", "status: approved", "a: [1",
-          "", " ", "body text", "\ufeff---", "version: '1.0'", "---\t", "\x0c", "é: ü"]
+PIECES = [
+    "---",
+    "...",
+    "--- ",
+    "---\u00a0",
+    "----",
+    "... x",
+    "status: approved",
+    "a: [1",
+    "",
+    " ",
+    "body text",
+    "\ufeff---",
+    "version: '1.0'",
+    "---\t",
+    "\x0c",
+    "é: ü",
+]
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(PIECES), max_size=9),
-       st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
-def test_the_fast_split_cuts_where_the_front_matter_reader_cuts(
-        lines: list[str], eol: str, final_eol: bool) -> None:
+@given(st.lists(st.sampled_from(PIECES), max_size=9), st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
+def test_the_fast_split_cuts_where_the_front_matter_reader_cuts(lines: list[str], eol: str, final_eol: bool) -> None:
     text = eol.join(lines) + (eol if final_eol else "")
     raw = text.encode("utf-8")
     front, body_hash, layout = _split_version("a.md", raw)
@@ -471,28 +517,37 @@ def test_modified_paths(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- trailers
 
 
-@pytest.mark.parametrize(("message", "expected"), [
-    ("Subject only", ()),
-    ("Approved-by: Bob <b@x>", ()),  # the subject is never a trailer block
-    ("Fix\n\nApproved-by: Bob <b@x>\n", (("Approved-by", "Bob <b@x>"),)),
-    ("Fix\n\nBody text.\n\nApproved-by: Bob\nReviewed-by: Cat\n\n\n",
-     (("Approved-by", "Bob"), ("Reviewed-by", "Cat"))),
-    ("Fix\r\n\r\nApproved-by: Bob\r\n", (("Approved-by", "Bob"),)),
-    ("Fix\n\napproved-BY :  Bob  \n", (("approved-BY", "Bob"),)),
-    # a note after the trailers (a cherry-pick or merge note) does not hide them
-    ("Fix\n\nApproved-by: Bob\n(cherry picked from commit abc)\n", (("Approved-by", "Bob"),)),
-    ("Merge\n\nApproved-by: Bob\nReviewed-by: Cat\nMerged via the web UI\n",
-     (("Approved-by", "Bob"), ("Reviewed-by", "Cat"))),
-    # ... but prose with a colon in it is not a trailer block
-    ("Fix\n\nThis paragraph explains why.\nIt has several lines.\nNote: see the ticket\n", ()),
-    ("Fix\n\nApproved-by: Bob\n\nA final prose paragraph.\n", ()),
-    ("Fix\n\nApproved-by: Bob Smith\n  of Quality\n\tAssurance\n",
-     (("Approved-by", "Bob Smith of Quality Assurance"),)),
-    ("Fix\n\nApproved by: Bob\n", ()),  # keys have no spaces
-    ("Fix\n\nApproved-by:\n", (("Approved-by", ""),)),
-    ("Fix\n  \t\nApproved-by: Bob\n", (("Approved-by", "Bob"),)),  # a blank line of spaces
-    ("", ()),
-])
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("Subject only", ()),
+        ("Approved-by: Bob <b@x>", ()),  # the subject is never a trailer block
+        ("Fix\n\nApproved-by: Bob <b@x>\n", (("Approved-by", "Bob <b@x>"),)),
+        (
+            "Fix\n\nBody text.\n\nApproved-by: Bob\nReviewed-by: Cat\n\n\n",
+            (("Approved-by", "Bob"), ("Reviewed-by", "Cat")),
+        ),
+        ("Fix\r\n\r\nApproved-by: Bob\r\n", (("Approved-by", "Bob"),)),
+        ("Fix\n\napproved-BY :  Bob  \n", (("approved-BY", "Bob"),)),
+        # a note after the trailers (a cherry-pick or merge note) does not hide them
+        ("Fix\n\nApproved-by: Bob\n(cherry picked from commit abc)\n", (("Approved-by", "Bob"),)),
+        (
+            "Merge\n\nApproved-by: Bob\nReviewed-by: Cat\nMerged via the web UI\n",
+            (("Approved-by", "Bob"), ("Reviewed-by", "Cat")),
+        ),
+        # ... but prose with a colon in it is not a trailer block
+        ("Fix\n\nThis paragraph explains why.\nIt has several lines.\nNote: see the ticket\n", ()),
+        ("Fix\n\nApproved-by: Bob\n\nA final prose paragraph.\n", ()),
+        (
+            "Fix\n\nApproved-by: Bob Smith\n  of Quality\n\tAssurance\n",
+            (("Approved-by", "Bob Smith of Quality Assurance"),),
+        ),
+        ("Fix\n\nApproved by: Bob\n", ()),  # keys have no spaces
+        ("Fix\n\nApproved-by:\n", (("Approved-by", ""),)),
+        ("Fix\n  \t\nApproved-by: Bob\n", (("Approved-by", "Bob"),)),  # a blank line of spaces
+        ("", ()),
+    ],
+)
 def test_parse_trailers(message: str, expected: tuple[tuple[str, str], ...]) -> None:
     assert parse_trailers(message) == expected
 
@@ -505,10 +560,23 @@ def _last_paragraph(message: str) -> str:
 
 LINES = st.one_of(
     st.text(max_size=30),
-    st.builds(lambda k, v: f"{k}: {v}", st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,12}",
-                                                       fullmatch=True), st.text(max_size=20)),
-    st.sampled_from(["", " ", " continued", "\tcontinued", "Approved-by: Bob <b@x>",
-                     "(cherry picked from commit 123)", "\r", "a:b", ":", "Key:"]),
+    st.builds(
+        lambda k, v: f"{k}: {v}", st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,12}", fullmatch=True), st.text(max_size=20)
+    ),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            " continued",
+            "\tcontinued",
+            "Approved-by: Bob <b@x>",
+            "(cherry picked from commit 123)",
+            "\r",
+            "a:b",
+            ":",
+            "Key:",
+        ]
+    ),
 )
 
 
@@ -530,8 +598,7 @@ def test_parse_trailers_property(message: str) -> None:
 def test_trailer_fast_path_matches_the_line_parser(paragraph: str) -> None:
     paragraph = paragraph.replace("\r", "").rstrip()
     lines = paragraph.split("\n")
-    if any(not line.strip(" \t") for line in lines) or any(
-            line[:1] in (" ", "\t") for line in lines[1:]):
+    if any(not line.strip(" \t") for line in lines) or any(line[:1] in (" ", "\t") for line in lines[1:]):
         return  # blank lines split paragraphs; indented lines take the slow path
     message = "Subject\n\n" + paragraph
     found, others = _trailer_lines(paragraph)

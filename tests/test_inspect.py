@@ -30,9 +30,11 @@ PROSE = "The quality manager keeps every controlled document under version contr
 
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, list[str]]:
-    build_docx(tmp_path / "proc.docx", [Heading("Steps"), PROSE, "[escm: knw07.b2]",
-                                        Heading("Records"), "[escm: knw07.c1, oops]"],
-               custom={"id": "PRC-1", "practices": "knw07", "satisfies": "knw07.b1"})
+    build_docx(
+        tmp_path / "proc.docx",
+        [Heading("Steps"), PROSE, "[escm: knw07.b2]", Heading("Records"), "[escm: knw07.c1, oops]"],
+        custom={"id": "PRC-1", "practices": "knw07", "satisfies": "knw07.b1"},
+    )
     build_pdf(tmp_path / "minutes.pdf", [f"{PROSE} [escm: knw07.c2]", "second page"])
     (tmp_path / "minutes.pdf.yaml").write_text("id: REC-1\ntype: record\ndate: 2026-03-01\n")
     build_pdf(tmp_path / "bare.pdf", ["no metadata here"])
@@ -42,8 +44,7 @@ def files(tmp_path: Path) -> tuple[Path, list[str]]:
     return tmp_path, ["proc.docx", "minutes.pdf", "bare.pdf", "log.xlsx", "broken.docx"]
 
 
-def test_report_is_json_data_with_sources_sections_tags_problems(
-        files: tuple[Path, list[str]]) -> None:
+def test_report_is_json_data_with_sources_sections_tags_problems(files: tuple[Path, list[str]]) -> None:
     root, rels = files
     report = inspect_documents(read_all(root, rels, Limits()))
     assert json.loads(json.dumps(report)) == report
@@ -66,8 +67,7 @@ def test_report_is_json_data_with_sources_sections_tags_problems(
     minutes = by["minutes.pdf"]
     assert minutes["metadata"]["source"] == "sidecar"
     assert minutes["metadata"]["file"] == "minutes.pdf.yaml"
-    assert {k["key"]: k["line"] for k in minutes["metadata"]["keys"]} == {
-        "id": 1, "type": 2, "date": 3}
+    assert {k["key"]: k["line"] for k in minutes["metadata"]["keys"]} == {"id": 1, "type": 2, "date": 3}
     assert minutes["tags"] == [{"tag": "knw07.c2", "location": 1}]
     assert [s["heading"] for s in minutes["sections"]] == ["Page 1", "Page 2"]
 
@@ -78,8 +78,7 @@ def test_report_is_json_data_with_sources_sections_tags_problems(
     broken = by["broken.docx"]
     assert broken["error"] and broken["problems"][0]["rule"] == "parse-error"
     assert broken["problems"][0]["hint"]
-    assert report["summary"] == {"files": 5, "unreadable": 1, "with_metadata": 3, "tags": 3,
-                                 "problems": 2}
+    assert report["summary"] == {"files": 5, "unreadable": 1, "with_metadata": 3, "tags": 3, "problems": 2}
 
 
 def test_text_rendering(files: tuple[Path, list[str]]) -> None:
@@ -96,8 +95,7 @@ def test_text_rendering(files: tuple[Path, list[str]]) -> None:
     assert "NOT READ: not a Word package" in text
     assert "error unknown-activity proc.docx:5:" in text
     assert "hint:" in text
-    assert text.rstrip().endswith("5 file(s), 1 not read, 3 with metadata, 3 tag(s), "
-                                  "2 problem(s)")
+    assert text.rstrip().endswith("5 file(s), 1 not read, 3 with metadata, 3 tag(s), 2 problem(s)")
 
 
 def test_scanned_pdf_note(tmp_path: Path) -> None:
@@ -128,8 +126,7 @@ def test_inspect_command_on_hostile_files(tmp_path: Path) -> None:
         circular_pdf(tmp_path / "loop.pdf"),
         good,
     ]
-    result = CliRunner().invoke(cli.main, ["inspect", "--format", "json",
-                                           *[str(p) for p in paths]])
+    result = CliRunner().invoke(cli.main, ["inspect", "--format", "json", *[str(p) for p in paths]])
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output
     report = json.loads(result.output)

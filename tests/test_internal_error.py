@@ -26,8 +26,7 @@ def repo(tmp_path: Path) -> GitRepo:
     r = GitRepo(tmp_path / "proc")
     r.write(".escm-check.yaml", "as_of: 2026-10-01\n")
     r.write("policies/a.md", doc(id="A-1", title="a", type="policy", practices=["knw01"]))
-    r.write(TARGET, doc(id="VC-1", title="vc", type="procedure", practices=["knw07"],
-                        status="approved", version="1.0"))
+    r.write(TARGET, doc(id="VC-1", title="vc", type="procedure", practices=["knw07"], status="approved", version="1.0"))
     r.commit("add", date="2026-03-01T10:00:00+00:00")
     return r
 
@@ -42,6 +41,7 @@ def boom_for(path: str, real: Any, message: str = "boom") -> Any:
         if getattr(first, "path", first) == path:
             raise RuntimeError(message)
         return real(*args, **kwargs)
+
     return fake
 
 
@@ -56,8 +56,7 @@ def assert_one_line(r: Result, naming: str) -> str:
     return line
 
 
-def test_error_names_the_document_and_where_to_report(repo: GitRepo,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_error_names_the_document_and_where_to_report(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline, "normalise", boom_for(TARGET, pipeline.normalise))
     r = invoke("check", str(repo.path), "--no-cache")
     line = assert_one_line(r, TARGET)
@@ -74,10 +73,10 @@ def test_verbose_adds_the_traceback(repo: GitRepo, monkeypatch: pytest.MonkeyPat
     assert rest.startswith("Traceback") and "RuntimeError: boom" in rest
 
 
-def test_error_in_change_control_names_the_document(repo: GitRepo,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline.changecontrol, "check_document",
-                        boom_for(TARGET, pipeline.changecontrol.check_document))
+def test_error_in_change_control_names_the_document(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        pipeline.changecontrol, "check_document", boom_for(TARGET, pipeline.changecontrol.check_document)
+    )
     assert_one_line(invoke("check", str(repo.path), "--no-cache"), TARGET)
 
 
@@ -91,7 +90,8 @@ def test_error_while_rating_names_the_stage(repo: GitRepo, monkeypatch: pytest.M
 
 
 def test_a_multi_line_message_and_an_odd_file_name_stay_on_one_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     r = GitRepo(tmp_path / "odd")
     odd = "new\nline.md"
     r.write(odd, doc(id="ODD-1", title="t"))
@@ -101,13 +101,15 @@ def test_a_multi_line_message_and_an_odd_file_name_stay_on_one_line(
     assert "first\\nsecond" in line
 
 
-def test_an_adapter_that_raises_costs_one_finding_not_the_run(
-        repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_adapter_that_raises_costs_one_finding_not_the_run(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     from escm_check.adapters import markdown
 
     real = markdown.parse_markdown
-    monkeypatch.setattr(markdown, "parse_markdown", lambda text, rel: (
-        (_ for _ in ()).throw(RuntimeError("adapter bug")) if rel == TARGET else real(text, rel)))
+    monkeypatch.setattr(
+        markdown,
+        "parse_markdown",
+        lambda text, rel: (_ for _ in ()).throw(RuntimeError("adapter bug")) if rel == TARGET else real(text, rel),
+    )
     r = invoke("check", str(repo.path), "--no-cache", "--format", "json")
     assert r.exit_code == 1, r.output
     assert "internal error while reading the file: RuntimeError: adapter bug" in r.stdout
@@ -137,8 +139,7 @@ def test_interrupt_is_one_line(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -
     assert r.exit_code == 3 and r.stderr.strip() == "escm-check: interrupted"
 
 
-def test_the_next_run_in_the_same_process_starts_clean(repo: GitRepo,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_next_run_in_the_same_process_starts_clean(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     """What the last run was processing does not leak into the next run's message."""
     monkeypatch.setattr(pipeline, "normalise", boom_for(TARGET, pipeline.normalise))
     assert_one_line(invoke("check", str(repo.path), "--no-cache"), TARGET)

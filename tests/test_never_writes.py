@@ -38,8 +38,7 @@ def snapshot(repo: Path) -> dict[str, Any]:
     env = {**base_env(), "GIT_OPTIONAL_LOCKS": "0"}
 
     def git(*args: str) -> bytes:
-        return subprocess.run(["git", "-C", str(repo), *args], env=env, capture_output=True,
-                              check=True).stdout
+        return subprocess.run(["git", "-C", str(repo), *args], env=env, capture_output=True, check=True).stdout
 
     status = git("status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored")
     refs = git("for-each-ref", "--format=%(refname) %(objectname) %(symref)")
@@ -53,11 +52,15 @@ def snapshot(repo: Path) -> dict[str, Any]:
                 digest = hashlib.sha256(full.read_bytes()).hexdigest()
             elif os.path.islink(full):
                 digest = os.readlink(full)
-            entries[str(full.relative_to(repo))] = (st.st_mode, st.st_size, st.st_mtime_ns,
-                                                    digest)
-    return {"status": status, "refs": refs, "head": (repo / ".git" / "HEAD").read_bytes(),
-            "index": (repo / ".git" / "index").read_bytes(), "files": entries,
-            "top": os.lstat(repo).st_mtime_ns}
+            entries[str(full.relative_to(repo))] = (st.st_mode, st.st_size, st.st_mtime_ns, digest)
+    return {
+        "status": status,
+        "refs": refs,
+        "head": (repo / ".git" / "HEAD").read_bytes(),
+        "index": (repo / ".git" / "index").read_bytes(),
+        "files": entries,
+        "top": os.lstat(repo).st_mtime_ns,
+    }
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -83,17 +86,19 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Env:
     ex = examples_dir()
     replay(ex / "evidence_history.yaml", ex / "evidence_repo", repo)
     shutil.copytree(RULES / "comm", repo / "rules" / "org")
-    df.build_docx(repo / "word" / "policy.docx", [df.Heading("Purpose"), "Text [escm: knw07.b1]"],
-                  custom={"id": "DOCX-1", "type": "policy", "practices": "knw07"})
+    df.build_docx(
+        repo / "word" / "policy.docx",
+        [df.Heading("Purpose"), "Text [escm: knw07.b1]"],
+        custom={"id": "DOCX-1", "type": "policy", "practices": "knw07"},
+    )
     df.build_pdf(repo / "scans" / "minutes.pdf", ["Minutes [escm: knw07.c5]"])
     (repo / "scans" / "minutes.pdf.yaml").write_text(
-        "id: PDF-1\ntype: record\npractices: [knw07]\ndate: 2026-09-01\n", encoding="utf-8")
+        "id: PDF-1\ntype: record\npractices: [knw07]\ndate: 2026-09-01\n", encoding="utf-8"
+    )
     os.symlink("/etc/hostname", repo / "outside.md")
     git_env = base_env()
-    for args in (["add", "-A"],
-                 ["-c", "user.name=T", "-c", "user.email=t@x", "commit", "-q", "-m", "extras"]):
-        subprocess.run(["git", "-C", str(repo), *args], env=git_env, check=True,
-                       capture_output=True)
+    for args in (["add", "-A"], ["-c", "user.name=T", "-c", "user.email=t@x", "commit", "-q", "-m", "extras"]):
+        subprocess.run(["git", "-C", str(repo), *args], env=git_env, check=True, capture_output=True)
     docs = sorted(p for p in (repo / "procedures").glob("*.md"))
     with docs[0].open("a", encoding="utf-8") as fh:  # a staged change
         fh.write("\nA staged sentence.\n")
@@ -118,8 +123,13 @@ def _staged(e: Env) -> list[str]:
 
 
 def _inspect(e: Env) -> list[str]:
-    return ["inspect", str(e.repo / "word" / "policy.docx"), str(e.repo / "scans" / "minutes.pdf"),
-            str(e.repo / "outside.md"), *sorted(str(p) for p in (e.repo / "policies").glob("*.md"))]
+    return [
+        "inspect",
+        str(e.repo / "word" / "policy.docx"),
+        str(e.repo / "scans" / "minutes.pdf"),
+        str(e.repo / "outside.md"),
+        *sorted(str(p) for p in (e.repo / "policies").glob("*.md")),
+    ]
 
 
 COMMANDS: dict[str, Callable[[Env], list[str]]] = {
@@ -179,8 +189,9 @@ def test_the_snapshot_sees_what_a_write_would_change(tmp_path: Path) -> None:
     os.utime(r.path / "a.md", ns=(1, 1))
     touched = snapshot(r.path)
     assert any("a.md" in d for d in diff(before, touched))
-    subprocess.run(["git", "-C", str(r.path), "status"], env=base_env(), capture_output=True,
-                   check=True)  # with optional locks: refreshes the index after the touch
+    subprocess.run(
+        ["git", "-C", str(r.path), "status"], env=base_env(), capture_output=True, check=True
+    )  # with optional locks: refreshes the index after the touch
     assert "index" in diff(touched, snapshot(r.path))
     r.git("tag", "v1")
     assert "refs" in diff(touched, snapshot(r.path))

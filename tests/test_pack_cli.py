@@ -58,8 +58,7 @@ def test_validate_a_tailored_pack_summarises_the_tailoring(tallis: Path) -> None
     r = invoke("validate", str(tallis))
     assert r.exit_code == 0, r.output
     first = r.output.splitlines()[0]
-    assert first == ("ok: tallis-escm 2026.1: eSCM-SP v2 as tailored by Tallis Support "
-                     "Services (extends escm-sp-v2)")
+    assert first == ("ok: tallis-escm 2026.1: eSCM-SP v2 as tailored by Tallis Support Services (extends escm-sp-v2)")
     assert "85 Practices in 10 areas" in r.output
     assert "level 2 Certification baseline: 49" in r.output
     assert "out of scope: tfr01, tfr02, tfr03, tfr04, tfr05, tfr06" in r.output
@@ -67,7 +66,8 @@ def test_validate_a_tailored_pack_summarises_the_tailoring(tallis: Path) -> None
 
 
 def test_validate_resolves_a_relative_folder_from_the_working_directory(
-        tallis: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tallis: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tallis.parent)
     r = invoke("validate", "tallis")
     assert r.exit_code == 0, r.output
@@ -79,8 +79,7 @@ Breaker = Callable[[Path], tuple[str, int | None, str]]
 
 
 def _overlay_unknown_key(d: Path) -> tuple[str, int | None, str]:
-    line = _edit(d / "tailoring.yaml", "    change_activities:\n",
-                 "    colour: blue\n    change_activities:\n")
+    line = _edit(d / "tailoring.yaml", "    change_activities:\n", "    colour: blue\n    change_activities:\n")
     return "tailoring.yaml", line, "unknown key 'colour'"
 
 
@@ -159,8 +158,7 @@ def _same_id_as_base(d: Path) -> tuple[str, int | None, str]:
 
 
 def _new_doc_type_without_summary(d: Path) -> tuple[str, int | None, str]:
-    line = _edit(d / "pack.yaml", "doc_types:\n",
-                 "doc_types:\n  checklist:\n    requires: [plan]\n") + 1
+    line = _edit(d / "pack.yaml", "doc_types:\n", "doc_types:\n  checklist:\n    requires: [plan]\n") + 1
     return "pack.yaml", line, "'checklist' is new in this pack and needs a summary"
 
 
@@ -172,8 +170,7 @@ def _overlay_path_escapes(d: Path) -> tuple[str, int | None, str]:
 def _overlays_without_extends(d: Path) -> tuple[str, int | None, str]:
     shutil.rmtree(d)
     shutil.copytree(ROOT / "rules" / "comm", d)
-    (d / "o.yaml").write_text(
-        "changes:\n  - practice: gov01\n    reason: x y z\n    in_scope: false\n")
+    (d / "o.yaml").write_text("changes:\n  - practice: gov01\n    reason: x y z\n    in_scope: false\n")
     line = _edit(d / "pack.yaml", "files: [", "overlays: [o.yaml]\nfiles: [")
     return "pack.yaml", line, "this pack extends none"
 
@@ -181,28 +178,40 @@ def _overlays_without_extends(d: Path) -> tuple[str, int | None, str]:
 def _base_number_gap_in_area_file(d: Path) -> tuple[str, int | None, str]:
     _edit(d / "tallis-practices.yaml", "{id: b2,", "{id: b3,")
     line = _edit(d / "tallis-practices.yaml", "    activities:\n", "    activities:\n")
-    return ("tallis-practices.yaml", line,
-            "thr08: b-activities must be numbered b1..b2 in order, got b1, b3")
+    return ("tallis-practices.yaml", line, "thr08: b-activities must be numbered b1..b2 in order, got b1, b3")
 
 
 def _max_age_on_a_section_check(d: Path) -> tuple[str, int | None, str]:
-    line = _edit(d / "tailoring.yaml", "{max_age: 6 months}",
-                 "{check: tagged-section, max_age: 6 months}")
+    line = _edit(d / "tailoring.yaml", "{max_age: 6 months}", "{check: tagged-section, max_age: 6 months}")
     return "tailoring.yaml", line, "max_age has no effect on a tagged-section check"
 
 
-BREAKERS = [_overlay_unknown_key, _overlay_unknown_practice, _overlay_breaks_numbering,
-            _overlay_adds_an_existing_activity, _overlay_changes_a_missing_activity,
-            _overlay_without_reason, _overlay_unknown_area, _overlay_bad_window,
-            _overlay_type_unknown, _area_file_reuses_a_base_id, _declared_count_wrong,
-            _extends_unknown, _extends_escapes, _extends_absolute, _same_id_as_base,
-            _new_doc_type_without_summary, _overlay_path_escapes, _overlays_without_extends,
-            _base_number_gap_in_area_file, _max_age_on_a_section_check]
+BREAKERS = [
+    _overlay_unknown_key,
+    _overlay_unknown_practice,
+    _overlay_breaks_numbering,
+    _overlay_adds_an_existing_activity,
+    _overlay_changes_a_missing_activity,
+    _overlay_without_reason,
+    _overlay_unknown_area,
+    _overlay_bad_window,
+    _overlay_type_unknown,
+    _area_file_reuses_a_base_id,
+    _declared_count_wrong,
+    _extends_unknown,
+    _extends_escapes,
+    _extends_absolute,
+    _same_id_as_base,
+    _new_doc_type_without_summary,
+    _overlay_path_escapes,
+    _overlays_without_extends,
+    _base_number_gap_in_area_file,
+    _max_age_on_a_section_check,
+]
 
 
 @pytest.mark.parametrize("breaker", BREAKERS, ids=lambda b: b.__name__.strip("_"))
-def test_validate_rejects_a_broken_pack_with_file_and_line(tallis: Path,
-                                                           breaker: Breaker) -> None:
+def test_validate_rejects_a_broken_pack_with_file_and_line(tallis: Path, breaker: Breaker) -> None:
     name, line, problem = breaker(tallis)
     r = invoke("validate", str(tallis))
     assert r.exit_code == 2, r.output
@@ -242,7 +251,7 @@ def test_validate_a_folder_without_pack_yaml(tmp_path: Path) -> None:
 
 
 def test_a_yaml_error_in_pack_yaml_is_located(tallis: Path) -> None:
-    line = _edit(tallis / "pack.yaml", "version: \"2026.1\"\n", "version: [2026\n")
+    line = _edit(tallis / "pack.yaml", 'version: "2026.1"\n', "version: [2026\n")
     r = invoke("validate", str(tallis))
     assert r.exit_code == 2
     m = re.search(r"pack\.yaml:(\d+): YAML syntax error", r.output)
@@ -275,11 +284,11 @@ def test_docs_of_a_tailored_pack_show_what_changed_and_why(tallis: Path, tmp_pat
     assert "- Extends: `escm-sp-v2`" in md
     assert "- Practices: 85 (79 in scope)" in md
     assert "| 2 | Certification baseline | 49 |" in md
-    section = md[md.index("#### knw07"):md.index("#### knw08")]
+    section = md[md.index("#### knw07") : md.index("#### knw08")]
     assert "Tailoring:" in section and "audited every quarter" in section
     c5 = next(row for row in section.splitlines() if row.startswith("| c5 |"))
     assert "| `record` within 6 months: " in c5 and c5.endswith("*(own)* |")
-    tfr = md[md.index("#### tfr01"):md.index("#### tfr02")]
+    tfr = md[md.index("#### tfr01") : md.index("#### tfr02")]
     assert "**out of scope** (not rated)" in tfr
 
 

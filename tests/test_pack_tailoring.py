@@ -42,8 +42,7 @@ def example_files(target: Path) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(block, encoding="utf-8")
             written.append(m.group(1))
-    assert sorted(written) == ["tallis/pack.yaml", "tallis/tailoring.yaml",
-                               "tallis/tallis-practices.yaml"]
+    assert sorted(written) == ["tallis/pack.yaml", "tallis/tailoring.yaml", "tallis/tallis-practices.yaml"]
     return target / "tallis"
 
 
@@ -62,8 +61,7 @@ def status(r: CheckResult, pid: str) -> str:
 
 
 def activity(r: CheckResult, pid: str, aid: str) -> str:
-    return str(next(a.status for p in r.practices if p.id == pid
-                    for a in p.activities if a.id == aid))
+    return str(next(a.status for p in r.practices if p.id == pid for a in p.activities if a.id == aid))
 
 
 def practice(p: Pack, pid: str) -> Practice:
@@ -122,8 +120,9 @@ def test_out_of_scope_area_is_not_rated(tailored: Pack) -> None:
     assert status(rate(pack(), {}), "tfr02") == "not-satisfied"
     r = rate(tailored, files)
     assert {status(r, f"tfr0{i}") for i in range(1, 7)} == {"not-rated"}
-    assert not [f for f in r.findings if f.practice and f.practice.startswith("tfr")
-                and f.rule == "activity-not-evidenced"]
+    assert not [
+        f for f in r.findings if f.practice and f.practice.startswith("tfr") and f.rule == "activity-not-evidenced"
+    ]
 
 
 def test_a_stricter_record_window_fails_a_nine_month_old_record(tailored: Pack) -> None:
@@ -147,16 +146,14 @@ def test_an_added_activity_unsatisfies_a_practice_until_evidenced(tailored: Pack
     assert status(rate(pack(), files), "knw02") == "satisfied"
     r = rate(tailored, files)
     assert status(r, "knw02") == "not-satisfied"
-    assert [a.id for p in r.practices if p.id == "knw02" for a in p.activities
-            if a.status != "satisfied"] == ["b9"]
+    assert [a.id for p in r.practices if p.id == "knw02" for a in p.activities if a.status != "satisfied"] == ["b9"]
     files["knw02/access-review.md"] = practice_doc("knw02", "procedure", ["b9"], id="PRC-ACCESS")
     assert status(rate(tailored, files), "knw02") == "satisfied"
 
 
 def test_a_changed_documentation_type_is_expected(tailored: Pack) -> None:
     files = full_practice("knw02")
-    files["knw02/procedure.md"] = files["knw02/procedure.md"].replace("type: procedure",
-                                                                      "type: guideline")
+    files["knw02/procedure.md"] = files["knw02/procedure.md"].replace("type: procedure", "type: guideline")
     files["knw02/access-review.md"] = practice_doc("knw02", "guideline", ["b9"], id="GDL-ACCESS")
     assert status(rate(pack(), files), "knw02") == "satisfied"  # the base names no type
     r = rate(tailored, files)
@@ -170,10 +167,15 @@ def test_an_added_practice_is_rated_and_counts_for_its_level(tailored: Pack) -> 
     assert next(p for p in r.practices if p.id == "thr08").level == 2
     body = practice_doc("thr08", "procedure", ["b1", "b2", "c1", "c2", "c3", "c4"])
     body = body.replace("## Steps", "## Records\n\n" + FILLER + "\n\n## Steps")
-    record = front(id="REC-THR08", title="Residency check", type="record", practices="[thr08]",
-                   satisfies="{thr08: [c5]}", date="2026-10-01")
-    files = {"thr08/procedure.md": body,
-             "thr08/check.md": record + "# Residency check\n\n" + FILLER + "\n"}
+    record = front(
+        id="REC-THR08",
+        title="Residency check",
+        type="record",
+        practices="[thr08]",
+        satisfies="{thr08: [c5]}",
+        date="2026-10-01",
+    )
+    files = {"thr08/procedure.md": body, "thr08/check.md": record + "# Residency check\n\n" + FILLER + "\n"}
     assert status(rate(tailored, files), "thr08") == "satisfied"
 
 
@@ -205,8 +207,13 @@ HEAD = 'id: {id}\nname: Test\nversion: "1"\nextends: {extends}\n'
 
 
 def test_evidence_defaults_of_an_extending_pack_are_the_organizations_own(tmp_path: Path) -> None:
-    p = load_pack(_pack(tmp_path / "strict", HEAD.format(id="strict", extends="escm-sp-v2")
-                        + "evidence_defaults:\n  c:\n    c5: {check: record, max_age: 3 months}\n"))
+    p = load_pack(
+        _pack(
+            tmp_path / "strict",
+            HEAD.format(id="strict", extends="escm-sp-v2")
+            + "evidence_defaults:\n  c:\n    c5: {check: record, max_age: 3 months}\n",
+        )
+    )
     c5 = act(p, "prf01", "c5")
     assert c5.evidence.max_age == "3 months" and c5.evidence.own
     assert act(p, "prf01", "c4") == act(pack(), "prf01", "c4")
@@ -216,10 +223,12 @@ def test_evidence_defaults_of_an_extending_pack_are_the_organizations_own(tmp_pa
 
 
 def test_an_evidence_change_with_a_new_check_kind_replaces_the_rule(tmp_path: Path) -> None:
-    overlay = ("changes:\n  - practice: knw07\n"
-               "    reason: Verification is a section of the audit procedure.\n"
-               "    change_activities:\n      - id: c5\n"
-               "        evidence: {check: tagged-section}\n")
+    overlay = (
+        "changes:\n  - practice: knw07\n"
+        "    reason: Verification is a section of the audit procedure.\n"
+        "    change_activities:\n      - id: c5\n"
+        "        evidence: {check: tagged-section}\n"
+    )
     head = HEAD.format(id="t", extends="escm-sp-v2") + "overlays: [o.yaml]\n"
     p = load_pack(_pack(tmp_path / "t", head, {"o.yaml": overlay}))
     c5 = act(p, "knw07", "c5")
@@ -228,10 +237,11 @@ def test_an_evidence_change_with_a_new_check_kind_replaces_the_rule(tmp_path: Pa
 
 def test_a_pack_can_extend_a_sibling_that_extends_a_builtin(tmp_path: Path) -> None:
     tallis = example_files(tmp_path)
-    team = _pack(tmp_path / "tallis-pune", HEAD.format(id="tallis-pune", extends="../tallis")
-                 + "overlays: [pune.yaml]\n",
-                 {"pune.yaml": "changes:\n  - practice: thr08\n    in_scope: false\n"
-                               "    reason: Pune hosts no client data.\n"})
+    team = _pack(
+        tmp_path / "tallis-pune",
+        HEAD.format(id="tallis-pune", extends="../tallis") + "overlays: [pune.yaml]\n",
+        {"pune.yaml": "changes:\n  - practice: thr08\n    in_scope: false\n    reason: Pune hosts no client data.\n"},
+    )
     p = load_pack(team)
     assert p.extends == "tallis-escm" and p.id == "tallis-pune"
     assert not practice(p, "thr08").in_scope
@@ -242,8 +252,7 @@ def test_a_pack_can_extend_a_sibling_that_extends_a_builtin(tmp_path: Path) -> N
 
 def test_extends_cannot_leave_the_folder_that_holds_the_pack(tmp_path: Path) -> None:
     example_files(tmp_path / "outside")
-    inner = _pack(tmp_path / "repo" / "rules" / "mine",
-                  HEAD.format(id="mine", extends="../../../outside/tallis"))
+    inner = _pack(tmp_path / "repo" / "rules" / "mine", HEAD.format(id="mine", extends="../../../outside/tallis"))
     with pytest.raises(PackError) as exc:
         load_pack(inner)
     assert "leads out of" in str(exc.value) and "pack.yaml:4:" in str(exc.value)
@@ -272,10 +281,13 @@ def test_config_rules_runs_the_tailoring_through_the_whole_pipeline(tmp_path: Pa
     repo.write(".escm-check.yaml", "rules: rules/tallis\nas_of: 2026-11-01\n")
     for path, text in full_practice("knw07", record_date="2026-02-01").items():
         repo.write(path, text)
-    repo.commit("Version and change control procedure", date=dt.date(2026, 5, 20),
-                trailers={"Approved-by": "Quality Manager <qm@example.org>"})
+    repo.commit(
+        "Version and change control procedure",
+        date=dt.date(2026, 5, 20),
+        trailers={"Approved-by": "Quality Manager <qm@example.org>"},
+    )
     r = CliRunner().invoke(main, [str(repo.path), "--format", "json"])
-    data = json.loads(r.output[r.output.index("{"):])
+    data = json.loads(r.output[r.output.index("{") :])
     assert data["model"]["id"] == "tallis-escm"
     by_id = {p["id"]: p for p in data["practices"]}
     assert {by_id[f"tfr0{i}"]["status"] for i in range(1, 7)} == {"not-rated"}

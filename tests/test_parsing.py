@@ -17,13 +17,24 @@ LIMITS = Limits()
 PROSE = "The quality manager keeps every controlled document under version control."
 
 
-@pytest.mark.parametrize(("rel", "kind"), [
-    ("docs/policy.md", "markdown"), ("README.MARKDOWN", "markdown"),
-    ("a/b.docx", "docx"), ("macro.DOCM", "docx"), ("old.doc", "docx"),
-    ("scan.PDF", "pdf"),
-    ("a/report.pdf.yaml", None), ("records/log.xlsx.yml", None), ("config.yaml", None),
-    ("image.png", None), ("Makefile", None), ("", None), ("dir/", None),
-])
+@pytest.mark.parametrize(
+    ("rel", "kind"),
+    [
+        ("docs/policy.md", "markdown"),
+        ("README.MARKDOWN", "markdown"),
+        ("a/b.docx", "docx"),
+        ("macro.DOCM", "docx"),
+        ("old.doc", "docx"),
+        ("scan.PDF", "pdf"),
+        ("a/report.pdf.yaml", None),
+        ("records/log.xlsx.yml", None),
+        ("config.yaml", None),
+        ("image.png", None),
+        ("Makefile", None),
+        ("", None),
+        ("dir/", None),
+    ],
+)
 def test_classify(rel: str, kind: str | None) -> None:
     assert classify(rel) == kind
 
@@ -41,13 +52,14 @@ def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     (root / "docs").mkdir(parents=True)
     (root / "docs" / "policy.md").write_text(
-        "---\nid: POL-1\ntitle: Policy\n---\n# Purpose\n\n"
-        f"{PROSE} <!-- escm: knw07.b1 -->\n", encoding="utf-8")
-    build_docx(root / "docs" / "procedure.docx", [Heading("Steps"), PROSE,
-                                                   "[escm: knw07.b2]"],
-               custom={"id": "PRC-1", "practices": "knw07"})
-    build_pdf(root / "records" / "minutes.pdf", [f"{PROSE} [escm: knw07.c1]"],
-              info={"id": "REC-1"})
+        f"---\nid: POL-1\ntitle: Policy\n---\n# Purpose\n\n{PROSE} <!-- escm: knw07.b1 -->\n", encoding="utf-8"
+    )
+    build_docx(
+        root / "docs" / "procedure.docx",
+        [Heading("Steps"), PROSE, "[escm: knw07.b2]"],
+        custom={"id": "PRC-1", "practices": "knw07"},
+    )
+    build_pdf(root / "records" / "minutes.pdf", [f"{PROSE} [escm: knw07.c1]"], info={"id": "REC-1"})
     (root / "records" / "log.xlsx").write_bytes(b"x")
     (root / "records" / "log.xlsx.yaml").write_text("id: REC-2\ntype: record\n")
     legacy_doc(root / "docs" / "old.doc")
@@ -60,9 +72,19 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-RELS = ["docs/policy.md", "docs/procedure.docx", "records/minutes.pdf", "records/log.xlsx",
-        "docs/old.doc", "docs/folder.pdf", "docs/link.docx", "linked/secret.pdf",
-        "docs/missing.pdf", "../repo/docs/policy.md", "image.png"]
+RELS = [
+    "docs/policy.md",
+    "docs/procedure.docx",
+    "records/minutes.pdf",
+    "records/log.xlsx",
+    "docs/old.doc",
+    "docs/folder.pdf",
+    "docs/link.docx",
+    "linked/secret.pdf",
+    "docs/missing.pdf",
+    "../repo/docs/policy.md",
+    "image.png",
+]
 
 
 def check_mixed(docs: list[Document]) -> None:
@@ -76,8 +98,14 @@ def check_mixed(docs: list[Document]) -> None:
     log = by["records/log.xlsx"]
     assert log.format == "sidecar" and log.metadata["id"] == "REC-2"
     assert "97-2003" in (by["docs/old.doc"].error or "")
-    for rel in ("docs/folder.pdf", "docs/link.docx", "linked/secret.pdf", "docs/missing.pdf",
-                "../repo/docs/policy.md", "image.png"):
+    for rel in (
+        "docs/folder.pdf",
+        "docs/link.docx",
+        "linked/secret.pdf",
+        "docs/missing.pdf",
+        "../repo/docs/policy.md",
+        "image.png",
+    ):
         doc = by[rel]
         assert doc.error is not None, rel
         assert [f.rule for f in doc.problems] == ["file-skipped"], rel
@@ -103,8 +131,7 @@ def test_in_process_when_time_limit_is_off(repo: Path) -> None:
 def test_many_files_across_workers(tmp_path: Path) -> None:
     rels = []
     for i in range(12):
-        build_docx(tmp_path / f"d{i}.docx", [Heading("H"), f"[escm: knw07.b{i % 9 + 1}]"],
-                   custom={"id": f"D{i}"})
+        build_docx(tmp_path / f"d{i}.docx", [Heading("H"), f"[escm: knw07.b{i % 9 + 1}]"], custom={"id": f"D{i}"})
         build_pdf(tmp_path / f"p{i}.pdf", [f"page [escm: prf02.c{i % 5 + 1}]"])
         rels += [f"d{i}.docx", f"p{i}.pdf"]
     docs = read_all(tmp_path, rels, LIMITS, jobs=2)
@@ -125,8 +152,7 @@ def test_hung_file_is_stopped_by_the_time_limit(tmp_path: Path) -> None:
     assert slow_alone.error is None
     # a limit well under this machine's own time for the file, so the test holds anywhere
     limit = round(max(0.05, took / 4), 3)
-    docs = read_all(tmp_path, ["slow.pdf", "fine.pdf", "fine.docx", "fine.md"],
-                    Limits(timeout_seconds=limit), jobs=1)
+    docs = read_all(tmp_path, ["slow.pdf", "fine.pdf", "fine.docx", "fine.md"], Limits(timeout_seconds=limit), jobs=1)
     slow, pdf, word, md = docs
     assert slow.error is not None and f"timeout_seconds = {limit:g}" in slow.error
     [f] = slow.problems
@@ -193,14 +219,26 @@ def test_hundred_megabyte_files_are_refused_before_reading(tmp_path: Path) -> No
 
 def test_limits_from_config() -> None:
     assert Limits.from_mapping(None) == Limits()
-    limits = Limits.from_mapping({"max_file_bytes": "10 MiB", "max_unzipped_bytes": 1000,
-                                  "max_zip_ratio": 50, "max_pages": 10,
-                                  "timeout_seconds": 2})
+    limits = Limits.from_mapping(
+        {
+            "max_file_bytes": "10 MiB",
+            "max_unzipped_bytes": 1000,
+            "max_zip_ratio": 50,
+            "max_pages": 10,
+            "timeout_seconds": 2,
+        }
+    )
     assert limits == Limits(10 * 2**20, 1000, 50.0, 10, 2.0)
     assert Limits.from_mapping({"max_file_bytes": "200MB"}).max_file_bytes == 200_000_000
-    for bad in ({"max_file_mb": 5}, {"max_pages": 1.5}, {"max_pages": True},
-                {"max_file_bytes": "lots"}, {"timeout_seconds": -1}, {"max_zip_ratio": "x"},
-                {"max_pages": 0}):
+    for bad in (
+        {"max_file_mb": 5},
+        {"max_pages": 1.5},
+        {"max_pages": True},
+        {"max_file_bytes": "lots"},
+        {"timeout_seconds": -1},
+        {"max_zip_ratio": "x"},
+        {"max_pages": 0},
+    ):
         with pytest.raises(ValueError, match="limits"):
             Limits.from_mapping(bad)
 

@@ -24,18 +24,29 @@ def pc_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def try_repo(repo: GitRepo, home: Path, hook: str, *files: str) -> subprocess.CompletedProcess[str]:
-    env = {**base_env(), "PRE_COMMIT_HOME": str(home), "PATH": os.environ["PATH"],
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env = {**base_env(), "PRE_COMMIT_HOME": str(home), "PATH": os.environ["PATH"], "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     args = [PRE_COMMIT, "try-repo", str(ROOT), hook, "--verbose"]
     args += ["--files", *files] if files else ["--all-files"]
     return subprocess.run(args, cwd=repo.path, env=env, capture_output=True, text=True, timeout=900)
 
 
 def procedure(version: str = "1.0", status: str = "approved", tag: str = "knw07.b1") -> str:
-    body = (f"# Version control\n\n## Purpose\n{FILLER}\n\n## Roles\n{FILLER}\n\n## Inputs\n{FILLER}\n\n"
-            f"## Steps\n<!-- escm: {tag} -->\n{FILLER}\n\n## Outputs\n{FILLER}\n")
-    return doc(body, id="PRC-1", title="Version control", type="procedure", practices=["knw07"],
-               status=status, version=version, owner="QM", approved_by=BOB, approved_on="2026-03-01")
+    body = (
+        f"# Version control\n\n## Purpose\n{FILLER}\n\n## Roles\n{FILLER}\n\n## Inputs\n{FILLER}\n\n"
+        f"## Steps\n<!-- escm: {tag} -->\n{FILLER}\n\n## Outputs\n{FILLER}\n"
+    )
+    return doc(
+        body,
+        id="PRC-1",
+        title="Version control",
+        type="procedure",
+        practices=["knw07"],
+        status=status,
+        version=version,
+        owner="QM",
+        approved_by=BOB,
+        approved_on="2026-03-01",
+    )
 
 
 @pytest.mark.slow
@@ -67,9 +78,12 @@ def test_full_hook_applies_the_gate(tmp_path: Path, pc_home: Path) -> None:
     failing = try_repo(repo, pc_home, "escm-check")
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "gate FAILED" in failing.stdout
-    repo.write(".escm-check.yaml", "target_level: 2\nas_of: 2026-10-01\nscope: {practices: [knw07]}\n"
-                                   "waivers: [{practice: knw07, reason: pilot, approved_by: COO, "
-                                   "expires: 2027-01-01}]\n")
+    repo.write(
+        ".escm-check.yaml",
+        "target_level: 2\nas_of: 2026-10-01\nscope: {practices: [knw07]}\n"
+        "waivers: [{practice: knw07, reason: pilot, approved_by: COO, "
+        "expires: 2027-01-01}]\n",
+    )
     repo.commit("narrow scope", trailers={"Approved-by": BOB}, date="2026-03-02T10:00:00+00:00")
     passing = try_repo(repo, pc_home, "escm-check")
     assert passing.returncode == 0, passing.stdout + passing.stderr

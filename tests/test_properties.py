@@ -27,19 +27,95 @@ from escm_check.history import parse_trailers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-SETTINGS = settings(max_examples=300, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
-YAML_BITS = ["---", "...", "\n", "\n", "\n", "id: X", "title: t", "version: 2.10", "status: no",
-             "approved_on: 2026-02-30", "date: 2026-01-01", "practices: [knw07]", "  - a", "- ",
-             "? ", ": ", "[", "]", "{", "}", ",", "&a ", "*a", "<<: *a", "!!python/object:os.x",
-             "!!python/object/apply:os.system [x]", "!!bool maybe", "!!timestamp soon", "!!int x",
-             "!local", "!!binary x", "\t", "'", '"', "\\", "#", "|", ">", "%YAML 1.2", "key",
-             "\ufeff", "\r\n", "\r", "\x00", "é", "政", " ", "  ", "~", "null", "id: X\nid: Y"]
-MD_BITS = ["# ", "## H", "### ", "####### x", " #", "Heading", "===", "---", "- - -", "```",
-           "~~~", "````", "<!-- escm: knw07.b1 -->", "<!-- escm: knw07.b1, KNW08.C2 x -->",
-           "<!--", "-->", "<!-- escm:", "escm:", "knw07.b1", "words and more words ", "\n",
-           "\n", "\n", "    code", "[escm: knw07.b1]", "\r\n", "\ufeff", "\t", "  ", "#"]
+YAML_BITS = [
+    "---",
+    "...",
+    "\n",
+    "\n",
+    "\n",
+    "id: X",
+    "title: t",
+    "version: 2.10",
+    "status: no",
+    "approved_on: 2026-02-30",
+    "date: 2026-01-01",
+    "practices: [knw07]",
+    "  - a",
+    "- ",
+    "? ",
+    ": ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a ",
+    "*a",
+    "<<: *a",
+    "!!python/object:os.x",
+    "!!python/object/apply:os.system [x]",
+    "!!bool maybe",
+    "!!timestamp soon",
+    "!!int x",
+    "!local",
+    "!!binary x",
+    "\t",
+    "'",
+    '"',
+    "\\",
+    "#",
+    "|",
+    ">",
+    "%YAML 1.2",
+    "key",
+    "\ufeff",
+    "\r\n",
+    "\r",
+    "\x00",
+    "é",
+    "政",
+    " ",
+    "  ",
+    "~",
+    "null",
+    "id: X\nid: Y",
+]
+MD_BITS = [
+    "# ",
+    "## H",
+    "### ",
+    "####### x",
+    " #",
+    "Heading",
+    "===",
+    "---",
+    "- - -",
+    "```",
+    "~~~",
+    "````",
+    "<!-- escm: knw07.b1 -->",
+    "<!-- escm: knw07.b1, KNW08.C2 x -->",
+    "<!--",
+    "-->",
+    "<!-- escm:",
+    "escm:",
+    "knw07.b1",
+    "words and more words ",
+    "\n",
+    "\n",
+    "\n",
+    "    code",
+    "[escm: knw07.b1]",
+    "\r\n",
+    "\ufeff",
+    "\t",
+    "  ",
+    "#",
+]
 
 
 def texts(bits: list[str]) -> st.SearchStrategy[str]:
@@ -47,9 +123,12 @@ def texts(bits: list[str]) -> st.SearchStrategy[str]:
     return st.lists(piece, max_size=60).map("".join)
 
 
-FRONT = st.builds(lambda a, b, c: a + b + c,
-                  st.sampled_from(["---\n", "", "\n---\n", "---\r\n", "\ufeff---\n"]),
-                  texts(YAML_BITS), st.sampled_from(["\n---\n", "\n...\n", "", "\n---"]))
+FRONT = st.builds(
+    lambda a, b, c: a + b + c,
+    st.sampled_from(["---\n", "", "\n---\n", "---\r\n", "\ufeff---\n"]),
+    texts(YAML_BITS),
+    st.sampled_from(["\n---\n", "\n...\n", "", "\n---"]),
+)
 
 
 def _lines(text: str) -> int:
@@ -82,7 +161,7 @@ def test_front_matter_reader(head: str, body: str) -> None:
     if fm.body_line > 1:  # closed: the body is what follows the closing line
         close = fm.body_line - 2  # 0-based index of the closing `---`
         assert lines[0].rstrip() == "---" and lines[close].rstrip() in ("---", "...")
-        assert fm.body == "\n".join(lines[close + 1:])
+        assert fm.body == "\n".join(lines[close + 1 :])
         for key, line in fm.meta.lines.items():
             assert 2 <= line <= close, (key, line, close)  # inside the front matter
             assert key in fm.meta.data or not fm.meta.ok
@@ -105,26 +184,32 @@ def test_load_mapping(text: str, offset: int) -> None:
     assert block.ok or not block.data
 
 
-@pytest.mark.parametrize("text", [
-    "a: !!python/object/apply:os.system ['echo pwned']",
-    "!!python/object:os.X\n{a: 1}",
-    "a: !!python/name:os.system",
-    "? !!python/name:os.system x\n: 1",
-    "a: [!!python/object/new:os.system [x]]",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!python/object/apply:os.system ['echo pwned']",
+        "!!python/object:os.X\n{a: 1}",
+        "a: !!python/name:os.system",
+        "? !!python/name:os.system x\n: 1",
+        "a: [!!python/object/new:os.system [x]]",
+    ],
+)
 def test_python_tags_are_refused_not_run(text: str) -> None:
     block = load_mapping(text, "x.md")
     assert not block.ok and not block.data
     assert "not allowed" in block.problems[0].message
 
 
-@pytest.mark.parametrize("text", [
-    "id: " + "[" * 100_000 + "]" * 100_000,
-    "- " * 100_000 + "x",
-    "? " * 100_000 + "x",
-    "a: " + "{a: " * 60_000 + "}" * 60_000,
-    "a: " + '["]", ' * 40_000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id: " + "[" * 100_000 + "]" * 100_000,
+        "- " * 100_000 + "x",
+        "? " * 100_000 + "x",
+        "a: " + "{a: " * 60_000 + "}" * 60_000,
+        "a: " + '["]", ' * 40_000,
+    ],
+)
 def test_deep_nesting_is_refused_quickly_without_crashing(text: str) -> None:
     # libyaml recurses in C per level: without the guard these overflow the C stack (SIGSEGV)
     start = time.monotonic()
@@ -162,8 +247,11 @@ def test_markdown_parser(head: str, body: str) -> None:
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.integers(1, 6), st.text(alphabet="abc xyz", min_size=1, max_size=9),
-                          st.booleans()), max_size=12))
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 6), st.text(alphabet="abc xyz", min_size=1, max_size=9), st.booleans()), max_size=12
+    )
+)
 def test_markdown_headings_and_tags_are_found(heads: list[tuple[int, str, bool]]) -> None:
     lines = []
     for level, title, tagged in heads:
@@ -177,12 +265,15 @@ def test_markdown_headings_and_tags_are_found(heads: list[tuple[int, str, bool]]
     assert [bool(s.tags) for s in headed] == [tagged for _, _, tagged in heads]
 
 
-@pytest.mark.parametrize("text", [
-    "# a" + " " * 200_000 + "b",
-    "<!-- escm:" + " " * 200_000 + "x",
-    "<!--\n" * 100_000,
-    "<!-- escm: " + "knw07.b1, " * 100_000 + "-->",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# a" + " " * 200_000 + "b",
+        "<!-- escm:" + " " * 200_000 + "x",
+        "<!--\n" * 100_000,
+        "<!-- escm: " + "knw07.b1, " * 100_000 + "-->",
+    ],
+)
 def test_markdown_scanning_is_linear(text: str) -> None:
     # these backtracked quadratically (minutes to hours) in the regular expressions replaced
     start = time.monotonic()
@@ -192,14 +283,31 @@ def test_markdown_scanning_is_linear(text: str) -> None:
 
 # ----------------------------------------------------------------------------- trailers
 
-TRAILER_BITS = ["\n", "\n\n", "Approved-by", "Reviewed-by", ": ", ":", " ", "\t", "Bob <b@x>",
-                "Signed-off-by: A <a@x>", "(cherry picked from commit abc)", "\r\n", "-", "x",
-                "Key:value", " continued", "\n ", "#", "é"]
+TRAILER_BITS = [
+    "\n",
+    "\n\n",
+    "Approved-by",
+    "Reviewed-by",
+    ": ",
+    ":",
+    " ",
+    "\t",
+    "Bob <b@x>",
+    "Signed-off-by: A <a@x>",
+    "(cherry picked from commit abc)",
+    "\r\n",
+    "-",
+    "x",
+    "Key:value",
+    " continued",
+    "\n ",
+    "#",
+    "é",
+]
 
 
 @SETTINGS
-@given(st.lists(st.one_of(st.sampled_from(TRAILER_BITS), st.text(max_size=6)), max_size=40)
-       .map("".join))
+@given(st.lists(st.one_of(st.sampled_from(TRAILER_BITS), st.text(max_size=6)), max_size=40).map("".join))
 def test_trailer_parser(message: str) -> None:
     found = parse_trailers(message)
     assert found == parse_trailers(message)
@@ -220,8 +328,10 @@ VALUE = st.from_regex(r"\A[A-Za-z][A-Za-z <>@.]{0,20}[A-Za-z>]\Z")
 
 
 @settings(SETTINGS, max_examples=100)
-@given(st.text(alphabet="abc defg", min_size=1, max_size=20).filter(lambda s: s.strip()),
-       st.lists(st.tuples(KEY, VALUE), min_size=1, max_size=6))
+@given(
+    st.text(alphabet="abc defg", min_size=1, max_size=20).filter(lambda s: s.strip()),
+    st.lists(st.tuples(KEY, VALUE), min_size=1, max_size=6),
+)
 def test_trailers_round_trip(subject: str, trailers: list[tuple[str, str]]) -> None:
     message = subject.strip() + "\n\nBody text.\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers)
     assert parse_trailers(message) == tuple((k, v.strip()) for k, v in trailers)
@@ -240,8 +350,7 @@ def _seconds(fn: object, arg: str) -> float:
 def test_trailer_parser_is_linear_on_spaces() -> None:
     message = "Subject\n\nApproved-by: a" + " " * 50_000 + "b\nReviewed-by: x\n"
     assert _seconds(parse_trailers, message) < 1.0
-    assert parse_trailers(message) == (("Approved-by", "a" + " " * 50_000 + "b"),
-                                       ("Reviewed-by", "x"))
+    assert parse_trailers(message) == (("Approved-by", "a" + " " * 50_000 + "b"), ("Reviewed-by", "x"))
 
 
 def test_identity_parser_is_linear_on_spaces() -> None:

@@ -61,8 +61,12 @@ def test_level_3_with_a_level_2_gap_stays_at_1() -> None:
 def test_not_applicable_only_through_a_valid_waiver() -> None:
     files = all_of(LEVEL2)
     del files["thr01/verification.md"]
-    waiver = {"practice": "thr01", "reason": "no client data at this site", "approved_by": "COO",
-              "expires": "2027-01-31"}
+    waiver = {
+        "practice": "thr01",
+        "reason": "no client data at this site",
+        "approved_by": "COO",
+        "expires": "2027-01-31",
+    }
     r = run(files, target_level=2, waivers=[waiver])
     assert status(r, "thr01") == "not-applicable"
     assert r.capability_level == 2 and r.gate.passed
@@ -110,7 +114,8 @@ def test_draft_does_not_count() -> None:
 def test_self_approval_fails_a2() -> None:
     files = full_practice("knw07")
     files["knw07/procedure.md"] = files["knw07/procedure.md"].replace(
-        "approved_by: Quality Manager", "approved_by: Asha Author")
+        "approved_by: Quality Manager", "approved_by: Asha Author"
+    )
     r = run(files)
     a2 = next(a for p in r.practices if p.id == "knw07" for a in p.activities if a.id == "a2")
     assert a2.status == "not-satisfied" and "author" in a2.reason
@@ -124,8 +129,9 @@ def test_review_overdue_fails_a3_and_names_support_practice() -> None:
     a3 = [f for f in r.findings if f.rule == "activity-not-evidenced" and f.practice == "knw07"]
     assert a3 and a3[0].activity == "a3"
     # knw08's own a3 is fine, but a Practice whose a3 fails while knw07 fails names the cause
-    r2 = run(files, controls={"knw07/procedure.md": overdue,
-                              "knw08/procedure.md": Control(False, reason="not tracked")})
+    r2 = run(
+        files, controls={"knw07/procedure.md": overdue, "knw08/procedure.md": Control(False, reason="not tracked")}
+    )
     f = next(f for f in r2.findings if f.practice == "knw08" and f.activity == "a3")
     assert f.cause == "Support Practice knw07 not satisfied"
 

@@ -115,10 +115,7 @@ def test_drill_down_lists_every_activity_with_evidence() -> None:
     b1 = next(a for a in knw07.activities if a.id == "b1")
     ev = b1.evidence[0]
     assert ev.commit
-    expected = (
-        f"<code>{ev.path}:{ev.line}</code></a> @ "
-        f'<code title="{ev.commit}">{ev.commit[:10]}</code>'
-    )
+    expected = f'<code>{ev.path}:{ev.line}</code></a> @ <code title="{ev.commit}">{ev.commit[:10]}</code>'
     assert expected in text
     assert "no approved document tags knw07.b3" in text
 
@@ -137,7 +134,7 @@ def test_header_shows_model_as_of_root_head_level_and_gate() -> None:
 def test_heat_map_has_a_cell_per_area_and_level() -> None:
     result = typical_result()
     text, _ = _page(result)
-    svg = text[text.index('<svg class="heatmap"'):text.index("</svg>", text.index("heatmap"))]
+    svg = text[text.index('<svg class="heatmap"') : text.index("</svg>", text.index("heatmap"))]
     cells = re.findall(r'<rect class="cell"[^>]*fill="(#[0-9a-f]{6})"', svg)
     areas = {p.area for p in result.practices}
     levels = {p.level for p in result.practices}
@@ -273,9 +270,7 @@ def _chromium(tmp_path: Path, page: Path, *extra: str) -> subprocess.CompletedPr
         page.resolve().as_uri(),
     ]
     env = {**os.environ, "HOME": str(tmp_path)}
-    proc = subprocess.run(
-        args, capture_output=True, text=True, timeout=180, env=env, check=False
-    )
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=180, env=env, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
 
@@ -368,7 +363,10 @@ def test_screenshot(tmp_path: Path, build: Callable[[], CheckResult]) -> None:
     page = _write(tmp_path, "report.html", render(build()))
     shot = tmp_path / "report.png"
     proc = _chromium(
-        tmp_path, page, f"--screenshot={shot}", "--window-size=1280,2000",
+        tmp_path,
+        page,
+        f"--screenshot={shot}",
+        "--window-size=1280,2000",
         "--virtual-time-budget=3000",
     )
     assert _console(proc.stderr) == []

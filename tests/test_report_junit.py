@@ -76,8 +76,7 @@ def test_counts_match_statuses(tmp_path: Path) -> None:
     assert xml.errors == 0
     for suite in xml:
         cases = list(suite)
-        assert suite.failures == sum(1 for c in cases if any(isinstance(r, Failure)
-                                                            for r in c.result))
+        assert suite.failures == sum(1 for c in cases if any(isinstance(r, Failure) for r in c.result))
         assert suite.skipped == sum(1 for c in cases if c.is_skipped)
 
 
@@ -136,9 +135,7 @@ def test_passing_result_has_no_failures(tmp_path: Path) -> None:
 def test_warnings_only_outside_practices_do_not_fail(tmp_path: Path) -> None:
     result = typical_result()
     warnings = tuple(f for f in result.findings if f.severity != "error" and not f.practice)
-    passed = dataclasses.replace(
-        passing_result(), findings=warnings, gate=Gate(True, 2)
-    )
+    passed = dataclasses.replace(passing_result(), findings=warnings, gate=Gate(True, 2))
     xml = _parse(passed, tmp_path)
     assert xml.failures == 0
     loose = {c.name: c for c in _suites(xml)["Gate"]}["Findings outside any Practice"]

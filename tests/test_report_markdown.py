@@ -22,7 +22,7 @@ from .report_fixtures import (
 
 def _table(text: str, heading: str) -> list[list[str]]:
     """Rows (split on unescaped pipes) of the first table after a heading."""
-    lines = text[text.index(heading):].splitlines()
+    lines = text[text.index(heading) :].splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("|"))
     rows = []
     for line in lines[start:]:
@@ -38,9 +38,7 @@ def test_gate_level_and_counts() -> None:
     assert "**Capability Level 1** supported by the evidence · target **Level 3**" in text
     assert "HEAD `9f2c4e1a7b3d`" in text
     assert "- Capability Level 1 is below the target Level 3." in text
-    assert (
-        "**16 Practices:** 8 satisfied · 4 not satisfied · 1 not applicable · 3 not rated" in text
-    )
+    assert "**16 Practices:** 8 satisfied · 4 not satisfied · 1 not applicable · 3 not rated" in text
     assert "**Findings:** 7 errors · 4 warnings · 1 info" in text
 
 
@@ -63,7 +61,7 @@ def test_profile_table() -> None:
 
 def test_top_gaps_lowest_level_first_with_reasons_and_findings() -> None:
     text = render(typical_result())
-    gaps = text[text.index("### Top gaps"):]
+    gaps = text[text.index("### Top gaps") :]
     assert gaps.startswith("### Top gaps (4 of 4)")
     order = re.findall(r"^- \*\*(\w+)\*\*", gaps, flags=re.M)
     assert order == ["knw07", "ppl01", "del04", "knw08"]
@@ -111,9 +109,7 @@ def test_empty_result() -> None:
     ("practices", "per_practice", "cut"),
     [(84, 60, True), (10, 400, True), (84, 1, False), (84, 0, False)],
 )
-def test_never_more_than_the_limit_and_says_what_was_cut(
-    practices: int, per_practice: int, cut: bool
-) -> None:
+def test_never_more_than_the_limit_and_says_what_was_cut(practices: int, per_practice: int, cut: bool) -> None:
     result = huge_result(practices, per_practice)
     text = render(result)
     assert len(text) <= MAX_CHARS

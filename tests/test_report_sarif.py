@@ -51,9 +51,7 @@ def test_schema_file_is_the_sarif_2_1_0_schema() -> None:
     assert len(schema["definitions"]) >= 50
 
 
-@pytest.mark.parametrize(
-    "build", [typical_result, empty_result, hostile_result, huge_result], ids=lambda f: f.__name__
-)
+@pytest.mark.parametrize("build", [typical_result, empty_result, hostile_result, huge_result], ids=lambda f: f.__name__)
 def test_valid_against_the_official_schema(build: Any) -> None:
     log = _sarif(build())
     assert log["version"] == "2.1.0"
@@ -110,8 +108,7 @@ def test_results_carry_rule_level_message_location_and_practice() -> None:
 def test_paths_are_relative_percent_encoded_uris() -> None:
     result = typical_result()
     uris = {
-        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        for r in _sarif(result)["runs"][0]["results"]
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in _sarif(result)["runs"][0]["results"]
     }
     assert "policies/knowledge/PRC-KNW-07%20version%20and%20change%20control.md" in uris
     assert "records/knw07/2025-02-03-verification.md" in uris
@@ -119,9 +116,7 @@ def test_paths_are_relative_percent_encoded_uris() -> None:
 
 def test_findings_without_a_path_are_located_at_the_repository_root() -> None:
     run = _sarif(typical_result())["runs"][0]
-    rootless = [
-        r for r in run["results"] if r["ruleId"] in ("doctype-missing", "waiver-invalid")
-    ]
+    rootless = [r for r in run["results"] if r["ruleId"] in ("doctype-missing", "waiver-invalid")]
     assert len(rootless) == 2
     for r in rootless:
         artifact = r["locations"][0]["physicalLocation"]["artifactLocation"]
@@ -156,10 +151,7 @@ def test_fingerprint_survives_a_line_move() -> None:
     result = typical_result()
     moved = dataclasses.replace(
         result,
-        findings=tuple(
-            dataclasses.replace(f, line=(f.line or 0) + 5) if f.path else f
-            for f in result.findings
-        ),
+        findings=tuple(dataclasses.replace(f, line=(f.line or 0) + 5) if f.path else f for f in result.findings),
     )
 
     def prints(r: CheckResult) -> list[str]:
@@ -170,7 +162,10 @@ def test_fingerprint_survives_a_line_move() -> None:
 
 def test_slug_outside_the_catalogue_still_gets_a_rule() -> None:
     extra = Finding(
-        rule="pack-custom-check", severity="warning", message="Custom.", path="a.md",
+        rule="pack-custom-check",
+        severity="warning",
+        message="Custom.",
+        path="a.md",
         hint="Do the custom thing.",
     )
     result = dataclasses.replace(empty_result(), findings=(extra,))

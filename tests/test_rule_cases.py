@@ -23,8 +23,9 @@ def _cases() -> list[Any]:
     for f in sorted(CASES_DIR.glob("*.yaml")):
         spec = yaml.safe_load(f.read_text())
         assert spec["rule"] in CATALOGUE, f
-        assert any(c["expect"] for c in spec["cases"]) and any(not c["expect"] for c in spec["cases"]), \
+        assert any(c["expect"] for c in spec["cases"]) and any(not c["expect"] for c in spec["cases"]), (
             f"{f.name} needs at least one failing and one passing case"
+        )
         for case in spec["cases"]:
             out.append(pytest.param(spec["rule"], case, id=f"{spec['rule']}:{case['name']}"))
     return out
@@ -33,16 +34,34 @@ def _cases() -> list[Any]:
 @pytest.mark.parametrize(("rule", "case"), _cases())
 def test_rule_case(rule: str, case: dict[str, Any]) -> None:
     result = run(case["files"], **(case.get("config") or {}))
-    got = sorted((f.path, f.line) for f in result.findings
-                 if f.rule == rule and (case.get("practice") is None or f.practice == case["practice"]))
+    got = sorted(
+        (f.path, f.line)
+        for f in result.findings
+        if f.rule == rule and (case.get("practice") is None or f.practice == case["practice"])
+    )
     want = sorted((e["path"], e.get("line")) for e in case["expect"])
     assert got == want, [f for f in result.findings if f.rule == rule]
 
 
 def test_every_document_rule_has_cases() -> None:
     covered = {yaml.safe_load(f.read_text())["rule"] for f in CASES_DIR.glob("*.yaml")}
-    document_rules = {"front-matter-missing", "front-matter-invalid", "front-matter-unknown-key", "yaml-error",
-                      "version-not-string", "duplicate-id", "unknown-practice", "unknown-activity",
-                      "doctype-missing", "doctype-structure", "activity-not-evidenced", "section-empty",
-                      "not-approved", "record-stale", "record-date-missing", "waiver-expired", "waiver-invalid"}
+    document_rules = {
+        "front-matter-missing",
+        "front-matter-invalid",
+        "front-matter-unknown-key",
+        "yaml-error",
+        "version-not-string",
+        "duplicate-id",
+        "unknown-practice",
+        "unknown-activity",
+        "doctype-missing",
+        "doctype-structure",
+        "activity-not-evidenced",
+        "section-empty",
+        "not-approved",
+        "record-stale",
+        "record-date-missing",
+        "waiver-expired",
+        "waiver-invalid",
+    }
     assert document_rules <= covered, document_rules - covered

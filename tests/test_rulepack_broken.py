@@ -56,10 +56,12 @@ def _unknown_check_kind(d: Path) -> tuple[str, int, str]:
     return "pack.yaml", line, "is not one of"
 
 
-@pytest.mark.parametrize("breaker", [_unknown_key, _missing_activity, _missing_reference, _duplicate_id,
-                                     _syntax_error, _unknown_check_kind])
+@pytest.mark.parametrize(
+    "breaker", [_unknown_key, _missing_activity, _missing_reference, _duplicate_id, _syntax_error, _unknown_check_kind]
+)
 def test_broken_pack_exits_2_naming_file_line_problem(
-        tmp_path: Path, breaker: Callable[[Path], tuple[str, int | None, str]]) -> None:
+    tmp_path: Path, breaker: Callable[[Path], tuple[str, int | None, str]]
+) -> None:
     pack = tmp_path / "pack"
     shutil.copytree(SRC, pack)
     name, line, problem = breaker(pack)

@@ -39,8 +39,17 @@ def test_counts(pack: Pack) -> None:
     assert len(pack.practices) == 84
     assert Counter(p.level for p in pack.practices) == {2: 48, 3: 26, 4: 10}
     assert Counter(p.area for p in pack.practices) == {
-        "knw": 8, "ppl": 11, "prf": 11, "rel": 8, "tch": 6, "thr": 7,
-        "cnt": 11, "sdd": 8, "del": 8, "tfr": 6}
+        "knw": 8,
+        "ppl": 11,
+        "prf": 11,
+        "rel": 8,
+        "tch": 6,
+        "thr": 7,
+        "cnt": 11,
+        "sdd": 8,
+        "del": 8,
+        "tfr": 6,
+    }
     assert sum(p.support for p in pack.practices) == 13
 
 
@@ -65,7 +74,7 @@ def test_every_practice_has_a_and_c_and_contiguous_b(pack: Pack) -> None:
             if a.major in "ac":
                 assert a.supports, f"{p.id}.{a.id} names no Support Practice"
             for r in a.recommended:
-                assert r.id.startswith(a.id) and r.id[len(a.id):].isalpha(), r.id
+                assert r.id.startswith(a.id) and r.id[len(a.id) :].isalpha(), r.id
 
 
 def test_attribute_values(pack: Pack) -> None:
@@ -79,10 +88,12 @@ def test_attribute_values(pack: Pack) -> None:
 
 def test_known_facts(pack: Pack) -> None:
     """Spot checks against the model text (Appendix B and the Practice bodies)."""
+
     def get(i: str):  # type: ignore[no-untyped-def]
         p = pack.practice(i)
         assert p is not None
         return p
+
     assert (get("knw07").level, get("knw07").type, get("knw07").title) == (2, "procedure", "Version & change control")
     assert (get("knw01").level, get("knw01").type) == (4, "policy")
     assert get("thr02").phase == "Ongoing" and any("Appendix B" in n for n in get("thr02").notes)
@@ -116,8 +127,10 @@ def test_summaries_are_our_own_words(pack: Pack) -> None:
 
 def test_fingerprint_detects_a_copy() -> None:
     # The check above must be able to fail: a sentence lifted from the model is caught.
-    lifted = ("Encourage knowledge sharing among stakeholders in order to enable them to learn and "
-              "improve performance while they establish stronger relationships among themselves.")
+    lifted = (
+        "Encourage knowledge sharing among stakeholders in order to enable them to learn and "
+        "improve performance while they establish stronger relationships among themselves."
+    )
     assert copied(lifted, load())
     assert not copied("Share what we know with clients and partners so everyone improves.", load())
 

@@ -48,14 +48,21 @@ def test_names() -> None:
 
 
 def test_sidecar_document_for_a_spreadsheet(tmp_path: Path) -> None:
-    xlsx = record(tmp_path, "---\nid: REC-AUD-2026\ntype: record\npractices: [prf02]\n"
-                            "satisfies:\n  prf02: [c5]\ndate: 2026-03-01\n")
+    xlsx = record(
+        tmp_path,
+        "---\nid: REC-AUD-2026\ntype: record\npractices: [prf02]\nsatisfies:\n  prf02: [c5]\ndate: 2026-03-01\n",
+    )
     doc = read_sidecar(xlsx, "records/audit-log.xlsx", LIMITS)
     assert doc is not None
     assert doc.path == "records/audit-log.xlsx" and doc.format == "sidecar"
     assert doc.meta_source == "sidecar" and doc.has_metadata and doc.error is None
-    assert doc.metadata == {"id": "REC-AUD-2026", "type": "record", "practices": ["prf02"],
-                            "satisfies": {"prf02": ["c5"]}, "date": "2026-03-01"}
+    assert doc.metadata == {
+        "id": "REC-AUD-2026",
+        "type": "record",
+        "practices": ["prf02"],
+        "satisfies": {"prf02": ["c5"]},
+        "date": "2026-03-01",
+    }
     assert doc.meta_line("id") == 2 and doc.meta_line("date") == 7
     assert doc.sections == () and doc.problems == ()
 
@@ -119,23 +126,34 @@ def test_symlinked_sidecar_is_not_followed(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ properties
 
 
-@pytest.mark.parametrize(("name", "key"), [
-    ("Approved By", "approved_by"), ("approved-by", "approved_by"), ("PRACTICES", "practices"),
-    (" id ", "id"), ("Next Review", "next_review"), ("ContentTypeId", "ContentTypeId"),
-])
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Approved By", "approved_by"),
+        ("approved-by", "approved_by"),
+        ("PRACTICES", "practices"),
+        (" id ", "id"),
+        ("Next Review", "next_review"),
+        ("ContentTypeId", "ContentTypeId"),
+    ],
+)
 def test_canonical_key(name: str, key: str) -> None:
     assert canonical_key(name) == key
 
 
 def test_property_metadata() -> None:
-    meta = property_metadata([
-        Property("Practices", "knw07; prf02 ,, tch01"),
-        Property("satisfies", "KNW07.B1, knw07.b1, knw07.b2, prf02.c5, nope"),
-        Property("approved_on", "2026-02-14T00:00:00Z"),
-        Property("next_review", "in a year"),
-        Property("version", "2.10", 2.1),
-        Property("Custom", "1", 1),
-    ], "p.docx", "custom document property")
+    meta = property_metadata(
+        [
+            Property("Practices", "knw07; prf02 ,, tch01"),
+            Property("satisfies", "KNW07.B1, knw07.b1, knw07.b2, prf02.c5, nope"),
+            Property("approved_on", "2026-02-14T00:00:00Z"),
+            Property("next_review", "in a year"),
+            Property("version", "2.10", 2.1),
+            Property("Custom", "1", 1),
+        ],
+        "p.docx",
+        "custom document property",
+    )
     assert meta.data == {
         "practices": ["knw07", "prf02", "tch01"],
         "satisfies": {"knw07": ["b1", "b2"], "prf02": ["c5"]},
@@ -161,8 +179,7 @@ def test_helpers() -> None:
 
 def test_markers() -> None:
     found = find_markers("See [escm: knw07.b3, KNW07.b4] and [ESCM:prf02.c5].", "p.docx", 7)
-    assert [(t.key, t.line) for t in found.tags] == [("knw07.b3", 7), ("knw07.b4", 7),
-                                                    ("prf02.c5", 7)]
+    assert [(t.key, t.line) for t in found.tags] == [("knw07.b3", 7), ("knw07.b4", 7), ("prf02.c5", 7)]
     assert "escm" not in found.text.lower() and found.problems == ()
 
 
@@ -171,8 +188,7 @@ def test_text_without_markers_is_untouched() -> None:
     assert found.tags == () and found.text == "An [ordinary] paragraph about escm."
 
 
-_marker_text = st.text(alphabet=st.sampled_from(list("[]escmESCM:.,; knw07b3a\n\t-x")),
-                       max_size=80)
+_marker_text = st.text(alphabet=st.sampled_from(list("[]escmESCM:.,; knw07b3a\n\t-x")), max_size=80)
 
 
 @given(st.one_of(_marker_text, st.text(max_size=80)), st.integers(1, 10_000))

@@ -16,8 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.slow
 def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     wheels = list(dist.glob("escm_check-*.whl"))
     assert len(wheels) == 1
     env_dir = tmp_path / "venv"
@@ -28,16 +31,28 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    out = subprocess.run([str(env_dir / "bin" / "escm-check"), "explain", "knw07"], cwd=elsewhere,
-                         capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [str(env_dir / "bin" / "escm-check"), "explain", "knw07"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("knw07  Version & change control")
     # the installed copy is used, not the source tree
-    where = subprocess.run([str(py), "-c", "import escm_check, sys; print(escm_check.__file__)"],
-                           cwd=elsewhere, capture_output=True, text=True, env=env).stdout
+    where = subprocess.run(
+        [str(py), "-c", "import escm_check, sys; print(escm_check.__file__)"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout
     assert str(env_dir) in where
-    listing = subprocess.run([str(py), "-m", "zipfile", "-l", str(wheels[0])], capture_output=True,
-                             text=True).stdout
-    for needed in ("escm_check/rules/escm-sp-v2/knw.yaml", "escm_check/schemas/rulepack.schema.json",
-                   "escm_check/adapters/markdown.py"):
+    listing = subprocess.run([str(py), "-m", "zipfile", "-l", str(wheels[0])], capture_output=True, text=True).stdout
+    for needed in (
+        "escm_check/rules/escm-sp-v2/knw.yaml",
+        "escm_check/schemas/rulepack.schema.json",
+        "escm_check/adapters/markdown.py",
+    ):
         assert needed in listing

@@ -21,10 +21,22 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def procedure(version: str, tags: str = "knw07.b1, knw07.b2") -> str:
-    body = (f"# Version control\n\n## Purpose\n{FILLER}\n\n## Roles\n{FILLER}\n\n## Inputs\n{FILLER}\n\n"
-            f"## Steps\n<!-- escm: {tags} -->\n{FILLER}\n\n## Outputs\n{FILLER}\n")
-    return doc(body, id="PRC-1", title="Version control", type="procedure", practices=["knw07"],
-               status="approved", version=version, owner="QM", approved_by=BOB, approved_on="2026-03-01")
+    body = (
+        f"# Version control\n\n## Purpose\n{FILLER}\n\n## Roles\n{FILLER}\n\n## Inputs\n{FILLER}\n\n"
+        f"## Steps\n<!-- escm: {tags} -->\n{FILLER}\n\n## Outputs\n{FILLER}\n"
+    )
+    return doc(
+        body,
+        id="PRC-1",
+        title="Version control",
+        type="procedure",
+        practices=["knw07"],
+        status="approved",
+        version=version,
+        owner="QM",
+        approved_by=BOB,
+        approved_on="2026-03-01",
+    )
 
 
 def test_init_scaffolds_a_repository_the_checker_accepts(tmp_path: Path) -> None:
@@ -66,8 +78,9 @@ def test_since_reports_a_regression(tmp_path: Path) -> None:
     assert change in data["regressions"]
     assert any(f["rule"] == "regression" and f["severity"] == "warning" for f in data["findings"])
     assert not any("regression" in r for r in data["gate"]["reasons"])
-    code2, out2 = run("check", str(repo.path), "--since", base, "--fail-on-regression", "--format", "json",
-                      "--as-of", "2026-02-01")
+    code2, out2 = run(
+        "check", str(repo.path), "--since", base, "--fail-on-regression", "--format", "json", "--as-of", "2026-02-01"
+    )
     assert code2 == 1
     assert any("1 regression(s) since" in r or "regression(s) since" in r for r in json.loads(out2)["gate"]["reasons"])
     assert any(f["rule"] == "regression" and f["severity"] == "error" for f in json.loads(out2)["findings"])

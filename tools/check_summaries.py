@@ -1,6 +1,6 @@
 """Report every summary in rule files that shares 12 words in a row with the model text.
 
-    python tools/check_summaries.py rules/escm-sp-v2/*.yaml
+python tools/check_summaries.py rules/escm-sp-v2/*.yaml
 """
 
 from __future__ import annotations

@@ -174,10 +174,7 @@ def _heatmap(result: CheckResult) -> str:
         fill, ink = cell_colour(sat, scope)
         cx, inner = x + col_w / 2, []
         inner.append(f"<title>{e(title)}</title>")
-        inner.append(
-            f'<rect class="cell" x="{x}" y="{y}" width="{col_w}" height="{row_h}" rx="6"'
-            f' fill="{fill}"/>'
-        )
+        inner.append(f'<rect class="cell" x="{x}" y="{y}" width="{col_w}" height="{row_h}" rx="6" fill="{fill}"/>')
         if scope:
             pct = round(100 * sat / scope)
             inner.append(
@@ -189,10 +186,7 @@ def _heatmap(result: CheckResult) -> str:
                 f' fill="{ink}">{pct}% satisfied</text>'
             )
         else:
-            inner.append(
-                f'<text x="{cx:g}" y="{y + 28}" text-anchor="middle" font-size="12"'
-                f' fill="{ink}">—</text>'
-            )
+            inner.append(f'<text x="{cx:g}" y="{y + 28}" text-anchor="middle" font-size="12" fill="{ink}">—</text>')
         body = "".join(inner)
         if href:
             out.append(f'<a href="#{e(href)}">{body}</a>')
@@ -210,8 +204,7 @@ def _heatmap(result: CheckResult) -> str:
             f' font-weight="600" fill="#1d2430"><title>{e(name)}</title>{e(label)}</text>'
         )
         out.append(
-            f'<text x="{label_w - 14}" y="{y + 36}" text-anchor="end" font-size="11"'
-            f' fill="#8a93a3">{e(area)}</text>'
+            f'<text x="{label_w - 14}" y="{y + 36}" text-anchor="end" font-size="11" fill="#8a93a3">{e(area)}</text>'
         )
         for i, level in enumerate(levels):
             x = label_w + i * (col_w + gap)
@@ -222,22 +215,15 @@ def _heatmap(result: CheckResult) -> str:
                 totals[level][1] += c.in_scope
             title = f"{name}, Level {level}: "
             title += f"{c.satisfied} of {c.in_scope} in scope satisfied" if c else "no Practices"
-            extra = {
-                s: sum(1 for p in members if p.status == s)
-                for s in ("not-applicable", "not-rated")
-            }
+            extra = {s: sum(1 for p in members if p.status == s) for s in ("not-applicable", "not-rated")}
             notes = [f"{n} {STATUS_LABEL[s]}" for s, n in extra.items() if n]
             if notes:
                 title += " (" + ", ".join(notes) + ")"
             if members:
-                title += "\n" + ", ".join(f"{p.id} {STATUS_LABEL.get(p.status, p.status)}"
-                                          for p in members)
+                title += "\n" + ", ".join(f"{p.id} {STATUS_LABEL.get(p.status, p.status)}" for p in members)
             href = _anchor("p", members[0].id) if members else None
             cell(x, y, c, title, href)
-    out.append(
-        f'<line x1="{label_w}" y1="{total_y - 6}" x2="{width - gap}" y2="{total_y - 6}"'
-        ' stroke="#cfd5df"/>'
-    )
+    out.append(f'<line x1="{label_w}" y1="{total_y - 6}" x2="{width - gap}" y2="{total_y - 6}" stroke="#cfd5df"/>')
     out.append(
         f'<text x="{label_w - 14}" y="{total_y + 27}" text-anchor="end" font-size="13.5"'
         ' font-weight="700" fill="#1d2430">All areas</text>'
@@ -282,11 +268,9 @@ def _header(result: CheckResult) -> str:
     level = f"Capability Level <strong>{result.capability_level}</strong>"
     if result.target_level is not None:
         level += f" · target Level {result.target_level}"
-    shown = gate.reasons if len(gate.reasons) <= GATE_REASONS_SHOWN + 1 else gate.reasons[
-        :GATE_REASONS_SHOWN
-    ]
+    shown = gate.reasons if len(gate.reasons) <= GATE_REASONS_SHOWN + 1 else gate.reasons[:GATE_REASONS_SHOWN]
     reasons = "".join(f"<li>{e(r)}</li>" for r in shown)
-    rest = gate.reasons[len(shown):]
+    rest = gate.reasons[len(shown) :]
     if rest:
         # A gate can fail for hundreds of reasons; the masthead stays readable and the rest
         # remains one click (or one print) away.
@@ -300,8 +284,10 @@ def _header(result: CheckResult) -> str:
         ("Rule pack", f"<code>{e(result.model_id)}</code>"),
         ("Model version", e(result.model_version)),
         ("Evidence as of", e(result.as_of)),
-        ("HEAD", f'<code title="{e(result.head)}">{e(_short(result.head))}</code>'
-         if result.head else "not a git commit"),
+        (
+            "HEAD",
+            f'<code title="{e(result.head)}">{e(_short(result.head))}</code>' if result.head else "not a git commit",
+        ),
     ]
     if result.since:
         facts.append(("Compared with", f"<code>{e(result.since)}</code>"))
@@ -313,9 +299,7 @@ def _header(result: CheckResult) -> str:
         f"<h1>{e(result.model_name)}</h1>"
         f'<p class="sub">Process repository <code>{e(result.root)}</code></p>'
         f'<div class="verdict {cls}" id="gate"><span class="badge">{badge}</span>'
-        f'<div><div class="level">{level}</div>'
-        + (f"<ul>{reasons}</ul>" if reasons else "")
-        + "</div></div>"
+        f'<div><div class="level">{level}</div>' + (f"<ul>{reasons}</ul>" if reasons else "") + "</div></div>"
         f'<dl class="facts">{dl}</dl>'
         "</header>"
     )
@@ -330,9 +314,7 @@ def _nav(result: CheckResult) -> str:
         ("documents", f"Documents ({len(result.documents)})"),
         ("findings-section", f"Findings ({len(set(result.findings))})"),
     ]
-    return '<nav class="toc">' + "".join(
-        f'<a href="#{k}">{e(v)}</a>' for k, v in links
-    ) + "</nav>"
+    return '<nav class="toc">' + "".join(f'<a href="#{k}">{e(v)}</a>' for k, v in links) + "</nav>"
 
 
 def _summary(result: CheckResult) -> str:
@@ -348,23 +330,34 @@ def _summary(result: CheckResult) -> str:
     target = f"target {result.target_level}" if result.target_level is not None else "no target"
     approved = sum(1 for d in result.documents if d.status == "approved")
     cards = [
-        ("bad" if below else "ok", "Capability Level",
-         f"{result.capability_level} <small>{e(target)}</small>",
-         "supported by the evidence"),
-        ("", "Practices satisfied",
-         f"{status.get('satisfied', 0)} <small>of {in_scope} in scope</small>",
-         f"{status.get('not-applicable', 0)} not applicable · "
-         f"{status.get('not-rated', 0)} not rated"),
-        ("bad" if status.get("not-satisfied") else "ok", "Gaps",
-         str(status.get("not-satisfied", 0)),
-         f"Practices not satisfied · {_plural(missing, 'activity', 'activities')} missing"),
-        ("bad" if severity.get("error") else "ok", "Errors", str(severity.get("error", 0)),
-         f"{_plural(severity.get('warning', 0), 'warning')} · {severity.get('info', 0)} info"),
+        (
+            "bad" if below else "ok",
+            "Capability Level",
+            f"{result.capability_level} <small>{e(target)}</small>",
+            "supported by the evidence",
+        ),
+        (
+            "",
+            "Practices satisfied",
+            f"{status.get('satisfied', 0)} <small>of {in_scope} in scope</small>",
+            f"{status.get('not-applicable', 0)} not applicable · {status.get('not-rated', 0)} not rated",
+        ),
+        (
+            "bad" if status.get("not-satisfied") else "ok",
+            "Gaps",
+            str(status.get("not-satisfied", 0)),
+            f"Practices not satisfied · {_plural(missing, 'activity', 'activities')} missing",
+        ),
+        (
+            "bad" if severity.get("error") else "ok",
+            "Errors",
+            str(severity.get("error", 0)),
+            f"{_plural(severity.get('warning', 0), 'warning')} · {severity.get('info', 0)} info",
+        ),
         ("", "Documents", str(len(result.documents)), f"{approved} approved"),
     ]
     html_cards = "".join(
-        f'<div class="card {cls}"><div class="k">{e(k)}</div><div class="v">{v}</div>'
-        f'<div class="d">{e(d)}</div></div>'
+        f'<div class="card {cls}"><div class="k">{e(k)}</div><div class="v">{v}</div><div class="d">{e(d)}</div></div>'
         for cls, k, v, d in cards
     )
     return (
@@ -401,10 +394,7 @@ def _changes(result: CheckResult) -> str:
                 f"{e(STATUS_LABEL.get(entry.after, entry.after))}</li>"
             )
     since = f" since <code>{e(result.since)}</code>" if result.since else ""
-    return (
-        f'<section id="changes"><h2>Changes{since}</h2>'
-        f'<ul class="changes">{"".join(items)}</ul></section>'
-    )
+    return f'<section id="changes"><h2>Changes{since}</h2><ul class="changes">{"".join(items)}</ul></section>'
 
 
 def _location(path: str, line: int | None, doc_anchors: dict[str, str]) -> str:
@@ -416,15 +406,10 @@ def _location(path: str, line: int | None, doc_anchors: dict[str, str]) -> str:
 
 def _evidence(ev: Evidence, doc_anchors: dict[str, str]) -> str:
     commit = (
-        f' @ <code title="{e(ev.commit)}">{e(_short(ev.commit))}</code>'
-        if ev.commit
-        else " @ <em>uncommitted</em>"
+        f' @ <code title="{e(ev.commit)}">{e(_short(ev.commit))}</code>' if ev.commit else " @ <em>uncommitted</em>"
     )
     detail = f" — {e(ev.detail)}" if ev.detail else ""
-    return (
-        f"<li>{_location(ev.path, ev.line, doc_anchors)}{commit} "
-        f'<span class="kind">{e(ev.kind)}</span>{detail}</li>'
-    )
+    return f'<li>{_location(ev.path, ev.line, doc_anchors)}{commit} <span class="kind">{e(ev.kind)}</span>{detail}</li>'
 
 
 def _activity(a: ActivityResult, doc_anchors: dict[str, str]) -> str:
@@ -432,11 +417,7 @@ def _activity(a: ActivityResult, doc_anchors: dict[str, str]) -> str:
     if a.reason:
         parts.append(f'<p class="reason">{e(a.reason)}</p>')
     if a.evidence:
-        parts.append(
-            '<ul class="evidence">'
-            + "".join(_evidence(ev, doc_anchors) for ev in a.evidence)
-            + "</ul>"
-        )
+        parts.append('<ul class="evidence">' + "".join(_evidence(ev, doc_anchors) for ev in a.evidence) + "</ul>")
     return (
         f'<li data-activity="{e(a.id)}"><span class="aid">{e(a.id)}</span>'
         f"<span>{_chip(a.status)}</span><div>{''.join(parts)}</div></li>"
@@ -446,9 +427,7 @@ def _activity(a: ActivityResult, doc_anchors: dict[str, str]) -> str:
 def _finding_item(f: Finding, doc_anchors: dict[str, str]) -> str:
     where = f" {_location(f.path, f.line, doc_anchors)}" if f.path else ""
     what = f" <code>{e(f.practice)}.{e(f.activity)}</code>" if f.activity else ""
-    return (
-        f"<li>{_chip(f.severity)} <code>{e(f.rule)}</code>{what}{where}: {e(f.message)}</li>"
-    )
+    return f"<li>{_chip(f.severity)} <code>{e(f.rule)}</code>{what}{where}: {e(f.message)}</li>"
 
 
 def _practice_row(
@@ -463,9 +442,7 @@ def _practice_row(
         doctype = e(p.type or "none named")
     else:
         doctype = e(p.type or "none named") + (" · met" if p.doctype_met else " · <b>not met</b>")
-    docs = ", ".join(
-        _location(d, None, doc_anchors) for d in p.documents
-    ) or '<span class="empty">none</span>'
+    docs = ", ".join(_location(d, None, doc_anchors) for d in p.documents) or '<span class="empty">none</span>'
     meta = (
         f'<div class="pmeta"><span>Phase <b>{e(p.phase)}</b></span>'
         f"<span>Documentation type <b>{doctype}</b></span>"
@@ -507,17 +484,11 @@ def _practice_row(
     )
 
 
-def _practices(
-    result: CheckResult, by_practice: dict[str, list[Finding]], doc_anchors: dict[str, str]
-) -> str:
+def _practices(result: CheckResult, by_practice: dict[str, list[Finding]], doc_anchors: dict[str, str]) -> str:
     area_names = dict(profile_areas(result)) | dict(result.areas)
     area_rank = {a: i for i, (a, _) in enumerate(result.areas)}
-    practices = sorted(
-        result.practices, key=lambda p: (area_rank.get(p.area, len(area_rank)), p.area)
-    )
-    rows = "".join(
-        _practice_row(p, area_names, by_practice.get(p.id, []), doc_anchors) for p in practices
-    )
+    practices = sorted(result.practices, key=lambda p: (area_rank.get(p.area, len(area_rank)), p.area))
+    rows = "".join(_practice_row(p, area_names, by_practice.get(p.id, []), doc_anchors) for p in practices)
     if not practices:
         return (
             '<section id="practices-section"><h2>Practices</h2>'
@@ -569,14 +540,8 @@ def _document(d: DocumentSummary, anchor: str) -> str:
         )
         if x
     )
-    practices = ", ".join(
-        f'<a href="#{e(_anchor("p", p))}"><code>{e(p)}</code></a>' for p in d.practices
-    ) or "none"
-    last = (
-        f'<code title="{e(d.last_commit)}">{e(_short(d.last_commit))}</code>'
-        if d.last_commit
-        else "uncommitted"
-    )
+    practices = ", ".join(f'<a href="#{e(_anchor("p", p))}"><code>{e(p)}</code></a>' for p in d.practices) or "none"
+    last = f'<code title="{e(d.last_commit)}">{e(_short(d.last_commit))}</code>' if d.last_commit else "uncommitted"
     return (
         f'<details class="doc" id="{e(anchor)}"><summary><code>{e(d.path)}</code>{status}'
         f'<span class="meta">{meta}</span></summary><div class="body">'
@@ -587,11 +552,7 @@ def _document(d: DocumentSummary, anchor: str) -> str:
 
 def _documents(result: CheckResult, doc_anchors: dict[str, str]) -> str:
     docs = sorted(result.documents, key=lambda d: d.path)
-    body = (
-        "".join(_document(d, doc_anchors[d.path]) for d in docs)
-        if docs
-        else '<p class="empty">No documents.</p>'
-    )
+    body = "".join(_document(d, doc_anchors[d.path]) for d in docs) if docs else '<p class="empty">No documents.</p>'
     tools = (
         '<div class="tools" hidden>'
         '<button type="button" data-toggle="open" data-scope="documents">Expand all</button>'
@@ -608,18 +569,14 @@ def _documents(result: CheckResult, doc_anchors: dict[str, str]) -> str:
 
 
 def _options(name: str, label: str, values: Iterable[tuple[str, str]]) -> str:
-    opts = '<option value="">all</option>' + "".join(
-        f'<option value="{e(v)}">{e(t)}</option>' for v, t in values
-    )
+    opts = '<option value="">all</option>' + "".join(f'<option value="{e(v)}">{e(t)}</option>' for v, t in values)
     return f'<label>{e(label)} <select name="{e(name)}">{opts}</select></label>'
 
 
 NO_PRACTICE = "(none)"
 
 
-def _findings(
-    findings: list[Finding], known: set[str], doc_anchors: dict[str, str]
-) -> str:
+def _findings(findings: list[Finding], known: set[str], doc_anchors: dict[str, str]) -> str:
     if not findings:
         return (
             '<section id="findings-section"><h2>Findings</h2>'
@@ -651,11 +608,7 @@ def _findings(
         meaning = f' title="{e(info.meaning)}"' if info else ""
         hint = f'<div class="hint">Fix: {e(f.hint)}</div>' if f.hint else ""
         cause = f" (cause: {e(f.cause)} not satisfied)" if f.cause else ""
-        where = (
-            _location(f.path, f.line, doc_anchors)
-            if f.path
-            else '<span class="empty">repository</span>'
-        )
+        where = _location(f.path, f.line, doc_anchors) if f.path else '<span class="empty">repository</span>'
         rows.append(
             f'<tr data-severity="{e(f.severity)}" data-rule="{e(f.rule)}"'
             f' data-practice="{e(practice)}">'
@@ -678,17 +631,12 @@ def render(result: CheckResult) -> str:
     """Render the result as one self-contained HTML page."""
     css = _asset("report.css")
     js = _asset("report.js")
-    findings = sorted(
-        sort_findings(result.findings), key=lambda f: SEVERITY_ORDER.get(f.severity, 9)
-    )
+    findings = sorted(sort_findings(result.findings), key=lambda f: SEVERITY_ORDER.get(f.severity, 9))
     by_practice: dict[str, list[Finding]] = {}
     for f in findings:
         if f.practice:
             by_practice.setdefault(f.practice, []).append(f)
-    doc_anchors = {
-        d.path: f"doc-{i + 1}"
-        for i, d in enumerate(sorted(result.documents, key=lambda d: d.path))
-    }
+    doc_anchors = {d.path: f"doc-{i + 1}" for i, d in enumerate(sorted(result.documents, key=lambda d: d.path))}
     known = {p.id for p in result.practices}
     csp = (
         "default-src 'none'; img-src data:; "

@@ -10,9 +10,16 @@ from ..result import REPORT_SCHEMA_VERSION, CheckResult, Evidence
 
 
 def _finding(f: Finding) -> dict[str, Any]:
-    out: dict[str, Any] = {"rule": f.rule, "severity": f.severity, "path": f.path, "line": f.line,
-                           "practice": f.practice, "activity": f.activity, "message": f.message,
-                           "hint": f.hint}
+    out: dict[str, Any] = {
+        "rule": f.rule,
+        "severity": f.severity,
+        "path": f.path,
+        "line": f.line,
+        "practice": f.practice,
+        "activity": f.activity,
+        "message": f.message,
+        "hint": f.hint,
+    }
     if f.cause:
         out["cause"] = f.cause
     return out
@@ -32,26 +39,60 @@ def as_dict(result: CheckResult) -> dict[str, Any]:
         "capability_level": result.capability_level,
         "target_level": result.target_level,
         "gate": {"passed": result.gate.passed, "reasons": list(result.gate.reasons)},
-        "profile": [{"area": c.area, "level": c.level, "satisfied": c.satisfied, "in_scope": c.in_scope}
-                    for c in result.profile],
+        "profile": [
+            {"area": c.area, "level": c.level, "satisfied": c.satisfied, "in_scope": c.in_scope} for c in result.profile
+        ],
         "practices": [
-            {"id": p.id, "title": p.title, "area": p.area, "level": p.level, "phase": p.phase,
-             "type": p.type, "status": p.status, "doctype_met": p.doctype_met,
-             "documents": list(p.documents), "waiver": p.waiver,
-             "activities": [{"id": a.id, "status": a.status, "reason": a.reason,
-                             "evidence": [_evidence(e) for e in a.evidence]} for a in p.activities]}
-            for p in result.practices],
+            {
+                "id": p.id,
+                "title": p.title,
+                "area": p.area,
+                "level": p.level,
+                "phase": p.phase,
+                "type": p.type,
+                "status": p.status,
+                "doctype_met": p.doctype_met,
+                "documents": list(p.documents),
+                "waiver": p.waiver,
+                "activities": [
+                    {"id": a.id, "status": a.status, "reason": a.reason, "evidence": [_evidence(e) for e in a.evidence]}
+                    for a in p.activities
+                ],
+            }
+            for p in result.practices
+        ],
         "documents": [
-            {"path": d.path, "format": d.format, "id": d.id, "type": d.type, "status": d.status,
-             "version": d.version, "practices": list(d.practices), "last_commit": d.last_commit,
-             "history": [{"commit": v.commit, "date": v.date, "author": v.author, "version": v.version,
-                          "approver": v.approver} for v in d.history]}
-            for d in result.documents],
+            {
+                "path": d.path,
+                "format": d.format,
+                "id": d.id,
+                "type": d.type,
+                "status": d.status,
+                "version": d.version,
+                "practices": list(d.practices),
+                "last_commit": d.last_commit,
+                "history": [
+                    {
+                        "commit": v.commit,
+                        "date": v.date,
+                        "author": v.author,
+                        "version": v.version,
+                        "approver": v.approver,
+                    }
+                    for v in d.history
+                ],
+            }
+            for d in result.documents
+        ],
         "findings": [_finding(f) for f in result.findings],
-        "regressions": [{"practice": r.practice, "activity": r.activity, "before": r.before, "after": r.after}
-                        for r in result.regressions],
-        "improvements": [{"practice": r.practice, "activity": r.activity, "before": r.before, "after": r.after}
-                         for r in result.improvements],
+        "regressions": [
+            {"practice": r.practice, "activity": r.activity, "before": r.before, "after": r.after}
+            for r in result.regressions
+        ],
+        "improvements": [
+            {"practice": r.practice, "activity": r.activity, "before": r.before, "after": r.after}
+            for r in result.improvements
+        ],
         "since": result.since,
     }
 

@@ -64,9 +64,7 @@ def _failure_text(p: PracticeResult, findings: list[Finding]) -> tuple[str, str]
                 lines.append(f"       reason: {a.reason}")
     if p.doctype_met is False:
         lines.append("")
-        lines.append(
-            f"Documentation type: the {p.type or 'documentation-type'} expectation is not met."
-        )
+        lines.append(f"Documentation type: the {p.type or 'documentation-type'} expectation is not met.")
     if findings:
         lines.append("")
         lines.append("Findings:")
@@ -97,9 +95,7 @@ def _finish_suite(suite: ET.Element) -> tuple[int, int, int]:
     return tests, failures, skipped
 
 
-def _practice_case(
-    suite: ET.Element, p: PracticeResult, findings: list[Finding], model_id: str
-) -> None:
+def _practice_case(suite: ET.Element, p: PracticeResult, findings: list[Finding], model_id: str) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
@@ -114,9 +110,7 @@ def _practice_case(
         ET.SubElement(case, "skipped", {"message": _clean(f"not applicable: {reason}")})
     elif p.status == "not-satisfied":
         message, text = _failure_text(p, findings)
-        failure = ET.SubElement(
-            case, "failure", {"message": _clean(message), "type": "not-satisfied"}
-        )
+        failure = ET.SubElement(case, "failure", {"message": _clean(message), "type": "not-satisfied"})
         failure.text = _clean(text)
         return
     if findings:
@@ -128,9 +122,7 @@ def _gate_suite(root: ET.Element, result: CheckResult, loose: list[Finding]) -> 
     suite = _suite(root, "Gate")
     target = result.gate.target_level
     label = f"Capability Level {target} target" if target is not None else "Gate"
-    case = ET.SubElement(
-        suite, "testcase", {"name": label, "classname": f"{result.model_id}.gate", "time": "0"}
-    )
+    case = ET.SubElement(suite, "testcase", {"name": label, "classname": f"{result.model_id}.gate", "time": "0"})
     if not result.gate.passed:
         first = result.gate.reasons[0] if result.gate.reasons else "gate failed"
         failure = ET.SubElement(case, "failure", {"message": _clean(first), "type": "gate"})
@@ -167,9 +159,7 @@ def _gate_suite(root: ET.Element, result: CheckResult, loose: list[Finding]) -> 
 
 def build(result: CheckResult) -> ET.Element:
     """The `<testsuites>` element."""
-    findings = sorted(
-        sort_findings(result.findings), key=lambda f: (SEVERITY_ORDER.get(f.severity, 9),)
-    )
+    findings = sorted(sort_findings(result.findings), key=lambda f: (SEVERITY_ORDER.get(f.severity, 9),))
     by_practice: dict[str, list[Finding]] = {}
     loose: list[Finding] = []
     for f in findings:

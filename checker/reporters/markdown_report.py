@@ -121,11 +121,7 @@ def _header(result: CheckResult) -> list[str]:
         for s in ("error", "warning", "info")
         if severities.get(s)
     ]
-    lines.append(
-        f"**{_plural(len(result.practices), 'Practice')}:** "
-        + (" · ".join(practice_bits) or "none")
-        + "  "
-    )
+    lines.append(f"**{_plural(len(result.practices), 'Practice')}:** " + (" · ".join(practice_bits) or "none") + "  ")
     lines.append("**Findings:** " + (" · ".join(finding_bits) or "none"))
     lines.append("")
     return lines
@@ -152,9 +148,7 @@ def _profile(result: CheckResult) -> list[str]:
                 totals[lv][0] += cell.satisfied
                 totals[lv][1] += cell.in_scope
         lines.append("| " + " | ".join(row) + " |")
-    total_row = ["**All areas**"] + [
-        _cell_text(ProfileCell("", lv, totals[lv][0], totals[lv][1])) for lv in levels
-    ]
+    total_row = ["**All areas**"] + [_cell_text(ProfileCell("", lv, totals[lv][0], totals[lv][1])) for lv in levels]
     lines.append("| " + " | ".join(total_row) + " |")
     lines.append("")
     legend = "Satisfied / in scope. 🟢 all satisfied · 🟠 some · 🔴 none · · nothing in scope."
@@ -258,9 +252,7 @@ def _cut_note(n: int, what: str) -> str:
 
 def render(result: CheckResult) -> str:
     """Render a Markdown summary of at most MAX_CHARS characters."""
-    findings = sorted(
-        sort_findings(result.findings), key=lambda f: SEVERITY_ORDER.get(f.severity, 9)
-    )
+    findings = sorted(sort_findings(result.findings), key=lambda f: SEVERITY_ORDER.get(f.severity, 9))
     by_practice: dict[str, list[Finding]] = {}
     for f in findings:
         if f.practice:
@@ -284,9 +276,7 @@ def render(result: CheckResult) -> str:
         if left:
             budget.add(_cut_note(left, "gaps"))
         elif len(gaps) > len(shown):
-            budget.add(
-                f"\n_… and {_plural(len(gaps) - len(shown), 'more Practice')} not satisfied._\n"
-            )
+            budget.add(f"\n_… and {_plural(len(gaps) - len(shown), 'more Practice')} not satisfied._\n")
         budget.add("\n")
 
     if findings:

@@ -12,9 +12,7 @@ from .. import __version__
 from ..findings import CATALOGUE, Finding, sort_findings
 from ..result import REPORT_SCHEMA_VERSION, CheckResult
 
-SARIF_SCHEMA = (
-    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-)
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 # Code-scanning services resolve relative URIs against the checkout; %SRCROOT% is the
 # conventional name they and SARIF viewers know for that base.
@@ -76,9 +74,7 @@ def _location(f: Finding) -> dict[str, Any]:
         logical.append({"name": name, "fullyQualifiedName": name, "kind": "practice"})
     loc: dict[str, Any] = {}
     if f.path:
-        physical: dict[str, Any] = {
-            "artifactLocation": {"uri": _uri(f.path), "uriBaseId": URI_BASE_ID}
-        }
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(f.path), "uriBaseId": URI_BASE_ID}}
         if f.line and f.line > 0:
             physical["region"] = {"startLine": f.line}
         loc["physicalLocation"] = physical
@@ -152,9 +148,7 @@ def build(result: CheckResult) -> dict[str, Any]:
                 "rules": [_rule(slug, by_rule[slug]) for slug in slugs],
             }
         },
-        "invocations": [
-            {"executionSuccessful": True, "exitCode": result.exit_code}
-        ],
+        "invocations": [{"executionSuccessful": True, "exitCode": result.exit_code}],
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index[f.rule]) for f in findings],
         "properties": run_props,

@@ -83,7 +83,8 @@ def render_text(result: CheckResult, colour: bool = False, verbose: bool = False
         lines.append("Findings:")
         for f in shown:
             sev = {"error": _paint("error", "red", colour), "warning": _paint("warning", "yellow", colour)}.get(
-                f.severity, f.severity)
+                f.severity, f.severity
+            )
             lines.append(f"  {f.location() or '-'}: {sev} {f.rule}: {f.message}")
             if verbose and f.hint:
                 lines.append(_paint(f"      hint: {f.hint}", "dim", colour))
@@ -91,9 +92,11 @@ def render_text(result: CheckResult, colour: bool = False, verbose: bool = False
     na = sum(1 for p in result.practices if p.status == "not-applicable")
     nr = sum(1 for p in result.practices if p.status == "not-rated")
     lines.append("")
-    lines.append(f"{sat} satisfied, {len(gaps)} not satisfied, {na} not applicable, {nr} not rated; "
-                 f"{sum(1 for f in result.findings if f.severity == 'error')} errors, "
-                 f"{sum(1 for f in result.findings if f.severity == 'warning')} warnings")
+    lines.append(
+        f"{sat} satisfied, {len(gaps)} not satisfied, {na} not applicable, {nr} not rated; "
+        f"{sum(1 for f in result.findings if f.severity == 'error')} errors, "
+        f"{sum(1 for f in result.findings if f.severity == 'warning')} warnings"
+    )
     return "\n".join(lines) + "\n"
 
 

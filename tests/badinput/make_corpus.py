@@ -29,14 +29,34 @@ from ..gitrepo import GitRepo
 MiB = 1024 * 1024
 AS_OF = "2026-10-01"
 APPROVER = "Bob Approver <bob@example.org>"
-FILLER = ("This section describes in concrete terms how the work is planned, who performs it, "
-          "which inputs it needs and what records it leaves behind for later review.")
+FILLER = (
+    "This section describes in concrete terms how the work is planned, who performs it, "
+    "which inputs it needs and what records it leaves behind for later review."
+)
 
-GOOD = "\n".join([
-    "---", "id: GOOD-1", 'title: "Version control"', "type: procedure", "practices: [knw07]",
-    "status: approved", 'version: "1.0"', "owner: Quality Manager",
-    f'approved_by: "{APPROVER}"', "approved_on: 2026-03-01", "---", "",
-    "# Version control", "", "## Tools", "<!-- escm: knw07.b1 -->", "", FILLER, ""])
+GOOD = "\n".join(
+    [
+        "---",
+        "id: GOOD-1",
+        'title: "Version control"',
+        "type: procedure",
+        "practices: [knw07]",
+        "status: approved",
+        'version: "1.0"',
+        "owner: Quality Manager",
+        f'approved_by: "{APPROVER}"',
+        "approved_on: 2026-03-01",
+        "---",
+        "",
+        "# Version control",
+        "",
+        "## Tools",
+        "<!-- escm: knw07.b1 -->",
+        "",
+        FILLER,
+        "",
+    ]
+)
 
 # Strings that live only outside the repository (behind a symlink or an external entity):
 # none of them may ever appear in a report.
@@ -114,8 +134,16 @@ MILLION = 1_000_000
 
 def million_lines(path: Path, lines: int = MILLION) -> None:
     """A Markdown file of exactly `lines` lines whose last line holds a malformed tag."""
-    head = ["---", "id: LINES-1", "title: Long", "type: procedure", "practices: [knw07]",
-            "status: draft", 'version: "1.0"', "---"]
+    head = [
+        "---",
+        "id: LINES-1",
+        "title: Long",
+        "type: procedure",
+        "practices: [knw07]",
+        "status: draft",
+        'version: "1.0"',
+        "---",
+    ]
     with path.open("w", encoding="utf-8") as fh:
         fh.write("\n".join(head) + "\n")
         n = len(head)
@@ -157,6 +185,7 @@ def good_pdf(path: Path) -> None:
 def _b(rel: str, text: str | bytes) -> Callable[[Path, Path], None]:
     def build(repo: Path, outside: Path) -> None:
         write(repo / rel, text)
+
     return build
 
 
@@ -168,6 +197,7 @@ def _tag_payload(kind: str) -> Callable[[Path, Path], None]:
         else:
             good_pdf(repo / "scan.pdf")
             write(repo / "scan.pdf.yaml", f"id: {payload}\ntitle: t\n")
+
     return build
 
 
@@ -227,6 +257,7 @@ def _pdf(kind: str) -> Callable[[Path, Path], None]:
             df.headerless(repo / "headerless.pdf", source)
         else:
             df.circular_pdf(repo / "circular.pdf")
+
     return build
 
 
@@ -241,17 +272,21 @@ def _docx(kind: str) -> Callable[[Path, Path], None]:
             df.docx_without_document_part(target)
         elif kind == "password":
             df.password_protected_docx(target)
+
     return build
 
 
 def _redos(repo: Path, outside: Path) -> None:
     spaces = " " * 200_000
-    body = "\n".join([
-        "# a" + spaces + "b",  # an ATX heading with a long run of spaces
-        "<!-- escm:" + spaces + "x",  # a tag comment that never closes
-        "<!--\n" * 49_999 + "<!--",  # 50 000 comments that never close
-        "<!-- escm: knw07.zz -->",  # the one finding: a malformed tag, on the last line
-        ""])
+    body = "\n".join(
+        [
+            "# a" + spaces + "b",  # an ATX heading with a long run of spaces
+            "<!-- escm:" + spaces + "x",  # a tag comment that never closes
+            "<!--\n" * 49_999 + "<!--",  # 50 000 comments that never close
+            "<!-- escm: knw07.zz -->",  # the one finding: a malformed tag, on the last line
+            "",
+        ]
+    )
     text = front(body, "id: REDOS-1", "title: t")
     write(repo / "redos.md", text)
 
@@ -264,11 +299,22 @@ def _redos_line() -> int:
 def _approver_spaces(repo: Path, outside: Path) -> None:
     # a person's name with a long run of spaces (the approver check splits `Name <email>`)
     name = "Bob" + " " * 100_000 + "Approver x"
-    write(repo / "approver.md", front(
-        "# Version control\n\n## Tools\n<!-- escm: knw07.b1 -->\n\n" + FILLER + "\n",
-        "id: APPROVER-1", "title: t", "type: procedure", "practices: [knw07]",
-        "status: approved", 'version: "1.0"', "owner: Quality Manager",
-        f'approved_by: "{name}"', "approved_on: 2026-03-01", "reviewd_on: 2026-03-01"))
+    write(
+        repo / "approver.md",
+        front(
+            "# Version control\n\n## Tools\n<!-- escm: knw07.b1 -->\n\n" + FILLER + "\n",
+            "id: APPROVER-1",
+            "title: t",
+            "type: procedure",
+            "practices: [knw07]",
+            "status: approved",
+            'version: "1.0"',
+            "owner: Quality Manager",
+            f'approved_by: "{name}"',
+            "approved_on: 2026-03-01",
+            "reviewd_on: 2026-03-01",
+        ),
+    )
 
 
 def _utf16(repo: Path, outside: Path) -> None:
@@ -277,114 +323,201 @@ def _utf16(repo: Path, outside: Path) -> None:
 
 CASES: tuple[Case, ...] = (
     # front matter and YAML
-    Case("alias-bomb", _b("bomb.md", alias_bomb()),
-         (Expect("yaml-error", "bomb.md", ("alias bomb",)),)),
-    Case("deep-flow", _b("deep.md", front("# D\n", "id: " + "[" * 100_000 + "]" * 100_000)),
-         (Expect("yaml-error", "deep.md", ("nested deeper",)),)),
-    Case("deep-dashes",
-         _b("dashes.md", front("# D\n", "id: x", "list:", "  " + "- " * 100_000 + "x")),
-         (Expect("yaml-error", "dashes.md", ("nested deeper",)),)),
-    Case("deep-indent", _b("stairs.md", front("# D\n", *(" " * i + f"k{i}:" for i in range(300)))),
-         (Expect("yaml-error", "stairs.md", ("nested deeper",)),)),
-    Case("unterminated", _b("open.md", "---\nid: OPEN-1\ntitle: t\n\n# Body\n\nText.\n"),
-         (Expect("yaml-error", "open.md", ("never closed",), line=1),)),
-    Case("no-opening", _b("noopen.md", "id: NOOPEN-1\ntitle: t\ntype: policy\n---\n# Body\n"),
-         (Expect("yaml-error", "noopen.md", ("no opening",), line=1),)),
-    Case("not-on-line-1", _b("late.md", "\n\n---\nid: LATE-1\ntitle: t\n---\n# Body\n"),
-         (Expect("yaml-error", "late.md", ("line 1",), line=3),)),
-    Case("tabs", _b("tabs.md", "---\nid: TABS-1\npractices:\n\t- knw07\n---\n# T\n"),
-         (Expect("yaml-error", "tabs.md", ("tab",), line=4),)),
-    Case("duplicate-keys", _b("dup.md", "---\nid: DUP-1\ntitle: a\nid: DUP-2\n---\n# T\n"),
-         (Expect("yaml-error", "dup.md", ("duplicate key 'id'",), line=4),)),
-    Case("python-tag-front-matter", _tag_payload("front-matter"),
-         (Expect("yaml-error", "tagged.md", ("!!python/object/apply:os.system", "not allowed")),),
-         never_created=(PWNED,)),
-    Case("python-tag-sidecar", _tag_payload("sidecar"),
-         (Expect("yaml-error", "scan.pdf.yaml", ("!!python/object/apply:os.system",)),),
-         never_created=(PWNED,)),
-    Case("bad-bool-tag", _b("maybe.md", front("# T\n", "id: MAYBE-1", "flag: !!bool maybe")),
-         (Expect("yaml-error", "maybe.md", ("!!bool",), line=3),)),
-    Case("merge-key", _b("merge.md", front("# T\n", "base: &b {owner: X}", "<<: *b", "id: M-1")),
-         (Expect("yaml-error", "merge.md", ("merge keys",)),)),
+    Case("alias-bomb", _b("bomb.md", alias_bomb()), (Expect("yaml-error", "bomb.md", ("alias bomb",)),)),
+    Case(
+        "deep-flow",
+        _b("deep.md", front("# D\n", "id: " + "[" * 100_000 + "]" * 100_000)),
+        (Expect("yaml-error", "deep.md", ("nested deeper",)),),
+    ),
+    Case(
+        "deep-dashes",
+        _b("dashes.md", front("# D\n", "id: x", "list:", "  " + "- " * 100_000 + "x")),
+        (Expect("yaml-error", "dashes.md", ("nested deeper",)),),
+    ),
+    Case(
+        "deep-indent",
+        _b("stairs.md", front("# D\n", *(" " * i + f"k{i}:" for i in range(300)))),
+        (Expect("yaml-error", "stairs.md", ("nested deeper",)),),
+    ),
+    Case(
+        "unterminated",
+        _b("open.md", "---\nid: OPEN-1\ntitle: t\n\n# Body\n\nText.\n"),
+        (Expect("yaml-error", "open.md", ("never closed",), line=1),),
+    ),
+    Case(
+        "no-opening",
+        _b("noopen.md", "id: NOOPEN-1\ntitle: t\ntype: policy\n---\n# Body\n"),
+        (Expect("yaml-error", "noopen.md", ("no opening",), line=1),),
+    ),
+    Case(
+        "not-on-line-1",
+        _b("late.md", "\n\n---\nid: LATE-1\ntitle: t\n---\n# Body\n"),
+        (Expect("yaml-error", "late.md", ("line 1",), line=3),),
+    ),
+    Case(
+        "tabs",
+        _b("tabs.md", "---\nid: TABS-1\npractices:\n\t- knw07\n---\n# T\n"),
+        (Expect("yaml-error", "tabs.md", ("tab",), line=4),),
+    ),
+    Case(
+        "duplicate-keys",
+        _b("dup.md", "---\nid: DUP-1\ntitle: a\nid: DUP-2\n---\n# T\n"),
+        (Expect("yaml-error", "dup.md", ("duplicate key 'id'",), line=4),),
+    ),
+    Case(
+        "python-tag-front-matter",
+        _tag_payload("front-matter"),
+        (Expect("yaml-error", "tagged.md", ("!!python/object/apply:os.system", "not allowed")),),
+        never_created=(PWNED,),
+    ),
+    Case(
+        "python-tag-sidecar",
+        _tag_payload("sidecar"),
+        (Expect("yaml-error", "scan.pdf.yaml", ("!!python/object/apply:os.system",)),),
+        never_created=(PWNED,),
+    ),
+    Case(
+        "bad-bool-tag",
+        _b("maybe.md", front("# T\n", "id: MAYBE-1", "flag: !!bool maybe")),
+        (Expect("yaml-error", "maybe.md", ("!!bool",), line=3),),
+    ),
+    Case(
+        "merge-key",
+        _b("merge.md", front("# T\n", "base: &b {owner: X}", "<<: *b", "id: M-1")),
+        (Expect("yaml-error", "merge.md", ("merge keys",)),),
+    ),
     # encodings and bytes
-    Case("invalid-utf8", _b("latin1.md", b"---\nid: L1\n---\n# Caf\xe9\n"),
-         (Expect("parse-error", "latin1.md", ("utf-8",), line=4),)),
-    Case("utf16-bom", _utf16,
-         (Expect("front-matter-unknown-key", "utf16.md", ("aproved_by",), line=3),)),
-    Case("nul-bytes", _b("nul.md", b"---\nid: NUL-1\n---\n# T\nab\0cd\n"),
-         (Expect("parse-error", "nul.md", ("nul",), line=5),)),
-    Case("empty-file", _b("empty.md", b""),
-         (Expect("front-matter-missing", "empty.md", ("no front matter",)),)),
-    Case("regex-backtracking", _redos,
-         (Expect("unknown-activity", "redos.md", ("malformed tag", "knw07.zz"),
-                 line=_redos_line()),)),
-    Case("approver-spaces", _approver_spaces,
-         (Expect("front-matter-unknown-key", "approver.md", ("reviewd_on",), line=11),)),
+    Case(
+        "invalid-utf8",
+        _b("latin1.md", b"---\nid: L1\n---\n# Caf\xe9\n"),
+        (Expect("parse-error", "latin1.md", ("utf-8",), line=4),),
+    ),
+    Case("utf16-bom", _utf16, (Expect("front-matter-unknown-key", "utf16.md", ("aproved_by",), line=3),)),
+    Case(
+        "nul-bytes",
+        _b("nul.md", b"---\nid: NUL-1\n---\n# T\nab\0cd\n"),
+        (Expect("parse-error", "nul.md", ("nul",), line=5),),
+    ),
+    Case("empty-file", _b("empty.md", b""), (Expect("front-matter-missing", "empty.md", ("no front matter",)),)),
+    Case(
+        "regex-backtracking",
+        _redos,
+        (Expect("unknown-activity", "redos.md", ("malformed tag", "knw07.zz"), line=_redos_line()),),
+    ),
+    Case(
+        "approver-spaces",
+        _approver_spaces,
+        (Expect("front-matter-unknown-key", "approver.md", ("reviewd_on",), line=11),),
+    ),
     # large files (built once per session)
-    Case("hundred-mb", lambda repo, out: hundred_mb(repo / "big.md"),
-         (Expect("parse-error", "big.md", ("max_file_bytes",)),), large=True),
-    Case("million-lines", lambda repo, out: million_lines(repo / "lines.md"),
-         (Expect("unknown-activity", "lines.md", ("malformed tag",), line=MILLION),), large=True),
-    Case("zip-bomb", lambda repo, out: zip_bomb(repo / "bomb.docx"),
-         (Expect("parse-error", "bomb.docx", ("zip bomb",)),), large=True),
+    Case(
+        "hundred-mb",
+        lambda repo, out: hundred_mb(repo / "big.md"),
+        (Expect("parse-error", "big.md", ("max_file_bytes",)),),
+        large=True,
+    ),
+    Case(
+        "million-lines",
+        lambda repo, out: million_lines(repo / "lines.md"),
+        (Expect("unknown-activity", "lines.md", ("malformed tag",), line=MILLION),),
+        large=True,
+    ),
+    Case(
+        "zip-bomb",
+        lambda repo, out: zip_bomb(repo / "bomb.docx"),
+        (Expect("parse-error", "bomb.docx", ("zip bomb",)),),
+        large=True,
+    ),
     # Word
-    Case("docx-billion-laughs", _docx("laughs"),
-         (Expect("parse-error", "laughs.docx", ("entities",)),)),
-    Case("docx-external-entity", _xxe,
-         (Expect("parse-error", "xxe.docx", ("entities",)),), never_shown=(XXE_SECRET,)),
-    Case("docx-not-a-zip", _docx("notzip"),
-         (Expect("parse-error", "notzip.docx", ("zip",)),)),
-    Case("docx-no-document-part", _docx("nodocpart"),
-         (Expect("parse-error", "nodocpart.docx", ("document part",)),)),
-    Case("docx-password", _docx("password"),
-         (Expect("parse-error", "password.docx", ("password",)),)),
-    Case("legacy-doc", lambda repo, out: df.legacy_doc(repo / "old.doc"),
-         (Expect("parse-error", "old.doc", ("legacy",)),)),
+    Case("docx-billion-laughs", _docx("laughs"), (Expect("parse-error", "laughs.docx", ("entities",)),)),
+    Case("docx-external-entity", _xxe, (Expect("parse-error", "xxe.docx", ("entities",)),), never_shown=(XXE_SECRET,)),
+    Case("docx-not-a-zip", _docx("notzip"), (Expect("parse-error", "notzip.docx", ("zip",)),)),
+    Case("docx-no-document-part", _docx("nodocpart"), (Expect("parse-error", "nodocpart.docx", ("document part",)),)),
+    Case("docx-password", _docx("password"), (Expect("parse-error", "password.docx", ("password",)),)),
+    Case(
+        "legacy-doc",
+        lambda repo, out: df.legacy_doc(repo / "old.doc"),
+        (Expect("parse-error", "old.doc", ("legacy",)),),
+    ),
     # PDF
-    Case("pdf-encrypted", _pdf("encrypted"),
-         (Expect("parse-error", "encrypted.pdf", ("encrypted",)),)),
-    Case("pdf-truncated", _pdf("truncated"),
-         (Expect("parse-error", "truncated.pdf", ("truncated",)),)),
-    Case("pdf-no-header", _pdf("headerless"),
-         (Expect("parse-error", "headerless.pdf", ("header",)),)),
-    Case("pdf-circular", _pdf("circular"),
-         (Expect("parse-error", "circular.pdf", ("circular",)),)),
+    Case("pdf-encrypted", _pdf("encrypted"), (Expect("parse-error", "encrypted.pdf", ("encrypted",)),)),
+    Case("pdf-truncated", _pdf("truncated"), (Expect("parse-error", "truncated.pdf", ("truncated",)),)),
+    Case("pdf-no-header", _pdf("headerless"), (Expect("parse-error", "headerless.pdf", ("header",)),)),
+    Case("pdf-circular", _pdf("circular"), (Expect("parse-error", "circular.pdf", ("circular",)),)),
     # the file system
-    Case("symlink-outside", _outside_link,
-         (Expect("file-skipped", "linked.md", ("outside the repository", "not followed")),),
-         never_shown=(OUTSIDE_SECRET,)),
-    Case("symlink-relative-escape", _relative_escape,
-         (Expect("file-skipped", "docs/up.md", ("outside the repository",)),),
-         never_shown=(OUTSIDE_SECRET,)),
-    Case("symlink-folder-outside", _outside_folder_link,
-         (Expect("file-skipped", "shared", ("folder", "not followed")),),
-         never_shown=(OUTSIDE_SECRET,)),
-    Case("symlink-loop", _loop,
-         (Expect("file-skipped", "loop-a.md", ("symbolic link",)),
-          Expect("file-skipped", "loop-b.md", ("symbolic link",)),
-          Expect("file-skipped", "self.md", ("symbolic link",)))),
-    Case("name-with-spaces", _b("with space/a doc.md", near_miss("SPACE-1")),
-         (Expect("front-matter-unknown-key", "with space/a doc.md", ("aproved_by",), line=3),)),
-    Case("name-non-ascii", _b("procédures/政策 ü.md", near_miss("UNICODE-1")),
-         (Expect("front-matter-unknown-key", "procédures/政策 ü.md", ("aproved_by",), line=3),)),
-    Case("name-with-newline", _b("new\nline.md", near_miss("NEWLINE-1")),
-         (Expect("front-matter-unknown-key", "new\nline.md", ("aproved_by",), line=3),)),
-    Case("name-with-quotes", _b('-dash "quoted" \'it\'s\ttab.md', near_miss("QUOTE-1")),
-         (Expect("front-matter-unknown-key", '-dash "quoted" \'it\'s\ttab.md', ("aproved_by",),
-                 line=3),)),
-    Case("name-with-backslash", _b("back\\slash.md", near_miss("BACKSLASH-1")),
-         (Expect("front-matter-unknown-key", "back\\slash.md", ("aproved_by",), line=3),)),
-    Case("name-glob-characters", _b("[draft] *?.md", near_miss("GLOB-1")),
-         (Expect("front-matter-unknown-key", "[draft] *?.md", ("aproved_by",), line=3),)),
-    Case("name-not-utf8", _bad_name,
-         (Expect("file-skipped", "bad\\xffname.md", ("not valid utf-8",)),)),
-    Case("folder-named-like-document", _folder_like_doc,
-         (Expect("file-skipped", "handbook.docx", ("folder named like a document",)),
-          Expect("file-skipped", "guide.md", ("folder named like a document",)),
-          Expect("front-matter-unknown-key", "guide.md/chapter.md", ("aproved_by",), line=3))),
-    Case("file-became-folder", _becomes_folder,
-         (Expect("file-skipped", "moved.md", ("directory",)),),
-         after_commit=_becomes_folder_after),
+    Case(
+        "symlink-outside",
+        _outside_link,
+        (Expect("file-skipped", "linked.md", ("outside the repository", "not followed")),),
+        never_shown=(OUTSIDE_SECRET,),
+    ),
+    Case(
+        "symlink-relative-escape",
+        _relative_escape,
+        (Expect("file-skipped", "docs/up.md", ("outside the repository",)),),
+        never_shown=(OUTSIDE_SECRET,),
+    ),
+    Case(
+        "symlink-folder-outside",
+        _outside_folder_link,
+        (Expect("file-skipped", "shared", ("folder", "not followed")),),
+        never_shown=(OUTSIDE_SECRET,),
+    ),
+    Case(
+        "symlink-loop",
+        _loop,
+        (
+            Expect("file-skipped", "loop-a.md", ("symbolic link",)),
+            Expect("file-skipped", "loop-b.md", ("symbolic link",)),
+            Expect("file-skipped", "self.md", ("symbolic link",)),
+        ),
+    ),
+    Case(
+        "name-with-spaces",
+        _b("with space/a doc.md", near_miss("SPACE-1")),
+        (Expect("front-matter-unknown-key", "with space/a doc.md", ("aproved_by",), line=3),),
+    ),
+    Case(
+        "name-non-ascii",
+        _b("procédures/政策 ü.md", near_miss("UNICODE-1")),
+        (Expect("front-matter-unknown-key", "procédures/政策 ü.md", ("aproved_by",), line=3),),
+    ),
+    Case(
+        "name-with-newline",
+        _b("new\nline.md", near_miss("NEWLINE-1")),
+        (Expect("front-matter-unknown-key", "new\nline.md", ("aproved_by",), line=3),),
+    ),
+    Case(
+        "name-with-quotes",
+        _b("-dash \"quoted\" 'it's\ttab.md", near_miss("QUOTE-1")),
+        (Expect("front-matter-unknown-key", "-dash \"quoted\" 'it's\ttab.md", ("aproved_by",), line=3),),
+    ),
+    Case(
+        "name-with-backslash",
+        _b("back\\slash.md", near_miss("BACKSLASH-1")),
+        (Expect("front-matter-unknown-key", "back\\slash.md", ("aproved_by",), line=3),),
+    ),
+    Case(
+        "name-glob-characters",
+        _b("[draft] *?.md", near_miss("GLOB-1")),
+        (Expect("front-matter-unknown-key", "[draft] *?.md", ("aproved_by",), line=3),),
+    ),
+    Case("name-not-utf8", _bad_name, (Expect("file-skipped", "bad\\xffname.md", ("not valid utf-8",)),)),
+    Case(
+        "folder-named-like-document",
+        _folder_like_doc,
+        (
+            Expect("file-skipped", "handbook.docx", ("folder named like a document",)),
+            Expect("file-skipped", "guide.md", ("folder named like a document",)),
+            Expect("front-matter-unknown-key", "guide.md/chapter.md", ("aproved_by",), line=3),
+        ),
+    ),
+    Case(
+        "file-became-folder",
+        _becomes_folder,
+        (Expect("file-skipped", "moved.md", ("directory",)),),
+        after_commit=_becomes_folder_after,
+    ),
 )
 
 
@@ -422,8 +555,7 @@ def build_cases(cases: list[Case] | tuple[Case, ...], folder: Path) -> tuple[Pat
     repo.write("good.md", GOOD)
     for c in cases:
         c.build(repo_dir, outside)
-    repo.commit("Add the documents", date="2026-03-01T10:00:00+00:00",
-                trailers={"Approved-by": APPROVER})
+    repo.commit("Add the documents", date="2026-03-01T10:00:00+00:00", trailers={"Approved-by": APPROVER})
     for c in cases:
         if c.after_commit is not None:
             c.after_commit(repo_dir, outside)
