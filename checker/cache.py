@@ -971,6 +971,46 @@ class _Print:
     files: tuple[tuple[Path, tuple[int, int, int] | None], ...]
 
 
+# --------------------------------------------------------------------------- rule files
+
+
+class KnownValidFiles:
+    """Rule-pack files already found schema-valid, remembered in the store between runs.
+
+    Validating the built-in pack takes most of its load time; a warm run (the hook, a re-run)
+    loads the same data again. The key is the data with the schema and validator versions
+    (see `rulepack.load_pack`), so an edited file or schema is validated afresh.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.prefix = make_key("valid", _tool_identity())
+        self.new: list[str] = []
+
+    @classmethod
+    def open(cls, cfg: Config, root: Path) -> KnownValidFiles | None:
+        """The set for checks of `root` under `cfg`; None when the cache is disabled or unusable."""
+        directory = cache_dir_for(cfg, root) if cfg.cache else None
+        store = Store.open(directory) if directory is not None else None
+        return cls(store) if store is not None else None
+
+    def __contains__(self, key: object) -> bool:
+        k = make_key(self.prefix, key)
+        row = self.store.get([k]).get(k)
+        if row is not None and time.time() - row[1] > TOUCH_AFTER_SECONDS:
+            self.store.put((), touch=[k])
+        return row is not None
+
+    def add(self, key: str) -> None:
+        """Remember `key` (written by `close`)."""
+        self.new.append(make_key(self.prefix, key))
+
+    def close(self) -> None:
+        """Write what was added and release the database."""
+        self.store.put([(k, "valid", "", "true") for k in self.new])
+        self.store.close()
+
+
 # --------------------------------------------------------------------------- the cache
 
 

@@ -292,7 +292,8 @@ def staged(files: Sequence[Path], config_file: Path | None, verbose: bool) -> No
 
     def go() -> Exit:
         cfg = resolve_config(Path.cwd(), config_file, {})
-        findings = sort_findings(check_staged([f for f in files if f.is_file() or f.is_symlink()], pack_for(cfg), cfg))
+        present = [f for f in files if f.is_file() or f.is_symlink()]
+        findings = sort_findings(check_staged(present, pack_for(cfg, Path.cwd()), cfg))
         for f in findings:
             click.echo(f"{f.location() or '-'}: {f.severity} {f.rule}: {f.message}")
             if verbose and f.hint:

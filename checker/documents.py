@@ -51,12 +51,18 @@ class Section:
 _PLACEHOLDER = re.compile(r"\b(tbd|todo|to be (written|defined|completed)|lorem ipsum)\b", re.I)
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
 def substantive_text(text: str) -> bool:
-    """At least eight words of prose that are not a placeholder."""
-    words = re.findall(r"[^\W\d_]{2,}", text)
-    if len(words) < 8:
-        return False
-    return not (_PLACEHOLDER.search(text) and len(words) < 20)
+    """At least eight words of prose that are not a placeholder (twenty words always count)."""
+    # counting stops at twenty: a ten-page section need not be split into words to pass
+    words = 0
+    for _ in _WORD.finditer(text):
+        words += 1
+        if words >= 20:
+            return True
+    return words >= 8 and not _PLACEHOLDER.search(text)
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,18 @@ executed, and no path in it can lead out of its folder tree.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import hashlib
 import json
 import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jsonschema
 
@@ -35,6 +37,14 @@ CHECK_KINDS = (
     "record",
     "record-or-section",
 )
+
+
+class KnownValid(Protocol):
+    """Keys of rule files already found schema-valid (a set, or one backed by the cache)."""
+
+    def __contains__(self, key: object) -> bool: ...
+
+    def add(self, key: str) -> None: ...
 
 
 class PackError(Exception):
@@ -213,6 +223,37 @@ def _validator(definition: str) -> jsonschema.Draft202012Validator:
 
 
 @cache
+def _schema_identity() -> str:
+    return f"{json.dumps(_schema(), sort_keys=True)}\0jsonschema={metadata.version('jsonschema')}"
+
+
+def _typed(v: Any) -> Any:
+    # a YAML date and the same text quoted validate differently: keep them apart in the key
+    if isinstance(v, (dt.date, dt.datetime)):
+        return {"\0date": v.isoformat()}
+    return {"\0repr": f"{type(v).__name__}:{v!r}"}
+
+
+def _validity_key(definition: str, data: Any) -> str:
+    """What a schema verdict depends on: the schema, the validator's version and the data."""
+    text = json.dumps([definition, _schema_identity(), data], sort_keys=True, default=_typed)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+
+def _schema_problems(definition: str, loc: Located, known: KnownValid | None) -> list[DataFileError]:
+    """`schema_errors` against one definition, skipped for data already found valid."""
+    if known is None:
+        return schema_errors(_validator(definition), loc)
+    key = _validity_key(definition, loc.data)
+    if key in known:
+        return []
+    errs = schema_errors(_validator(definition), loc)
+    if not errs:
+        known.add(key)
+    return errs
+
+
+@cache
 def _front_matter_types() -> tuple[str, ...] | None:
     """The document types front matter accepts (None: any): a pack may not expect others."""
     schemas = resources.files("escm_check.schemas")
@@ -251,14 +292,16 @@ def resolve_pack(name_or_dir: str | Path, base: Path | None = None) -> Path:
     )
 
 
-def load_pack(name_or_dir: str | Path, base: Path | None = None) -> Pack:
+def load_pack(name_or_dir: str | Path, base: Path | None = None, known_valid: KnownValid | None = None) -> Pack:
     """Load a pack by built-in name or folder; raise PackError listing every located problem.
 
     A pack that `extends:` another is merged onto it (recursively) and the result is checked
-    like any pack; the pack it extends must be valid on its own.
+    like any pack; the pack it extends must be valid on its own. Files whose data is in
+    `known_valid` skip JSON Schema validation (most of the time a load takes); the
+    cross-checks always run.
     """
     folder = resolve_pack(name_or_dir, base)
-    raw = _load_raw(folder, folder.resolve().parent, ())
+    raw = _load_raw(folder, folder.resolve().parent, (), known_valid)
     problems = _check(raw)
     if problems:
         raise PackError(problems)
@@ -343,12 +386,12 @@ class _Raw:
     base_id: str = ""
 
 
-def _load_raw(folder: Path, limit: Path, chain: tuple[Path, ...]) -> _Raw:
+def _load_raw(folder: Path, limit: Path, chain: tuple[Path, ...], known: KnownValid | None) -> _Raw:
     try:
         head = load_yaml_file(folder / "pack.yaml", _display(folder / "pack.yaml"))
     except DataFileError as exc:
         raise PackError([exc]) from None
-    problems = schema_errors(_validator("pack_file"), head)
+    problems = _schema_problems("pack_file", head, known)
     if problems:
         raise PackError(problems)
     meta: dict[str, Any] = head.data
@@ -370,7 +413,7 @@ def _load_raw(folder: Path, limit: Path, chain: tuple[Path, ...]) -> _Raw:
             raise PackError(
                 [DataFileError(head.path, head.line_of(("extends",)), f"extends: more than {MAX_EXTENDS} packs deep")]
             )
-        base = _load_raw(base_folder, limit, (*chain, folder.resolve()))
+        base = _load_raw(base_folder, limit, (*chain, folder.resolve()), known)
         base_problems = _check(base)
         if base_problems:
             raise PackError(base_problems)
@@ -388,10 +431,10 @@ def _load_raw(folder: Path, limit: Path, chain: tuple[Path, ...]) -> _Raw:
             )
     if problems:
         raise PackError(problems)
-    _add_area_files(raw, problems)
+    _add_area_files(raw, problems, known)
     if problems:
         raise PackError(problems)
-    _apply_overlays(raw, problems)
+    _apply_overlays(raw, problems, known)
     if problems:
         raise PackError(problems)
     return raw
@@ -544,7 +587,9 @@ def _extend(base: _Raw, head: Located, folder: Path) -> _Raw:
     )
 
 
-def _read_listed(raw: _Raw, section: str, definition: str, problems: list[DataFileError]) -> list[Located]:
+def _read_listed(
+    raw: _Raw, section: str, definition: str, problems: list[DataFileError], known: KnownValid | None
+) -> list[Located]:
     head, folder = raw.head, raw.folder
     out = []
     for i, name in enumerate(head.data.get(section, [])):
@@ -566,16 +611,16 @@ def _read_listed(raw: _Raw, section: str, definition: str, problems: list[DataFi
         except DataFileError as exc:
             problems.append(exc)
             continue
-        errs = schema_errors(_validator(definition), loc)
+        errs = _schema_problems(definition, loc, known)
         problems += errs
         if not errs:
             out.append(loc)
     return out
 
 
-def _add_area_files(raw: _Raw, problems: list[DataFileError]) -> None:
+def _add_area_files(raw: _Raw, problems: list[DataFileError], known: KnownValid | None) -> None:
     """This pack's own area files: they add Practices."""
-    for loc in _read_listed(raw, "files", "area_file", problems):
+    for loc in _read_listed(raw, "files", "area_file", problems, known):
         area = str(loc.data["area"])
         for i, p in enumerate(loc.data["practices"]):
             origin = _Origin(loc, ("practices", i))
@@ -589,9 +634,9 @@ def _raw_activity(a: Mapping[str, Any], o: _Origin) -> _RawActivity:
     return _RawActivity(dict(a), o, a.get("evidence"), o.at("evidence") if has else None)
 
 
-def _apply_overlays(raw: _Raw, problems: list[DataFileError]) -> None:
+def _apply_overlays(raw: _Raw, problems: list[DataFileError], known: KnownValid | None) -> None:
     """This pack's overlays, in order: they change Practices already in the pack."""
-    for loc in _read_listed(raw, "overlays", "overlay_file", problems):
+    for loc in _read_listed(raw, "overlays", "overlay_file", problems, known):
         for i, change in enumerate(loc.data["changes"]):
             o = _Origin(loc, ("changes", i))
             if "area" in change:

@@ -48,11 +48,21 @@ def resolve_config(path: Path, config_file: Path | None, overrides: dict[str, ob
     return load_config(found, overrides)
 
 
-def pack_for(cfg: Config) -> Pack:
-    """The rule pack the config names (an organisation's folder wins over a built-in name)."""
-    if cfg.rules:
-        return load_pack(cfg.rules, Path(cfg.base_dir))
-    return load_pack(cfg.model)
+def pack_for(cfg: Config, root: Path | None = None) -> Pack:
+    """The rule pack the config names (an organisation's folder wins over a built-in name).
+
+    With `root`, the cache for checks of it remembers which rule files were found valid.
+    """
+    from .cache import KnownValidFiles
+
+    known = KnownValidFiles.open(cfg, root) if root is not None else None
+    try:
+        if cfg.rules:
+            return load_pack(cfg.rules, Path(cfg.base_dir), known)
+        return load_pack(cfg.model, known_valid=known)
+    finally:
+        if known is not None:
+            known.close()
 
 
 def _targets(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str]]:
@@ -89,7 +99,7 @@ def run(req: CheckRequest) -> Exit:
     overrides: dict[str, object] = {"model": req.model, "rules": req.rules_dir, "target_level": req.target_level}
     pairs = _targets(req.formats, req.outputs)
     cfg = resolve_config(req.path, req.config_file, overrides)
-    pack = pack_for(cfg)
+    pack = pack_for(cfg, req.path if req.use_cache else None)
     as_of = req.as_of or cfg.as_of or dt.date.today()
     opts = CheckOptions(path=req.path, config=cfg, as_of=as_of, jobs=req.jobs, use_cache=req.use_cache)
     result = run_check(opts, pack)

@@ -89,3 +89,54 @@ def test_include_path_cannot_escape(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["practices", "--rules", str(pack)])
     assert result.exit_code == 2
     assert "pack.yaml:" in result.output and "does not match" in result.output
+
+
+# --------------------------------------------------------------------------- remembered verdicts
+
+
+def test_remembered_validity_never_hides_a_later_break(tmp_path: Path) -> None:
+    from escm_check.rulepack import PackError, load_pack
+
+    pack = tmp_path / "pack"
+    shutil.copytree(SRC, pack)
+    known: set[str] = set()
+    load_pack(pack, known_valid=known)
+    assert len(known) == 11  # pack.yaml and ten area files
+    first = set(known)
+    load_pack(pack, known_valid=known)
+    assert known == first  # nothing new: every file was skipped
+    _unknown_key(pack)
+    with pytest.raises(PackError, match=r"knw\.yaml:\d+: .*unknown key 'colour'"):
+        load_pack(pack, known_valid=known)
+    assert known == first  # the broken file was not remembered
+
+
+def test_a_date_and_the_same_text_are_different_data() -> None:
+    import datetime as dt
+
+    from escm_check.rulepack import _validity_key
+
+    assert _validity_key("area_file", {"d": dt.date(2026, 1, 2)}) != _validity_key("area_file", {"d": "2026-01-02"})
+    assert _validity_key("area_file", {"n": 1}) != _validity_key("area_file", {"n": True})
+    assert _validity_key("area_file", {"n": 1}) != _validity_key("overlay_file", {"n": 1})
+
+
+def test_the_cache_remembers_valid_rule_files_between_runs(tmp_path: Path) -> None:
+    import sqlite3
+
+    from escm_check.cache import DB_NAME
+    from escm_check.config import load_config
+    from escm_check.runner import pack_for
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    cfg = load_config(None, {"cache_dir": str(tmp_path / "cache")})
+    pack_for(cfg, root)
+    conn = sqlite3.connect(tmp_path / "cache" / DB_NAME)
+    try:
+        rows = conn.execute("SELECT COUNT(*) FROM entries WHERE kind = 'valid'").fetchone()
+    finally:
+        conn.close()
+    assert rows == (11,)
+    # a pack loaded through the remembered verdicts is the same pack
+    assert pack_for(cfg, root) == pack_for(cfg)
