@@ -261,14 +261,15 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, cache: Ca
         results[i] = p
 
     # the history: cached (decoded only if a verdict must be made), or one git log pass in a
-    # thread while Markdown is parsed
+    # thread while Markdown is parsed; every historical front matter is read alongside the
+    # log (prefetch), since a history read afresh means every document is judged afresh
     hkey: str | None = None  # set while the history in hand is the one cached under it
     repo_hist: history.RepoHistory | None = None
     cached_history = False
     pending: _Background[history.RepoHistory] | None = None
 
     def read_history() -> history.RepoHistory:
-        return history.read_history(root, as_of=opts.as_of, pathspec=pathspec)
+        return history.read_history(root, as_of=opts.as_of, pathspec=pathspec, prefetch=True)
 
     if disc.in_git:
         if cache is not None:
