@@ -6,7 +6,6 @@ import datetime as dt
 import difflib
 import json
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,10 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import ConfigError
 from .exitcodes import Exit
+from .guard import guarded, run_guarded
 from .packcli import pack
 from .rulepack import PackError, load_pack
-
-ISSUES_URL = "https://github.com/escm-check/escm-check/issues"
 
 
 class DefaultGroup(click.Group):
@@ -122,49 +119,7 @@ def check(
         quiet=quiet,
         verbose=verbose,
     )
-    sys.exit(int(_guard(lambda: run(request), verbose)))
-
-
-def _one_line(text: object, limit: int = 400) -> str:
-    """Text for a one-line message: line breaks and undecodable bytes escaped, length capped."""
-    s = str(text).encode("utf-8", "backslashreplace").decode("utf-8")
-    s = s.replace("\r", "\\r").replace("\n", "\\n")
-    return s if len(s) <= limit else s[: limit - 3] + "..."
-
-
-def _guard(fn: Any, verbose: bool) -> Exit:
-    """Run `fn`, turning configuration errors into exit 2 and bugs into one line and exit 3.
-
-    The internal-error line names what was being processed (`progress.current`) and where
-    to report it; the traceback follows only with --verbose.
-    """
-    from . import progress
-
-    progress.set_current(None)
-    try:
-        code: Exit = fn()
-        return code
-    except ConfigError as exc:
-        click.echo(f"escm-check: configuration error: {exc}", err=True)
-        return Exit.USAGE
-    except PackError as exc:
-        click.echo(f"escm-check: rule pack error:\n{exc}", err=True)
-        return Exit.USAGE
-    except KeyboardInterrupt:
-        click.echo("escm-check: interrupted", err=True)
-        return Exit.INTERNAL
-    except Exception as exc:  # the last line of defence
-        where = f" while processing {_one_line(progress.current)}" if progress.current else ""
-        click.echo(
-            f"escm-check: internal error{where}: {type(exc).__name__}: {_one_line(exc)} "
-            f"(please report it at {ISSUES_URL}; rerun with --verbose for the traceback)",
-            err=True,
-        )
-        if verbose:
-            click.echo(traceback.format_exc(), err=True, nl=False)
-        return Exit.INTERNAL
-    finally:
-        progress.set_current(None)
+    sys.exit(int(run_guarded(lambda: run(request), verbose)))
 
 
 def _pack(model: str | None, rules_dir: str | None) -> Any:
@@ -181,6 +136,7 @@ def _pack(model: str | None, rules_dir: str | None) -> Any:
 @click.option("--area", help="Only Practices of this Capability Area (e.g. knw).")
 @click.option("--type", "doc_type", help="Only Practices of this documentation type (use 'none' for none).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@guarded
 def practices(
     model: str | None, rules_dir: str | None, level: int | None, area: str | None, doc_type: str | None, fmt: str
 ) -> None:
@@ -222,6 +178,7 @@ def practices(
 @click.argument("practice")
 @click.option("--model", help="Built-in rule pack (default escm-sp-v2).")
 @click.option("--rules", "rules_dir", help="Folder of an organization's rule pack.")
+@guarded
 def explain(practice: str, model: str | None, rules_dir: str | None) -> None:
     """Explain one Practice: statement, attributes, activities, evidence and relations."""
     from .explain import render_explain
@@ -238,6 +195,7 @@ def explain(practice: str, model: str | None, rules_dir: str | None) -> None:
 
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@guarded
 def rules_cmd(fmt: str) -> None:
     """List every finding slug with its meaning and fix hint."""
     from .findings import CATALOGUE
@@ -260,6 +218,7 @@ def rules_cmd(fmt: str) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@guarded
 def inspect(files: Sequence[Path], fmt: str) -> None:
     """Show what the checker reads in each FILE: metadata, sections, tags and errors."""
     from .adapters.limits import Limits
@@ -303,7 +262,7 @@ def staged(files: Sequence[Path], config_file: Path | None, verbose: bool) -> No
             click.echo(f"{errors} error(s), {len(findings) - errors} other finding(s) in {len(files)} file(s)")
         return Exit.GATE_FAILED if errors else Exit.OK
 
-    sys.exit(int(_guard(go, verbose)))
+    sys.exit(int(run_guarded(go, verbose)))
 
 
 @main.command()
@@ -317,6 +276,7 @@ def staged(files: Sequence[Path], config_file: Path | None, verbose: bool) -> No
 )
 @click.option("--model", help="Built-in rule pack (default escm-sp-v2).")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
+@guarded
 def init(target: Path, level: int, model: str | None, force: bool) -> None:
     """Scaffold a process repository: config, a draft template per Practice, an index."""
     from .scaffold import scaffold
@@ -342,7 +302,7 @@ def demo(target: Path | None, fmt: str) -> None:
     """Replay the bundled example's history into a fresh git repository and check it."""
     from .demo import run_demo
 
-    sys.exit(int(_guard(lambda: run_demo(target, fmt), False)))
+    sys.exit(int(run_guarded(lambda: run_demo(target, fmt), False)))
 
 
 main.add_command(pack)

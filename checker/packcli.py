@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from .exitcodes import Exit
+from .guard import guarded
 from .rulepack import Pack, PackError, load_pack
 
 
@@ -34,6 +35,7 @@ def _load(target: str) -> Pack:
 
 @pack.command("validate")
 @click.argument("target", metavar="DIR")
+@guarded
 def validate(target: str) -> None:
     """Check the pack in DIR (or a built-in pack name): schema, references, numbering, counts.
 
@@ -69,6 +71,7 @@ def validate(target: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the Markdown to this file instead of standard output.",
 )
+@guarded
 def docs(target: str, output: Path | None) -> None:
     """Print a Markdown reference of the pack in DIR (or a built-in pack name)."""
     from .packdocs import render_pack_docs

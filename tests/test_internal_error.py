@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from escm_check import pipeline
-from escm_check.cli import ISSUES_URL, main
+from escm_check.cli import main
+from escm_check.guard import ISSUES_URL
 
 from .gitrepo import GitRepo, doc
 
@@ -154,3 +155,35 @@ def test_the_next_run_in_the_same_process_starts_clean(repo: GitRepo, monkeypatc
     r = invoke("check", str(repo.path))
     assert r.exit_code == 3 and TARGET not in r.stderr, r.stderr
     assert len(r.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("owner", "name", "args"),
+    [
+        ("escm_check.cli", "load_pack", ("practices",)),
+        ("escm_check.cli", "load_pack", ("explain", "knw07")),
+        ("escm_check.explain", "render_explain", ("explain", "knw07")),
+        ("escm_check.inspect", "inspect_documents", ("inspect", "README.md")),
+        ("escm_check.packcli", "load_pack", ("pack", "validate", "escm-sp-v2")),
+        ("escm_check.packdocs", "render_pack_docs", ("pack", "docs", "escm-sp-v2")),
+        ("escm_check.scaffold", "scaffold", ("init", "new-repo")),
+    ],
+)
+def test_every_command_reports_a_bug_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, owner: str, name: str, args: tuple[str, ...]
+) -> None:
+    import importlib
+
+    def fail(*a: Any, **k: Any) -> Any:
+        raise RuntimeError("command bug")
+
+    monkeypatch.setattr(importlib.import_module(owner), name, fail)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_text("# notes\n")
+    r = invoke(*args)
+    assert r.exit_code == 3, r.output
+    assert r.stderr.splitlines() == [
+        f"escm-check: internal error: RuntimeError: command bug (please report it at {ISSUES_URL};"
+        " rerun with --verbose for the traceback)"
+    ]
+    assert "Traceback" not in r.output
