@@ -31,9 +31,11 @@ from typing import Any, Generic, TypeVar
 
 from . import changecontrol, history, progress
 from .adapters.limits import Limits
+from .adapters.sidecar import sidecar_rel
 from .cache import Cache, Parsed
 from .config import Config
 from .discover import Discovery, discover
+from .documents import Document
 from .evaluate import Control, DocInput, RepoInfo, evaluate
 from .findings import Finding, make
 from .gitrun import GitError, run_git
@@ -71,6 +73,11 @@ def _control_settings(cfg: Config) -> changecontrol.ControlSettings:
         review_trailers=cfg.review_trailers,
         review_cycle=cfg.review_cycle,
     )
+
+
+def _meta_path(doc: Document) -> str:
+    """The file whose history holds the document's metadata: its sidecar, or itself."""
+    return sidecar_rel(doc.path) if doc.meta_source == "sidecar" else doc.path
 
 
 def _controlled(meta: DocMeta) -> bool:
@@ -322,7 +329,9 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, cache: Ca
     if repo_hist is not None:
         findings += repo_hist.problems
         wanted = [
-            d.path for d, m, _ in parsed if _controlled(m) and d.path not in disc.untracked and d.path not in judged
+            _meta_path(d)
+            for d, m, _ in parsed
+            if _controlled(m) and d.path not in disc.untracked and d.path not in judged
         ]
         if repo_hist.available and wanted:
             hist = repo_hist
@@ -349,9 +358,10 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, cache: Ca
                 cr, last_author = judged[doc.path]
             else:
                 assert repo_hist is not None  # loaded above for every document not judged
-                mine = loader.get(doc.path) if loader is not None else None
+                meta_path = _meta_path(doc)
+                mine = loader.get(meta_path) if loader is not None else None
                 if mine is None:
-                    mine = versions.get(doc.path, ())
+                    mine = versions.get(meta_path, ())
                 cr = changecontrol.check_document(
                     doc.path,
                     doc.metadata,
@@ -362,6 +372,7 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, cache: Ca
                     tracked=True,
                     modified=doc.path in disc.modified,
                     meta_lines=doc.meta_lines,
+                    sidecar=meta_path if meta_path != doc.path else None,
                 )
                 fh = repo_hist.files.get(doc.path)
                 last_author = None

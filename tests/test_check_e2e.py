@@ -223,3 +223,28 @@ def test_multiple_formats_and_outputs(repo: GitRepo, tmp_path: Path) -> None:
     assert code == 1
     assert "Practice Satisfaction Profile" in out
     assert json.loads(out_json.read_text())["schema_version"] == "1.0"
+
+
+def test_a_pdf_is_change_controlled_through_its_sidecar(tmp_path: Path) -> None:
+    from .docfactory import build_pdf
+
+    r = GitRepo(tmp_path / "proc")
+    r.write(".escm-check.yaml", "as_of: 2026-10-01\n")
+    side = (
+        "id: PRC-KNW-07\ntitle: Version control\ntype: procedure\npractices: [knw07]\nstatus: approved\n"
+        "version: '{v}'\nowner: Quality Manager\napproved_by: Bob Approver <bob@example.org>\napproved_on: {d}\n"
+    )
+    build_pdf(r.path / "procedures/vc.pdf", [f"Version control\n{FILLER}"])
+    r.write("procedures/vc.pdf.yaml", side.format(v="1.0", d="2026-03-01"))
+    r.commit("Add the procedure", author=ANN, date="2026-03-01T10:00:00+00:00", trailers={"Approved-by": BOB})
+    build_pdf(r.path / "procedures/vc.pdf", [f"Version control, revised\n{FILLER}"])
+    r.write("procedures/vc.pdf.yaml", side.format(v="1.0", d="2026-04-01"))
+    r.commit("Revise the PDF", author=ANN, date="2026-04-01T10:00:00+00:00", trailers={"Approved-by": BOB})
+    data = report(r.path, "--no-cache")
+    entry = next(d for d in data["documents"] if d["path"] == "procedures/vc.pdf")
+    assert [h["version"] for h in entry["history"]] == ["1.0", "1.0"]
+    bumps = [f for f in data["findings"] if f["rule"] == "version-not-bumped"]
+    assert [f["path"] for f in bumps] == ["procedures/vc.pdf"], data["findings"]
+    assert "without raising the version" in bumps[0]["message"]
+    # the cache gives the same verdict
+    assert report(r.path) == report(r.path) == data
