@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .display import printable
 from .exitcodes import Exit
 from .guard import guarded, run_guarded
 from .packcli import pack
@@ -254,9 +255,9 @@ def staged(files: Sequence[Path], config_file: Path | None, verbose: bool) -> No
         present = [f for f in files if f.is_file() or f.is_symlink()]
         findings = sort_findings(check_staged(present, pack_for(cfg, Path.cwd()), cfg))
         for f in findings:
-            click.echo(f"{f.location() or '-'}: {f.severity} {f.rule}: {f.message}")
+            click.echo(f"{printable(f.location() or '-')}: {f.severity} {f.rule}: {printable(f.message)}")
             if verbose and f.hint:
-                click.echo(f"    hint: {f.hint}")
+                click.echo(f"    hint: {printable(f.hint)}")
         errors = sum(1 for f in findings if f.severity == "error")
         if findings:
             click.echo(f"{errors} error(s), {len(findings) - errors} other finding(s) in {len(files)} file(s)")

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from .config import ConfigError
+from .display import printable
 from .exitcodes import Exit
 from .rulepack import PackError
 
@@ -18,9 +19,8 @@ ISSUES_URL = "https://github.com/escm-check/escm-check/issues"
 
 
 def one_line(text: object, limit: int = 400) -> str:
-    """Text for a one-line message: line breaks and undecodable bytes escaped, length capped."""
-    s = str(text).encode("utf-8", "backslashreplace").decode("utf-8")
-    s = s.replace("\r", "\\r").replace("\n", "\\n")
+    """Text for a one-line message: control characters escaped, length capped."""
+    s = printable(text)
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..display import printable
+from ..findings import Finding
 from ..result import CheckResult
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
@@ -11,6 +13,11 @@ _COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
 
 def _paint(text: str, colour: str, on: bool) -> str:
     return f"\x1b[{_COLOURS[colour]}m{text}\x1b[0m" if on else text
+
+
+def _where(f: Finding) -> str:
+    # paths and messages carry file names and document text: never raw control characters
+    return printable(f.location() or "-")
 
 
 def render_text(result: CheckResult, colour: bool = False, verbose: bool = False, quiet: bool = False) -> str:
@@ -21,14 +28,14 @@ def render_text(result: CheckResult, colour: bool = False, verbose: bool = False
     verdict = f"Capability Level {result.capability_level}{target}: gate {gate}"
     if quiet:
         lines.append(verdict)
-        lines += [f"  {r}" for r in result.gate.reasons]
+        lines += [f"  {printable(r)}" for r in result.gate.reasons]
         return "\n".join(lines) + "\n"
     lines.append(_paint(f"{result.model_name} v{result.model_version} ({result.model_id})", "bold", colour))
-    lines.append(f"as of {result.as_of}  root {result.root}  HEAD {(result.head or 'none')[:12]}")
+    lines.append(f"as of {result.as_of}  root {printable(result.root)}  HEAD {(result.head or 'none')[:12]}")
     if result.since:
         lines.append(f"compared with {result.since}")
     lines.append(verdict)
-    lines += [f"  {r}" for r in result.gate.reasons]
+    lines += [f"  {printable(r)}" for r in result.gate.reasons]
     lines.append("")
 
     levels = sorted({c.level for c in result.profile})
@@ -67,10 +74,9 @@ def render_text(result: CheckResult, colour: bool = False, verbose: bool = False
         if p.missing:
             lines.append(f"  missing: {', '.join(p.missing)}")
         for f in by_practice.get(p.id, []):
-            loc = f.location() or "-"
-            lines.append(f"  {loc}: {f.rule}: {f.message}")
+            lines.append(f"  {_where(f)}: {f.rule}: {printable(f.message)}")
             if verbose and f.hint:
-                lines.append(_paint(f"      hint: {f.hint}", "dim", colour))
+                lines.append(_paint(f"      hint: {printable(f.hint)}", "dim", colour))
     if result.regressions:
         lines.append("")
         lines.append(f"{len(result.regressions)} regression(s) since {result.since}:")
@@ -85,9 +91,9 @@ def render_text(result: CheckResult, colour: bool = False, verbose: bool = False
             sev = {"error": _paint("error", "red", colour), "warning": _paint("warning", "yellow", colour)}.get(
                 f.severity, f.severity
             )
-            lines.append(f"  {f.location() or '-'}: {sev} {f.rule}: {f.message}")
+            lines.append(f"  {_where(f)}: {sev} {f.rule}: {printable(f.message)}")
             if verbose and f.hint:
-                lines.append(_paint(f"      hint: {f.hint}", "dim", colour))
+                lines.append(_paint(f"      hint: {printable(f.hint)}", "dim", colour))
     sat = sum(1 for p in result.practices if p.status == "satisfied")
     na = sum(1 for p in result.practices if p.status == "not-applicable")
     nr = sum(1 for p in result.practices if p.status == "not-rated")

@@ -1,0 +1,17 @@
+"""Text from files and file names made safe to print on one terminal line."""
+
+from __future__ import annotations
+
+# C0 controls (line breaks, ESC that starts a terminal escape sequence), DEL and C1 controls,
+# and the Unicode line and paragraph separators: written as escapes, never sent raw
+_ESCAPES = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_ESCAPES.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def printable(text: object) -> str:
+    """`text` with control characters and undecodable bytes written as backslash escapes."""
+    s = str(text)
+    if s.isprintable():
+        return s
+    s = s.encode("utf-8", "backslashreplace").decode("utf-8")
+    return s.translate(_ESCAPES)
