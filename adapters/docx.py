@@ -14,7 +14,6 @@ Headings are paragraphs whose style is a built-in "heading N" (level N), "Title"
 
 from __future__ import annotations
 
-import bisect
 import io
 import posixpath
 import re
@@ -30,7 +29,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from lxml import etree
 
-from ..documents import Document, Section, Tag
+from ..documents import Document, Section, Tag, section_spans
 from ..findings import Finding
 from .limits import (
     LimitExceeded,
@@ -471,35 +470,15 @@ class _Body:
 def _sections(
     heads: list[tuple[int, int, str]], bodies: list[str], tags_at: list[tuple[int, Tag]]
 ) -> tuple[Section, ...]:
-    """Sections the way the Markdown reader builds them, so both formats rate alike.
-
-    A section runs to the next heading of the same or a higher rank, so the content of its
-    sub-sections counts toward it; a tag belongs to the nearest heading above it; content
-    before the first heading is a level-0 section when there is any.
-    """
-    count = len(bodies)
-    bounds: list[tuple[int, int, str]] = []
-    if not heads or heads[0][0] > 0:
-        bounds.append((-1, 0, ""))
-    bounds += heads
-    ends = [count] * len(bounds)
-    open_: list[int] = []
-    for n, (start, level, _) in enumerate(bounds):
-        while open_ and (bounds[open_[-1]][1] >= level or bounds[open_[-1]][1] == 0):
-            ends[open_.pop()] = start
-        open_.append(n)
-    starts = [b[0] for b in bounds]
-    by_section: dict[int, list[Tag]] = {}
-    for i, tag in tags_at:
-        by_section.setdefault(max(bisect.bisect_right(starts, i) - 1, 0), []).append(tag)
+    """Sections with `section_spans`, as the Markdown reader builds them, so both formats rate
+    alike; the untitled section before the first heading is kept only when it holds anything."""
     sections: list[Section] = []
-    for n, (start, level, heading) in enumerate(bounds):
-        text = "\n".join(b for b in bodies[start + 1 : ends[n]] if b)
-        tags = tuple(by_section.get(n, ()))
-        if level == 0 and not text and not tags:
+    for sp in section_spans(heads, len(bodies), tags_at):
+        text = "\n".join(b for b in bodies[sp.start + 1 : sp.end] if b)
+        if sp.level == 0 and not text and not sp.tags:
             continue
-        first = max(start, 0) + 1  # 1-based paragraph of the heading (or of the first paragraph)
-        sections.append(Section(heading, level, first, max(ends[n], first), tags, text))
+        first = max(sp.start, 0) + 1  # 1-based paragraph of the heading (or of the first paragraph)
+        sections.append(Section(sp.heading, sp.level, first, max(sp.end, first), sp.tags, text))
     return tuple(sections)
 
 

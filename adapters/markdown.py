@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from pathlib import Path
 
-from escm_check.documents import TAG_ID, Document, Section, Tag
+from escm_check.documents import TAG_ID, Document, Section, Tag, section_spans
 from escm_check.findings import Finding, make
 from escm_check.frontmatter import normalise_text, split_front_matter
 
@@ -179,35 +178,18 @@ def parse_markdown(text: str, rel: str) -> Document:
         if h[0] + 1 < len(lines) and _SETEXT.match(lines[h[0] + 1]) and not atx_heading(lines[h[0]])
     }
     sections: list[Section] = []
-    bounds = [(-1, 0, "")] if (not heads or heads[0][0] > 0) else []
-    bounds += heads
-    # a section's text runs to the next heading of the same or higher rank,
-    # so content in its sub-sections counts toward it
-    ends = [len(lines)] * len(bounds)
-    open_: list[int] = []
-    for n, (start, level, _) in enumerate(bounds):
-        while open_ and (bounds[open_[-1]][1] >= level or bounds[open_[-1]][1] == 0):
-            ends[open_.pop()] = start
-        open_.append(n)
-    starts = [b[0] for b in bounds]
-    by_section: dict[int, list[Tag]] = {}
-    for k, t in tags_at:
-        # the section whose heading is on or above the tag's line (a tag on the heading line too)
-        by_section.setdefault(max(bisect.bisect_right(starts, k) - 1, 0), []).append(t)
-    for n, (start, level, heading) in enumerate(bounds):
-        end = ends[n]
-        body_lines = [ln for k, ln in enumerate(lines[start + 1 : end], start + 1) if k not in head_lines]
+    for sp in section_spans(heads, len(lines), tags_at):
+        body_lines = [ln for k, ln in enumerate(lines[sp.start + 1 : sp.end], sp.start + 1) if k not in head_lines]
         body = strip_comments("\n".join(body_lines))
-        section_tags = tuple(by_section.get(n, ()))
-        if level == 0 and not body.strip() and not section_tags:
+        if sp.level == 0 and not body.strip() and not sp.tags:
             continue
         sections.append(
             Section(
-                heading=heading,
-                level=level,
-                start=first + max(start, 0),
-                end=first + max(end - 1, 0),
-                tags=section_tags,
+                heading=sp.heading,
+                level=sp.level,
+                start=first + max(sp.start, 0),
+                end=first + max(sp.end - 1, 0),
+                tags=sp.tags,
                 text=body.strip(),
             )
         )

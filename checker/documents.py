@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -46,6 +47,42 @@ class Section:
     def substantive(self) -> bool:
         """True when the section body holds real content, not just a tag or a placeholder."""
         return substantive_text(self.text)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where one section lies among a document's units (lines or paragraphs, 0-based)."""
+
+    heading: str
+    level: int  # 0: the untitled content before the first heading
+    start: int  # the heading's unit, or -1 for the untitled section
+    end: int  # the first unit after the section
+    tags: tuple[Tag, ...]
+
+
+def section_spans(heads: Sequence[tuple[int, int, str]], count: int, tags_at: Iterable[tuple[int, Tag]]) -> list[Span]:
+    """Sections from headings (unit, level, text) over `count` units, the same for every format.
+
+    A section runs to the next heading of the same or a higher rank, so the content of its
+    sub-sections counts toward it; a tag belongs to the nearest heading on or above its unit;
+    content before the first heading is a level-0 section.
+    """
+    bounds = [(-1, 0, "")] if (not heads or heads[0][0] > 0) else []
+    bounds += heads
+    ends = [count] * len(bounds)
+    open_: list[int] = []
+    for n, (start, level, _) in enumerate(bounds):
+        while open_ and (bounds[open_[-1]][1] >= level or bounds[open_[-1]][1] == 0):
+            ends[open_.pop()] = start
+        open_.append(n)
+    starts = [b[0] for b in bounds]
+    by_section: dict[int, list[Tag]] = {}
+    for unit, tag in tags_at:
+        by_section.setdefault(max(bisect.bisect_right(starts, unit) - 1, 0), []).append(tag)
+    return [
+        Span(heading, level, start, ends[n], tuple(by_section.get(n, ())))
+        for n, (start, level, heading) in enumerate(bounds)
+    ]
 
 
 _PLACEHOLDER = re.compile(r"\b(tbd|todo|to be (written|defined|completed)|lorem ipsum)\b", re.I)
