@@ -123,7 +123,28 @@ def read_pdf(abs_path: Path, rel: str, limits: Limits) -> Document:
     except LimitExceeded as exc:
         return limit_document(rel, "pdf", exc, location_kind="page")
     except PdfError as exc:
-        return error_document(rel, "pdf", str(exc), location_kind="page", hint=exc.hint)
+        sidecar = load_sidecar(abs_path, rel, limits) if exc.hint == PASSWORD_HINT else None
+        if sidecar is None:
+            return error_document(rel, "pdf", str(exc), location_kind="page", hint=exc.hint)
+        # an encrypted PDF described by a sidecar still counts by its metadata; only its
+        # text and tags are lost, which a warning says
+        lost = make(
+            "parse-error",
+            f"{exc}; its text and tags are missing, its metadata comes from the sidecar",
+            path=rel,
+            severity="warning",
+            hint=exc.hint,
+        )
+        return Document(
+            path=rel,
+            format="pdf",
+            metadata=sidecar.data,
+            meta_lines=sidecar.lines,
+            meta_source="sidecar",
+            has_metadata=sidecar.ok,
+            location_kind="page",
+            problems=tuple(merge_problems(sidecar.problems, [lost])),
+        )
     return _document(abs_path, rel, limits, data, extracted)
 
 

@@ -194,6 +194,18 @@ def test_encrypted_with_a_password(tmp_path: Path) -> None:
     assert "password" in doc.problems[0].hint
 
 
+def test_encrypted_with_a_sidecar_counts_by_its_metadata(tmp_path: Path) -> None:
+    build_pdf(tmp_path / "locked.pdf", ["secret"], user_password="pw")
+    (tmp_path / "locked.pdf.yaml").write_text("id: LOCK-1\ntitle: Locked\ntype: record\ndate: 2026-01-05\n")
+    doc = read(tmp_path / "locked.pdf")
+    assert doc.error is None and doc.has_metadata and doc.meta_source == "sidecar"
+    assert doc.metadata["id"] == "LOCK-1" and doc.meta_lines["id"] == 1
+    assert doc.sections == () and doc.text == ""
+    [lost] = doc.problems
+    assert (lost.rule, lost.severity) == ("parse-error", "warning")
+    assert "encrypted with a password" in lost.message and "metadata comes from the sidecar" in lost.message
+
+
 def test_encrypted_by_pypdf(tmp_path: Path) -> None:
     from pypdf import PdfReader, PdfWriter
 
