@@ -445,14 +445,34 @@ def _heading_words(heading: str) -> str:
     return " " + re.sub(r"[^a-z0-9]+", " ", heading.lower()) + " "
 
 
-def _heading_matches(heading: str, words: Sequence[str]) -> bool:
+@functools.lru_cache(maxsize=1024)
+def _padded(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f" {w.lower()} " for w in words)
+
+
+def _heading_matches(heading: str, words: tuple[str, ...]) -> bool:
     h = _heading_words(heading)
-    return any(f" {w.lower()} " in h for w in words)
+    return any(w in h for w in _padded(words))
+
+
+UNIVERSAL_TYPES = ("record", "other")  # every pack accepts these besides its own types
 
 
 def structure_findings(d: DocInput, pack: Pack) -> list[Finding]:
-    """Missing parts of a document's type (a procedure without steps, a plan without a schedule)."""
-    doc_type = pack.doc_types.get(d.meta.type or "")
+    """A `type` the pack does not define, and missing parts of a document's type (a
+    procedure without steps, a plan without a schedule)."""
+    t = d.meta.type
+    if t is not None and t not in pack.doc_types and t not in UNIVERSAL_TYPES:
+        known = ", ".join([*pack.doc_types, *UNIVERSAL_TYPES])
+        return [
+            make(
+                "front-matter-invalid",
+                f"type: {t!r} is not a documentation type of {pack.id} (one of {known})",
+                path=d.path,
+                line=d.doc.meta_line("type"),
+            )
+        ]
+    doc_type = pack.doc_types.get(t or "")
     if not d.meta.approved or doc_type is None:
         return []
     out = []
@@ -806,6 +826,7 @@ def claims_of(docs: Iterable[DocInput]) -> Mapping[str, set[str]]:
 
 __all__ = [
     "BLOCKING",
+    "UNIVERSAL_TYPES",
     "Control",
     "DocInput",
     "Duration",

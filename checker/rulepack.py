@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any, Protocol
-
-import jsonschema
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .yamlsource import DataFileError, JsonPath, Located, load_yaml_file, schema_errors
+
+if TYPE_CHECKING:  # imported when a schema is first used: most warm runs validate nothing
+    import jsonschema
 
 BUILTIN_DEFAULT = "escm-sp-v2"
 CHECK_KINDS = (
@@ -218,6 +219,8 @@ def _schema() -> dict[str, Any]:
 
 @cache
 def _validator(definition: str) -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     schema = {**_schema(), "$ref": f"#/$defs/{definition}"}
     return jsonschema.Draft202012Validator(schema)
 
@@ -251,15 +254,6 @@ def _schema_problems(definition: str, loc: Located, known: KnownValid | None) ->
     if not errs:
         known.add(key)
     return errs
-
-
-@cache
-def _front_matter_types() -> tuple[str, ...] | None:
-    """The document types front matter accepts (None: any): a pack may not expect others."""
-    schemas = resources.files("escm_check.schemas")
-    text = schemas.joinpath("front-matter.schema.json").read_text("utf-8")
-    enum = json.loads(text).get("properties", {}).get("type", {}).get("enum")
-    return tuple(str(t) for t in enum) if isinstance(enum, list) else None
 
 
 def builtin_packs() -> dict[str, Path]:
@@ -837,23 +831,26 @@ def _defaults_items(defaults: Mapping[str, Any]) -> list[tuple[str, Mapping[str,
     return out
 
 
+# the front-matter schema's pattern for `type`
+_DOC_TYPE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,40}")
+
+
 def _check_doc_types(raw: _Raw, problems: list[DataFileError]) -> None:
     doc_types: Mapping[str, Any] = raw.meta["doc_types"]
-    usable = _front_matter_types()
     for k, v in doc_types.items():
         o = raw.doc_type_origin[k]
         if "summary" not in v:
             problems.append(o.error(f"documentation type {k!r} is new in this pack and needs a summary"))
+        if not _DOC_TYPE_NAME.fullmatch(k):
+            problems.append(
+                o.error(
+                    f"documentation type {k!r} cannot be written in front matter `type:`: use lowercase "
+                    "letters, digits, '-' and '_', starting with a letter"
+                )
+            )
         for i, req in enumerate(v.get("requires", ())):
             if req not in doc_types:
                 problems.append(o.error(f"documentation type {k!r} requires unknown type {req!r}", "requires", i))
-        if usable is not None and k not in usable:
-            problems.append(
-                o.error(
-                    f"documentation type {k!r} cannot be declared by a document: front matter "
-                    f"`type` accepts {', '.join(usable)}"
-                )
-            )
 
 
 def _check_rule(
