@@ -10,14 +10,16 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from .durations import Duration, parse_duration
 from .frontmatter import YamlLimitError, compose_yaml, short_tag, unsafe_tag
 from .yamlsource import DataFileError, Located, load_yaml_file, schema_errors
+
+if TYPE_CHECKING:  # imported when a schema is first used: most warm runs validate nothing
+    import jsonschema
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -83,6 +85,8 @@ class Config:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     text = resources.files("escm_check.schemas").joinpath("config.schema.json").read_text("utf-8")
     return jsonschema.Draft202012Validator(json.loads(text))
 

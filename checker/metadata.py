@@ -10,13 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from .documents import Document
 from .durations import parse_date
 from .findings import Finding, make
+
+if TYPE_CHECKING:  # imported when a schema is first used: most warm runs validate nothing
+    import jsonschema
 
 KNOWN_KEYS = (
     "id",
@@ -70,6 +71,8 @@ class DocMeta:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     text = resources.files("escm_check.schemas").joinpath("front-matter.schema.json").read_text("utf-8")
     return jsonschema.Draft202012Validator(
         json.loads(text), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
