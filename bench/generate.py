@@ -273,7 +273,19 @@ def generate(
         subprocess.run(["git", "-C", str(out), "repack", "-a", "-d", "-f", "-q"], check=True, env=env)
     if checkout:
         subprocess.run(["git", "-C", str(out), "checkout", "-q", "-f", "main"], check=True, env=env)
+        refresh_index(out, env)
     return out
+
+
+def refresh_index(repo: Path, env: dict[str, str] | None = None) -> None:
+    """Leave the index as a repository in use has it: refreshed after its files were written.
+
+    Right after a checkout every entry is "racily clean" (written in the same second as the
+    index), so each `git diff HEAD` re-reads every file; the first `git status` in a real
+    repository refreshes the index once and for all.
+    """
+    time.sleep(1.1)  # past the timestamp granularity of the index
+    subprocess.run(["git", "-C", str(repo), "update-index", "-q", "--refresh"], env=env, capture_output=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,7 +53,7 @@ sys.path.insert(0, str(HERE))
 
 from escm_check.gitrun import git_cmd, git_env  # noqa: E402
 from escm_check.history import LOG_ARGS  # noqa: E402
-from generate import generate  # noqa: E402
+from generate import generate, refresh_index  # noqa: E402
 
 CHECKER = str(Path(sys.executable).with_name("escm-check"))
 DOC_SUFFIXES = (".md", ".markdown", ".docx", ".docm", ".doc", ".pdf", ".yaml", ".yml")
@@ -99,6 +99,7 @@ def ensure_repo(name: str, docs: int, commits: int, extra: Callable[[], object] 
     if (path / ".git").exists():
         done = subprocess.run(git_cmd(path, "rev-list", "--count", "HEAD"), capture_output=True, env=git_env())
         if done.returncode == 0 and done.stdout.strip() == str(commits).encode():
+            refresh_index(path, git_env())  # one made before the generator refreshed it
             return path  # also one that bench/history_bench.py made
     if path.exists():
         shutil.rmtree(path)  # a generation that did not finish
