@@ -69,6 +69,7 @@ from .gitrun import GitError, run_git
 from .history import Change, Commit, DocVersion, FileHistory, RepoHistory
 from .metadata import DocMeta
 from .result import VersionEntry
+from .yamlsource import JsonPath, Located
 
 CACHE_FORMAT = 1
 DB_NAME = f"escm-check-cache-v{CACHE_FORMAT}.sqlite3"
@@ -974,41 +975,93 @@ class _Print:
 # --------------------------------------------------------------------------- rule files
 
 
-class KnownValidFiles:
-    """Rule-pack files already found schema-valid, remembered in the store between runs.
+class RuleFileMemo:
+    """What loading a rule pack learned, remembered in the store between runs (see
+    `rulepack.PackMemo`): data found schema-valid, and each rule file's parsed YAML.
 
-    Validating the built-in pack takes most of its load time; a warm run (the hook, a re-run)
-    loads the same data again. The key is the data with the schema and validator versions
-    (see `rulepack.load_pack`), so an edited file or schema is validated afresh.
+    Parsing and validating the built-in pack is most of its load time, and a warm run (the
+    hook, a re-run) loads the same files again. Keys hold the tool identity and the text or
+    data, so an edited file, schema or checker is parsed and validated afresh.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.prefix = make_key("valid", _tool_identity())
-        self.new: list[str] = []
+        self.prefix = make_key("rule-files", _tool_identity())
+        self.new: list[tuple[str, str, str, str]] = []
 
     @classmethod
-    def open(cls, cfg: Config, root: Path) -> KnownValidFiles | None:
-        """The set for checks of `root` under `cfg`; None when the cache is disabled or unusable."""
+    def open(cls, cfg: Config, root: Path) -> RuleFileMemo | None:
+        """The memo for checks of `root` under `cfg`; None when the cache is disabled or unusable."""
         directory = cache_dir_for(cfg, root) if cfg.cache else None
         store = Store.open(directory) if directory is not None else None
         return cls(store) if store is not None else None
 
-    def __contains__(self, key: object) -> bool:
-        k = make_key(self.prefix, key)
-        row = self.store.get([k]).get(k)
-        if row is not None and time.time() - row[1] > TOUCH_AFTER_SECONDS:
-            self.store.put((), touch=[k])
-        return row is not None
+    def _get(self, key: str) -> str | None:
+        row = self.store.get([key]).get(key)
+        if row is None:
+            return None
+        if time.time() - row[1] > TOUCH_AFTER_SECONDS:
+            self.store.put((), touch=[key])
+        return row[0]
 
-    def add(self, key: str) -> None:
-        """Remember `key` (written by `close`)."""
-        self.new.append(make_key(self.prefix, key))
+    def is_valid(self, key: str) -> bool:
+        """Whether data with this validity key was found schema-valid before."""
+        return self._get(make_key(self.prefix, "valid", key)) is not None
+
+    def mark_valid(self, key: str) -> None:
+        """Remember a validity key (written by `close`)."""
+        self.new.append((make_key(self.prefix, "valid", key), "valid", "", "true"))
+
+    def parsed(self, text: str, display: str) -> Located | None:
+        """The parse of a file with this text, named `display`; None when not cached or damaged."""
+        value = self._get(make_key(self.prefix, "yaml", text))
+        if value is None:
+            return None
+        try:
+            return dec_located(value, display)
+        except BadEntry:
+            return None  # parsed again and overwritten
+
+    def keep_parsed(self, text: str, loc: Located) -> None:
+        """Remember the parse of a file's text (written by `close`)."""
+        try:
+            value = enc_located(loc)
+        except (ValueError, TypeError):
+            return  # a value JSON cannot hold (YAML binary): parsed every time
+        self.new.append((make_key(self.prefix, "yaml", text), "yaml", "", value))
 
     def close(self) -> None:
-        """Write what was added and release the database."""
-        self.store.put([(k, "valid", "", "true") for k in self.new])
+        """Write what was learned and release the database."""
+        self.store.put(self.new)
         self.store.close()
+
+
+def enc_located(loc: Located) -> str:
+    """Parsed data-file YAML (JSON-shaped data and the line of each JSON path) as JSON text."""
+    return json.dumps(
+        {"data": loc.data, "lines": [[list(p), n] for p, n in loc.lines.items()]},
+        ensure_ascii=True,
+        separators=(",", ":"),
+        allow_nan=False,
+    )
+
+
+def dec_located(text: str, display: str) -> Located:
+    """The inverse of `enc_located`, for the file named `display`; BadEntry for anything else."""
+    try:
+        o = _obj(json.loads(text))
+        lines: dict[JsonPath, int] = {}
+        for entry in _list(o["lines"]):
+            path, line = _pair(entry)
+            parts = tuple(_list(path))
+            if any(type(x) is not str and type(x) is not int for x in parts):
+                raise BadEntry("a JSON path part is not text or a number")
+            lines[parts] = _i(line)
+        return Located(display, o["data"], lines)
+    except (ValueError, RecursionError) as exc:
+        raise BadEntry(f"not JSON: {exc}") from None
+    except KeyError as exc:
+        raise BadEntry(f"missing field {exc}") from None
 
 
 # --------------------------------------------------------------------------- the cache

@@ -124,10 +124,18 @@ def check(
 
 
 def _pack(model: str | None, rules_dir: str | None) -> Any:
+    from .cache import RuleFileMemo
+    from .config import load_config
+
+    # the default cache remembers rule files as it does for checks
+    memo = RuleFileMemo.open(load_config(None), Path.cwd())
     try:
-        return load_pack(rules_dir or model or "escm-sp-v2", Path.cwd())
+        return load_pack(rules_dir or model or "escm-sp-v2", Path.cwd(), memo)
     except PackError as exc:
         _fail(f"rule pack error:\n{exc}")
+    finally:
+        if memo is not None:
+            memo.close()
 
 
 @main.command()

@@ -24,7 +24,15 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .yamlsource import DataFileError, JsonPath, Located, load_yaml_file, schema_errors
+from .yamlsource import (
+    DataFileError,
+    JsonPath,
+    Located,
+    load_yaml_file,
+    parse_yaml,
+    read_text_file,
+    schema_errors,
+)
 
 if TYPE_CHECKING:  # imported when a schema is first used: most warm runs validate nothing
     import jsonschema
@@ -40,12 +48,17 @@ CHECK_KINDS = (
 )
 
 
-class KnownValid(Protocol):
-    """Keys of rule files already found schema-valid (a set, or one backed by the cache)."""
+class PackMemo(Protocol):
+    """What earlier loads learned (the cache keeps it between runs): data already found
+    schema-valid, and each file's parsed YAML by its text."""
 
-    def __contains__(self, key: object) -> bool: ...
+    def is_valid(self, key: str) -> bool: ...
 
-    def add(self, key: str) -> None: ...
+    def mark_valid(self, key: str) -> None: ...
+
+    def parsed(self, text: str, display: str) -> Located | None: ...
+
+    def keep_parsed(self, text: str, loc: Located) -> None: ...
 
 
 class PackError(Exception):
@@ -243,17 +256,30 @@ def _validity_key(definition: str, data: Any) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
-def _schema_problems(definition: str, loc: Located, known: KnownValid | None) -> list[DataFileError]:
+def _schema_problems(definition: str, loc: Located, memo: PackMemo | None) -> list[DataFileError]:
     """`schema_errors` against one definition, skipped for data already found valid."""
-    if known is None:
+    if memo is None:
         return schema_errors(_validator(definition), loc)
     key = _validity_key(definition, loc.data)
-    if key in known:
+    if memo.is_valid(key):
         return []
     errs = schema_errors(_validator(definition), loc)
     if not errs:
-        known.add(key)
+        memo.mark_valid(key)
     return errs
+
+
+def _load_file(path: Path, memo: PackMemo | None) -> Located:
+    """`load_yaml_file`, with the parse taken from `memo` when the text is one it has seen."""
+    display = _display(path)
+    if memo is None:
+        return load_yaml_file(path, display)
+    text = read_text_file(path, display)
+    loc = memo.parsed(text, display)
+    if loc is None:
+        loc = parse_yaml(text, display)
+        memo.keep_parsed(text, loc)
+    return loc
 
 
 def builtin_packs() -> dict[str, Path]:
@@ -286,16 +312,16 @@ def resolve_pack(name_or_dir: str | Path, base: Path | None = None) -> Path:
     )
 
 
-def load_pack(name_or_dir: str | Path, base: Path | None = None, known_valid: KnownValid | None = None) -> Pack:
+def load_pack(name_or_dir: str | Path, base: Path | None = None, memo: PackMemo | None = None) -> Pack:
     """Load a pack by built-in name or folder; raise PackError listing every located problem.
 
     A pack that `extends:` another is merged onto it (recursively) and the result is checked
-    like any pack; the pack it extends must be valid on its own. Files whose data is in
-    `known_valid` skip JSON Schema validation (most of the time a load takes); the
-    cross-checks always run.
+    like any pack; the pack it extends must be valid on its own. With a `memo`, YAML parsing
+    and JSON Schema validation (most of a load's time) are skipped for files it has seen;
+    the cross-checks always run.
     """
     folder = resolve_pack(name_or_dir, base)
-    raw = _load_raw(folder, folder.resolve().parent, (), known_valid)
+    raw = _load_raw(folder, folder.resolve().parent, (), memo)
     problems = _check(raw)
     if problems:
         raise PackError(problems)
@@ -380,12 +406,12 @@ class _Raw:
     base_id: str = ""
 
 
-def _load_raw(folder: Path, limit: Path, chain: tuple[Path, ...], known: KnownValid | None) -> _Raw:
+def _load_raw(folder: Path, limit: Path, chain: tuple[Path, ...], memo: PackMemo | None) -> _Raw:
     try:
-        head = load_yaml_file(folder / "pack.yaml", _display(folder / "pack.yaml"))
+        head = _load_file(folder / "pack.yaml", memo)
     except DataFileError as exc:
         raise PackError([exc]) from None
-    problems = _schema_problems("pack_file", head, known)
+    problems = _schema_problems("pack_file", head, memo)
     if problems:
         raise PackError(problems)
     meta: dict[str, Any] = head.data
@@ -407,7 +433,7 @@ def _load_raw(folder: Path, limit: Path, chain: tuple[Path, ...], known: KnownVa
             raise PackError(
                 [DataFileError(head.path, head.line_of(("extends",)), f"extends: more than {MAX_EXTENDS} packs deep")]
             )
-        base = _load_raw(base_folder, limit, (*chain, folder.resolve()), known)
+        base = _load_raw(base_folder, limit, (*chain, folder.resolve()), memo)
         base_problems = _check(base)
         if base_problems:
             raise PackError(base_problems)
@@ -425,10 +451,10 @@ def _load_raw(folder: Path, limit: Path, chain: tuple[Path, ...], known: KnownVa
             )
     if problems:
         raise PackError(problems)
-    _add_area_files(raw, problems, known)
+    _add_area_files(raw, problems, memo)
     if problems:
         raise PackError(problems)
-    _apply_overlays(raw, problems, known)
+    _apply_overlays(raw, problems, memo)
     if problems:
         raise PackError(problems)
     return raw
@@ -582,7 +608,7 @@ def _extend(base: _Raw, head: Located, folder: Path) -> _Raw:
 
 
 def _read_listed(
-    raw: _Raw, section: str, definition: str, problems: list[DataFileError], known: KnownValid | None
+    raw: _Raw, section: str, definition: str, problems: list[DataFileError], memo: PackMemo | None
 ) -> list[Located]:
     head, folder = raw.head, raw.folder
     out = []
@@ -601,20 +627,20 @@ def _read_listed(
             )
             continue
         try:
-            loc = load_yaml_file(f, _display(f))
+            loc = _load_file(f, memo)
         except DataFileError as exc:
             problems.append(exc)
             continue
-        errs = _schema_problems(definition, loc, known)
+        errs = _schema_problems(definition, loc, memo)
         problems += errs
         if not errs:
             out.append(loc)
     return out
 
 
-def _add_area_files(raw: _Raw, problems: list[DataFileError], known: KnownValid | None) -> None:
+def _add_area_files(raw: _Raw, problems: list[DataFileError], memo: PackMemo | None) -> None:
     """This pack's own area files: they add Practices."""
-    for loc in _read_listed(raw, "files", "area_file", problems, known):
+    for loc in _read_listed(raw, "files", "area_file", problems, memo):
         area = str(loc.data["area"])
         for i, p in enumerate(loc.data["practices"]):
             origin = _Origin(loc, ("practices", i))
@@ -628,9 +654,9 @@ def _raw_activity(a: Mapping[str, Any], o: _Origin) -> _RawActivity:
     return _RawActivity(dict(a), o, a.get("evidence"), o.at("evidence") if has else None)
 
 
-def _apply_overlays(raw: _Raw, problems: list[DataFileError], known: KnownValid | None) -> None:
+def _apply_overlays(raw: _Raw, problems: list[DataFileError], memo: PackMemo | None) -> None:
     """This pack's overlays, in order: they change Practices already in the pack."""
-    for loc in _read_listed(raw, "overlays", "overlay_file", problems, known):
+    for loc in _read_listed(raw, "overlays", "overlay_file", problems, memo):
         for i, change in enumerate(loc.data["changes"]):
             o = _Origin(loc, ("changes", i))
             if "area" in change:

@@ -51,18 +51,18 @@ def resolve_config(path: Path, config_file: Path | None, overrides: dict[str, ob
 def pack_for(cfg: Config, root: Path | None = None) -> Pack:
     """The rule pack the config names (an organisation's folder wins over a built-in name).
 
-    With `root`, the cache for checks of it remembers which rule files were found valid.
+    With `root`, the cache for checks of it remembers the rule files' parses and validity.
     """
-    from .cache import KnownValidFiles
+    from .cache import RuleFileMemo
 
-    known = KnownValidFiles.open(cfg, root) if root is not None else None
+    memo = RuleFileMemo.open(cfg, root) if root is not None else None
     try:
         if cfg.rules:
-            return load_pack(cfg.rules, Path(cfg.base_dir), known)
-        return load_pack(cfg.model, known_valid=known)
+            return load_pack(cfg.rules, Path(cfg.base_dir), memo)
+        return load_pack(cfg.model, memo=memo)
     finally:
-        if known is not None:
-            known.close()
+        if memo is not None:
+            memo.close()
 
 
 def _targets(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str]]:

@@ -100,14 +100,18 @@ def parse_yaml(text: str, path: str) -> Located:
     return Located(path, data, lines)
 
 
+def read_text_file(path: Path, display: str) -> str:
+    """A data file's text; DataFileError (never OSError) when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(display, None, f"cannot read: {exc}") from None
+
+
 def load_yaml_file(path: Path, display: str | None = None) -> Located:
     """Read and parse a YAML file; raise DataFileError (never OSError) on failure."""
     name = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(name, None, f"cannot read: {exc}") from None
-    return parse_yaml(text, name)
+    return parse_yaml(read_text_file(path, name), name)
 
 
 def schema_errors(validator: Any, doc: Located) -> list[DataFileError]:

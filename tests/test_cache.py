@@ -543,7 +543,7 @@ def test_two_runs_at_once_share_one_cache(repo: GitRepo, tmp_path: Path) -> None
         rows = conn.execute("SELECT kind, value FROM entries").fetchall()
     finally:
         conn.close()
-    assert {k for k, _ in rows} == {"doc", "history", "versions", "control", "valid"}
+    assert {k for k, _ in rows} == {"doc", "history", "versions", "control", "valid", "yaml"}
     for kind, value in rows:
         if kind == "doc":
             dec_parsed(value)

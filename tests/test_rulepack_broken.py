@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -91,24 +93,47 @@ def test_include_path_cannot_escape(tmp_path: Path) -> None:
     assert "pack.yaml:" in result.output and "does not match" in result.output
 
 
-# --------------------------------------------------------------------------- remembered verdicts
+# --------------------------------------------------------------------------- what loads remember
 
 
-def test_remembered_validity_never_hides_a_later_break(tmp_path: Path) -> None:
+class Memo:
+    """A `PackMemo` in memory: what the cache keeps between runs."""
+
+    def __init__(self) -> None:
+        self.valid: set[str] = set()
+        self.parses: dict[str, Any] = {}
+        self.parsed_hits = 0
+
+    def is_valid(self, key: str) -> bool:
+        return key in self.valid
+
+    def mark_valid(self, key: str) -> None:
+        self.valid.add(key)
+
+    def parsed(self, text: str, display: str) -> Any:
+        loc = self.parses.get(text)
+        self.parsed_hits += loc is not None
+        return None if loc is None else dataclasses.replace(loc, path=display)
+
+    def keep_parsed(self, text: str, loc: Any) -> None:
+        self.parses[text] = loc
+
+
+def test_remembered_parses_and_verdicts_never_hide_a_later_break(tmp_path: Path) -> None:
     from escm_check.rulepack import PackError, load_pack
 
     pack = tmp_path / "pack"
     shutil.copytree(SRC, pack)
-    known: set[str] = set()
-    load_pack(pack, known_valid=known)
-    assert len(known) == 11  # pack.yaml and ten area files
-    first = set(known)
-    load_pack(pack, known_valid=known)
-    assert known == first  # nothing new: every file was skipped
-    _unknown_key(pack)
-    with pytest.raises(PackError, match=r"knw\.yaml:\d+: .*unknown key 'colour'"):
-        load_pack(pack, known_valid=known)
-    assert known == first  # the broken file was not remembered
+    memo = Memo()
+    first = load_pack(pack, memo=memo)
+    assert len(memo.valid) == 11 and len(memo.parses) == 11  # pack.yaml and ten area files
+    known = set(memo.valid)
+    assert load_pack(pack, memo=memo) == first
+    assert memo.valid == known and memo.parsed_hits == 11  # nothing parsed or validated again
+    _, line, _ = _unknown_key(pack)
+    with pytest.raises(PackError, match=rf"knw\.yaml:{line}: .*unknown key 'colour'"):
+        load_pack(pack, memo=memo)
+    assert memo.valid == known  # the broken file was not remembered as valid
 
 
 def test_a_date_and_the_same_text_are_different_data() -> None:
@@ -121,7 +146,7 @@ def test_a_date_and_the_same_text_are_different_data() -> None:
     assert _validity_key("area_file", {"n": 1}) != _validity_key("overlay_file", {"n": 1})
 
 
-def test_the_cache_remembers_valid_rule_files_between_runs(tmp_path: Path) -> None:
+def test_the_cache_remembers_rule_files_between_runs(tmp_path: Path) -> None:
     import sqlite3
 
     from escm_check.cache import DB_NAME
@@ -134,9 +159,12 @@ def test_the_cache_remembers_valid_rule_files_between_runs(tmp_path: Path) -> No
     pack_for(cfg, root)
     conn = sqlite3.connect(tmp_path / "cache" / DB_NAME)
     try:
-        rows = conn.execute("SELECT COUNT(*) FROM entries WHERE kind = 'valid'").fetchone()
+        kinds = dict(conn.execute("SELECT kind, COUNT(*) FROM entries GROUP BY kind").fetchall())
+        assert kinds == {"valid": 11, "yaml": 11}
+        # a damaged parse is parsed again, never trusted
+        conn.execute("UPDATE entries SET value = '{\"data\": 1}' WHERE kind = 'yaml'")
+        conn.commit()
     finally:
         conn.close()
-    assert rows == (11,)
-    # a pack loaded through the remembered verdicts is the same pack
-    assert pack_for(cfg, root) == pack_for(cfg)
+    # a pack loaded through what the cache remembered is the same pack
+    assert pack_for(cfg, root) == pack_for(cfg, root) == pack_for(cfg)
