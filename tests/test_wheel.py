@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -24,9 +25,18 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     wheels = list(dist.glob("escm_check-*.whl"))
     assert len(wheels) == 1
     env_dir = tmp_path / "venv"
-    # system site packages give the fresh venv our dependencies without a network
-    venv.create(env_dir, with_pip=True, system_site_packages=True)
+    venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
+    # our dependencies, without a network: this environment's packages, after the venv's own
+    # (a path in a .pth file is only appended, and the .pth files in it, such as the editable
+    # install's, are not run)
+    site = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "-q", str(wheels[0])], check=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
