@@ -23,28 +23,14 @@ from typing import Any
 from ..documents import TAG_ID, Document, Tag
 from ..findings import Finding, make
 from ..frontmatter import load_mapping, normalise_text
+from ..metadata import KNOWN_KEYS as METADATA_KEYS
 from .limits import LimitExceeded, Limits, NotAFile, read_bounded
 
 SIDECAR_SUFFIX = ".yaml"
 
 # The user-facing evidence keys (DESIGN.md); property names are matched to these after
 # case folding so `Approved By` in Word's custom property dialog still counts.
-EVIDENCE_KEYS = (
-    "id",
-    "title",
-    "type",
-    "practices",
-    "satisfies",
-    "status",
-    "version",
-    "owner",
-    "approved_by",
-    "approved_on",
-    "review_cycle",
-    "next_review",
-    "date",
-)
-KNOWN_KEYS = frozenset(EVIDENCE_KEYS) | {"reviewed_on", "reviewed_by"}
+KNOWN_KEYS = frozenset(METADATA_KEYS) | {"reviewed_by"}
 LIST_KEYS = frozenset({"practices"})
 DATE_KEYS = frozenset({"approved_on", "next_review", "date", "reviewed_on"})
 
