@@ -54,10 +54,10 @@ import stat
 import sys
 import time
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import __version__
 from .adapters.limits import Limits
@@ -975,6 +975,35 @@ class _Print:
 # --------------------------------------------------------------------------- rule files
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _fetch(store: Store, keys: Mapping[K, str], decode: Callable[[K, str], V | None]) -> dict[K, V]:
+    """Decode the entries present under `keys` (name -> key); an entry `decode` rejects (None
+    or BadEntry) is a miss. Hits not used for a day get their last use refreshed."""
+    found = store.get(list(keys.values()))
+    out: dict[K, V] = {}
+    touch = []
+    now = time.time()
+    for name, key in keys.items():
+        row = found.get(key)
+        if row is None:
+            continue
+        try:
+            value = decode(name, row[0])
+        except BadEntry:
+            continue
+        if value is None:
+            continue
+        out[name] = value
+        if now - row[1] > TOUCH_AFTER_SECONDS:
+            touch.append(key)
+    if touch:
+        store.put((), touch=touch)
+    return out
+
+
 class RuleFileMemo:
     """What loading a rule pack learned, remembered in the store between runs (see
     `rulepack.PackMemo`): data found schema-valid, and each rule file's parsed YAML.
@@ -996,17 +1025,9 @@ class RuleFileMemo:
         store = Store.open(directory) if directory is not None else None
         return cls(store) if store is not None else None
 
-    def _get(self, key: str) -> str | None:
-        row = self.store.get([key]).get(key)
-        if row is None:
-            return None
-        if time.time() - row[1] > TOUCH_AFTER_SECONDS:
-            self.store.put((), touch=[key])
-        return row[0]
-
     def is_valid(self, key: str) -> bool:
         """Whether data with this validity key was found schema-valid before."""
-        return self._get(make_key(self.prefix, "valid", key)) is not None
+        return bool(_fetch(self.store, {key: make_key(self.prefix, "valid", key)}, lambda _, text: text))
 
     def mark_valid(self, key: str) -> None:
         """Remember a validity key (written by `close`)."""
@@ -1014,13 +1035,8 @@ class RuleFileMemo:
 
     def parsed(self, text: str, display: str) -> Located | None:
         """The parse of a file with this text, named `display`; None when not cached or damaged."""
-        value = self._get(make_key(self.prefix, "yaml", text))
-        if value is None:
-            return None
-        try:
-            return dec_located(value, display)
-        except BadEntry:
-            return None  # parsed again and overwritten
+        # a damaged entry is a miss: parsed again and overwritten
+        return _fetch(self.store, {0: make_key(self.prefix, "yaml", text)}, lambda _, v: dec_located(v, display)).get(0)
 
     def keep_parsed(self, text: str, loc: Located) -> None:
         """Remember the parse of a file's text (written by `close`)."""
@@ -1259,26 +1275,12 @@ class Cache:
         self, history_key: str, hist: RepoHistory, paths: Iterable[str]
     ) -> dict[str, tuple[DocVersion, ...]]:
         """The cached versions of those of `paths` that have an entry (maybe empty)."""
-        keys = self._version_keys(history_key, paths)
-        found = self.store.get(list(keys.values()))
-        out: dict[str, tuple[DocVersion, ...]] = {}
-        touch = []
-        now = time.time()
-        for path, key in keys.items():
-            row = found.get(key)
-            if row is None:
-                continue
-            try:
-                got, versions = dec_versions(row[0], hist)
-            except BadEntry:
-                continue
-            if got == path and all(v.path in (path, f"{path}.yaml") for v in versions):
-                out[path] = versions
-                if now - row[1] > TOUCH_AFTER_SECONDS:
-                    touch.append(key)
-        if touch:
-            self.store.put((), touch=touch)
-        return out
+
+        def decode(path: str, text: str) -> tuple[DocVersion, ...] | None:
+            got, versions = dec_versions(text, hist)
+            return versions if got == path and all(v.path in (path, f"{path}.yaml") for v in versions) else None
+
+        return _fetch(self.store, self._version_keys(history_key, paths), decode)
 
     def save_versions(self, history_key: str, versions: Mapping[str, Sequence[DocVersion]]) -> None:
         """Cache each path's versions (a path with a missing object is left out)."""
@@ -1309,26 +1311,12 @@ class Cache:
 
     def load_controls(self, keys: Mapping[str, str]) -> dict[str, tuple[ControlResult, str | None]]:
         """Cached (verdict, last author) by path, for `keys` (path -> control key)."""
-        found = self.store.get(list(keys.values()))
-        out: dict[str, tuple[ControlResult, str | None]] = {}
-        touch = []
-        now = time.time()
-        for path, key in keys.items():
-            row = found.get(key)
-            if row is None:
-                continue
-            try:
-                result = dec_control(row[0])
-            except BadEntry:
-                continue
-            if result[0].path != path:
-                continue
-            out[path] = result
-            if now - row[1] > TOUCH_AFTER_SECONDS:
-                touch.append(key)
-        if touch:
-            self.store.put((), touch=touch)
-        return out
+
+        def decode(path: str, text: str) -> tuple[ControlResult, str | None] | None:
+            result = dec_control(text)
+            return result if result[0].path == path else None
+
+        return _fetch(self.store, keys, decode)
 
     def save_controls(self, history_key: str, items: Iterable[tuple[str, ControlResult, str | None]]) -> None:
         """Cache (control key, verdict, last author) made from the history `history_key`."""
