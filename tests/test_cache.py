@@ -639,3 +639,32 @@ def test_large_values_are_compressed_and_a_damaged_one_is_a_miss(tmp_path: Path)
         conn.close()
     assert "big" not in store.get(["big", "small"])
     store.close()
+
+
+def test_entries_in_use_are_kept_fresh_and_unused_ones_are_not(repo: GitRepo, tmp_path: Path) -> None:
+    """A hit on an entry last used over a day ago refreshes it, so the expiry of unused
+    entries never drops what every run still reads."""
+    cache = tmp_path / "cache"
+    check(repo.path, cache)
+    old = 1_000_000_000.0  # 2001
+    conn = sqlite3.connect(cache / DB_NAME)
+    try:
+        conn.execute("UPDATE entries SET used = ?", (old,))
+        conn.execute("INSERT INTO entries VALUES ('stray', 'doc', '', ?, '\"x\"')", (old,))
+        conn.commit()
+    finally:
+        conn.close()
+    check(repo.path, cache)
+    conn = sqlite3.connect(cache / DB_NAME)
+    try:
+        used = {
+            kind: u
+            for kind, u in conn.execute("SELECT kind, MIN(used) FROM entries WHERE key != 'stray' GROUP BY kind")
+        }
+        stray = conn.execute("SELECT used FROM entries WHERE key = 'stray'").fetchone()
+    finally:
+        conn.close()
+    # with every verdict cached, the history and its versions are not read, so not refreshed
+    assert {k for k, u in used.items() if u > old} == {"doc", "control"}
+    assert used["history"] == used["versions"] == old
+    assert stray in (None, (old,))  # never refreshed (and may be gone with the expiry)
