@@ -135,16 +135,7 @@ def read_pdf(abs_path: Path, rel: str, limits: Limits) -> Document:
             severity="warning",
             hint=exc.hint,
         )
-        return Document(
-            path=rel,
-            format="pdf",
-            metadata=sidecar.data,
-            meta_lines=sidecar.lines,
-            meta_source="sidecar",
-            has_metadata=sidecar.ok,
-            location_kind="page",
-            problems=tuple(merge_problems(sidecar.problems, [lost])),
-        )
+        return sidecar.document(rel, "pdf", "page", [lost])
     return _document(abs_path, rel, limits, data, extracted)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..documents import TAG_ID, Document, Tag
+from ..documents import TAG_ID, DocFormat, Document, LocationKind, Tag
 from ..findings import Finding, make
 from ..frontmatter import load_mapping, normalise_text
 from ..metadata import KNOWN_KEYS as METADATA_KEYS
@@ -71,6 +71,21 @@ class SidecarMeta:
     problems: tuple[Finding, ...] = ()
     ok: bool = False  # read and parsed; broken metadata counts as absent, as in front matter
 
+    def document(
+        self, rel: str, fmt: DocFormat, location_kind: LocationKind = "line", more: Iterable[Finding] = ()
+    ) -> Document:
+        """A Document of `rel` holding only this metadata (its text is not read)."""
+        return Document(
+            path=rel,
+            format=fmt,
+            metadata=self.data,
+            meta_lines=self.lines,
+            meta_source="sidecar",
+            has_metadata=self.ok,
+            location_kind=location_kind,
+            problems=merge_problems(self.problems, more),
+        )
+
 
 def load_sidecar(abs_path: Path, rel: str, limits: Limits) -> SidecarMeta | None:
     """Read the sidecar of the file at ``abs_path``; None when there is none.
@@ -117,17 +132,7 @@ def read_sidecar(abs_path: Path, rel: str, limits: Limits) -> Document | None:
     ``records/audit-log.xlsx.yaml``. The file itself is not opened.
     """
     meta = load_sidecar(abs_path, rel, limits)
-    if meta is None:
-        return None
-    return Document(
-        path=rel,
-        format="sidecar",
-        metadata=meta.data,
-        meta_lines=meta.lines,
-        meta_source="sidecar",
-        has_metadata=meta.ok,
-        problems=meta.problems,
-    )
+    return None if meta is None else meta.document(rel, "sidecar")
 
 
 def canonical_key(name: str) -> str:

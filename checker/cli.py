@@ -17,7 +17,7 @@ from .display import printable
 from .exitcodes import Exit
 from .guard import guarded, run_guarded
 from .packcli import pack
-from .rulepack import PackError, load_pack
+from .rulepack import PackError
 
 
 class DefaultGroup(click.Group):
@@ -124,18 +124,14 @@ def check(
 
 
 def _pack(model: str | None, rules_dir: str | None) -> Any:
-    from .cache import RuleFileMemo
     from .config import load_config
+    from .runner import pack_for
 
-    # the default cache remembers rule files as it does for checks
-    memo = RuleFileMemo.open(load_config(None), Path.cwd())
     try:
-        return load_pack(rules_dir or model or "escm-sp-v2", Path.cwd(), memo)
+        # through the default cache, which remembers rule files as it does for checks
+        return pack_for(load_config(None, {"model": model, "rules": rules_dir}), Path.cwd())
     except PackError as exc:
         _fail(f"rule pack error:\n{exc}")
-    finally:
-        if memo is not None:
-            memo.close()
 
 
 @main.command()

@@ -160,8 +160,8 @@ def test_the_next_run_in_the_same_process_starts_clean(repo: GitRepo, monkeypatc
 @pytest.mark.parametrize(
     ("owner", "name", "args"),
     [
-        ("escm_check.cli", "load_pack", ("practices",)),
-        ("escm_check.cli", "load_pack", ("explain", "knw07")),
+        ("escm_check.runner", "load_pack", ("practices",)),
+        ("escm_check.runner", "load_pack", ("explain", "knw07")),
         ("escm_check.explain", "render_explain", ("explain", "knw07")),
         ("escm_check.inspect", "inspect_documents", ("inspect", "README.md")),
         ("escm_check.packcli", "load_pack", ("pack", "validate", "escm-sp-v2")),
