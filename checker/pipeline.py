@@ -278,6 +278,13 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, cache: Ca
     def read_history() -> history.RepoHistory:
         return history.read_history(root, as_of=opts.as_of, pathspec=pathspec, prefetch=True)
 
+    def remember(c: Cache, key: str, hist: history.RepoHistory) -> bool:
+        """Cache a history read in this run; False, caching nothing, when HEAD moved meanwhile."""
+        if _head_now(root) != disc.head:
+            return False
+        c.save_history(key, hist)
+        return True
+
     if disc.in_git:
         if cache is not None:
             hkey = cache.history_key(disc.head, opts.as_of, pathspec, settings)
@@ -291,11 +298,8 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, cache: Ca
     progress.set_current(f"the git history of {root}")
     if pending is not None:
         repo_hist = pending.result()
-        if cache is not None and hkey is not None:
-            if _head_now(root) == disc.head:  # HEAD did not move while git log ran
-                cache.save_history(hkey, repo_hist)
-            else:
-                hkey = None
+        if cache is not None and hkey is not None and not remember(cache, hkey, repo_hist):
+            hkey = None
     parsed: list[Parsed] = [p for p in results if p is not None]
     assert len(parsed) == len(rels)
 
@@ -315,9 +319,7 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, cache: Ca
         repo_hist = cache.load_history(hkey)
         if repo_hist is None:  # damaged, or evicted by another run since: read it here
             repo_hist = read_history()
-            if _head_now(root) == disc.head:
-                cache.save_history(hkey, repo_hist)
-            else:
+            if not remember(cache, hkey, repo_hist):
                 hkey, judged, control_keys = None, {}, {}
     # a history known only from the cache: complete, available, not shallow, no problems
     has_history = repo_hist is not None or cached_history
