@@ -628,6 +628,7 @@ def enc_meta(m: DocMeta) -> list[Any]:
         _check_ostr(m.review_cycle),
         _check_odate(m.next_review),
         _check_odate(m.date),
+        _check_ostr(m.record_kind),
         bool(m.valid),
     ]
 
@@ -649,8 +650,9 @@ def dec_meta(v: Any) -> DocMeta:
         review_cycle,
         next_review,
         date,
+        record_kind,
         valid,
-    ) = _list(v, 15)
+    ) = _list(v, 16)
     return DocMeta(
         id=_os(id_),
         title=_os(title),
@@ -666,6 +668,7 @@ def dec_meta(v: Any) -> DocMeta:
         review_cycle=_os(review_cycle),
         next_review=_odate(next_review),
         date=_odate(date),
+        record_kind=_os(record_kind),
         valid=_b(valid),
     )
 

@@ -28,7 +28,7 @@ from .result import (
     ProfileCell,
     VersionEntry,
 )
-from .rulepack import Activity, Pack, Practice
+from .rulepack import Activity, EvidenceRule, Pack, Practice
 
 # Findings that say a document could not be trusted at all; they fail the gate
 # whatever the level, because the rating may rest on misread evidence.
@@ -293,10 +293,25 @@ class _Ctx:
 def _rate_activity(
     p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
 ) -> tuple[str, tuple[Evidence, ...], str]:
-    """Status, evidence and reason of one Required Activity."""
+    """Status, evidence and reason of one Required Activity: satisfied when both sides hold."""
+    judged = [(rule, _rate_rule(p, a, rule, ctx, findings)) for rule in a.rules]
+    evidence = tuple(e for _, (_, ev, _) in judged for e in ev)
+    failed = [(rule, reason) for rule, (status, _, reason) in judged if status != "satisfied"]
+    if not failed:
+        return "satisfied", evidence, ""
+    if len(judged) == 2 and len(failed) == 1:
+        rule, reason = failed[0]
+        lead = "documented, not yet performed" if rule.side == "performed" else "performed but not documented"
+        return "not-satisfied", evidence, f"{lead}: {reason}"
+    return "not-satisfied", (), "; ".join(reason for _, reason in failed)
+
+
+def _rate_rule(
+    p: Practice, a: Activity, rule: EvidenceRule, ctx: _Ctx, findings: list[Finding]
+) -> tuple[str, tuple[Evidence, ...], str]:
+    """Status, evidence and reason of one side of a Required Activity."""
     serving = ctx.index.serving.get(p.id, [])
     approved = [d for d in serving if d.meta.approved and d.meta.type != "record"]
-    rule = a.evidence
     check = rule.check
     if check == "owner-named":
         ev = tuple(_ev(d, _loc(d, "owner"), "owner", d.meta.owner or "") for d in approved if d.meta.owner)
@@ -614,7 +629,7 @@ def evaluate(
                 )
                 continue
             status, ev, reason = _rate_activity(p, a, ctx, findings)
-            if status == "satisfied" and a.evidence.check == "change-controlled" and repo.shallow:
+            if status == "satisfied" and any(r.check == "change-controlled" for r in a.rules) and repo.shallow:
                 status, ev, reason = "not-satisfied", (), "shallow clone: change control cannot be verified"
             acts.append(ActivityResult(a.id, status, a.summary, ev, reason))  # type: ignore[arg-type]
             if status != "satisfied":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .rulepack import EvidenceRule, Pack, Practice
+from .rulepack import EvidenceSides, Pack, Practice, describe_rule
 
 
 def _wrap(text: str, indent: str) -> list[str]:
@@ -22,19 +22,20 @@ def render_explain(pack: Pack, p: Practice) -> str:
     out.append(f"  Type             {p.type or 'none named'}")
     out.append("")
     out.append("Required Activities")
-    said: tuple[str, EvidenceRule] | None = None  # the activity whose evidence rule was last written out
+    said: tuple[str, EvidenceSides] | None = None  # the activity whose evidence rules were last written out
     for a in p.activities:
         out += textwrap.wrap(" ".join(a.summary.split()), 96, initial_indent=f"  {a.id:<4}", subsequent_indent="      ")
         if a.supports:
             out.append(f"      Support Practices: {', '.join(a.supports)}")
-        if said is not None and said[1] == a.evidence:
+        if said is not None and said[1] == a.sides:
             # b-activities mostly share one rule: name it once, not five times
             out.append(f"      evidence: as for {said[0]}")
         else:
-            out += _wrap(
-                f"evidence: {a.evidence.check}" + (f" - {a.evidence.summary}" if a.evidence.summary else ""), "      "
-            )
-            said = (a.id, a.evidence)
+            for rule in a.rules:
+                out += _wrap(
+                    f"{rule.side}: {describe_rule(rule)}" + (f" - {rule.summary}" if rule.summary else ""), "      "
+                )
+            said = (a.id, a.sides)
         for r in a.recommended:
             out += _wrap(f"{r.id}  (recommended) {r.summary}", "        ")
         for n in a.notes:

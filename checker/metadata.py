@@ -34,6 +34,7 @@ KNOWN_KEYS = (
     "review_cycle",
     "next_review",
     "date",
+    "record_kind",
 )
 
 
@@ -55,6 +56,7 @@ class DocMeta:
     review_cycle: str | None = None
     next_review: dt.date | None = None
     date: dt.date | None = None
+    record_kind: str | None = None  # a record's kind, from the rule pack's `record_kinds`
     valid: bool = True
 
     def __post_init__(self) -> None:
@@ -232,6 +234,7 @@ def normalise(doc: Document, field_map: Mapping[str, str]) -> tuple[DocMeta, tup
         review_cycle=s("review_cycle"),
         next_review=d("next_review"),
         date=d("date"),
+        record_kind=s("record_kind"),
         valid=valid,
     ), tuple(findings)
 

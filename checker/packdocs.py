@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from .rulepack import EvidenceRule, Pack, Practice, describe_rule
+from .rulepack import EvidenceRule, EvidenceSides, Pack, Practice, describe_rule
 
 
 def _cell(text: str) -> str:
@@ -30,8 +30,22 @@ def _rule_text(rule: EvidenceRule, summary: bool = True) -> str:
     return text
 
 
+def _sides_text(sides: EvidenceSides, summary: bool = True) -> str:
+    """Both sides in one cell: `documented: ...; performed: ...`, with `-` for a side that asks nothing."""
+    parts = []
+    for name, rule in (("documented", sides.documented), ("performed", sides.performed)):
+        parts.append(f"{name}: {_rule_text(rule, summary) if rule else '-'}")
+    return "; ".join(parts)
+
+
 def _anchor(p: Practice) -> str:
     return p.id
+
+
+def _default_label(key: str) -> str:
+    base, _, doc_type = key.partition(":")
+    label = "b1..bn" if base == "b" else base
+    return f"{label} of {doc_type} Practices" if doc_type else label
 
 
 def render_pack_docs(pack: Pack) -> str:
@@ -96,13 +110,14 @@ def render_pack_docs(pack: Pack) -> str:
         out += [
             "## Evidence rules by default",
             "",
-            "An activity uses these rules unless its Practice sets its own (marked *own* below).",
+            "An activity uses these rules unless its Practice sets its own (marked *own* below). Each has two "
+            "sides: where the activity is documented and what shows it was performed; `-` asks for nothing.",
             "",
         ]
         out += _table(
             ["Activity", "Rule"],
             [
-                ("b1..bn" if k == "b" else k, _rule_text(r))
+                (_default_label(k), _sides_text(r))
                 for k, r in sorted(pack.evidence_defaults.items(), key=lambda kv: ("abc".index(kv[0][0]), kv[0]))
             ],
         )
@@ -158,7 +173,7 @@ def _practice(pack: Pack, p: Practice) -> list[str]:
     rows = []
     for a in p.activities:
         # A default rule is explained once, in the defaults table; an own rule here.
-        rule = _rule_text(a.evidence, a.evidence.own) + (" *(own)*" if a.evidence.own else "")
+        rule = "; ".join(f"{r.side}: {_rule_text(r, r.own)}" + (" *(own)*" if r.own else "") for r in a.rules)
         extra = f" Supports: {', '.join(a.supports)}." if a.supports else ""
         rows.append((a.id, a.summary + extra, rule))
     out += _table(["Activity", "What is done", "Evidence rule"], rows)

@@ -24,6 +24,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .checks import CHECK_KINDS, SIDES, Side, kinds_for
 from .yamlsource import (
     DataFileError,
     JsonPath,
@@ -38,14 +39,6 @@ if TYPE_CHECKING:  # imported when a schema is first used: most warm runs valida
     import jsonschema
 
 BUILTIN_DEFAULT = "escm-sp-v2"
-CHECK_KINDS = (
-    "owner-named",
-    "independent-approval",
-    "change-controlled",
-    "tagged-section",
-    "record",
-    "record-or-section",
-)
 
 
 class PackMemo(Protocol):
@@ -71,13 +64,28 @@ class PackError(Exception):
 
 @dataclass(frozen=True)
 class EvidenceRule:
-    """How an activity is evidenced: one check kind from a fixed set."""
+    """One side of an activity's evidence: a check kind from the registry with its parameters."""
 
     check: str
+    side: Side = "documented"
     max_age: str | None = None
     doc_types: tuple[str, ...] = ()
+    record_kinds: tuple[str, ...] = ()
     summary: str = ""
-    own: bool = False  # set by the activity itself rather than the pack's defaults
+    reason: str = ""
+    own: bool = False  # set by the activity itself (or an extending pack) rather than the base defaults
+
+
+@dataclass(frozen=True)
+class EvidenceSides:
+    """Both sides of an activity's evidence; None where that side asks for nothing."""
+
+    documented: EvidenceRule | None
+    performed: EvidenceRule | None
+
+    def side(self, name: Side) -> EvidenceRule | None:
+        """The rule of one side by name."""
+        return self.documented if name == "documented" else self.performed
 
 
 @dataclass(frozen=True)
@@ -94,7 +102,8 @@ class Activity:
 
     id: str
     summary: str
-    evidence: EvidenceRule
+    documented: EvidenceRule | None
+    performed: EvidenceRule | None
     supports: tuple[str, ...] = ()
     recommended: tuple[Recommended, ...] = ()
     notes: tuple[str, ...] = ()
@@ -103,6 +112,16 @@ class Activity:
     def major(self) -> str:
         """The Major Activity letter: a, b or c."""
         return self.id[0]
+
+    @property
+    def sides(self) -> EvidenceSides:
+        """Both evidence rules together."""
+        return EvidenceSides(self.documented, self.performed)
+
+    @property
+    def rules(self) -> tuple[EvidenceRule, ...]:
+        """The rules that apply, documented side first."""
+        return tuple(r for r in (self.documented, self.performed) if r is not None)
 
 
 @dataclass(frozen=True)
@@ -202,8 +221,10 @@ class Pack:
     source: str = ""
     notice: str = ""
     extends: str = ""  # id of the pack this one extends
-    # the default rule of each standard activity, keyed "a1", "b", "c5", ...
-    evidence_defaults: Mapping[str, EvidenceRule] = field(default_factory=dict)
+    # the default sides of each standard activity, keyed "a1", "b", "c5", ..., and "b:plan" for the
+    # b-activities of Practices of that documentation type
+    evidence_defaults: Mapping[str, EvidenceSides] = field(default_factory=dict)
+    record_kinds: Mapping[str, str] = field(default_factory=dict)  # kind -> summary
     phase_summaries: Mapping[str, str] = field(default_factory=dict)
     _index: dict[str, Practice] = field(default_factory=dict, compare=False, repr=False)
 
@@ -225,9 +246,18 @@ class Pack:
 
 @cache
 def _schema() -> dict[str, Any]:
+    """The rule-pack schema, with the check-kind enums filled in from the registry."""
     text = resources.files("escm_check.schemas").joinpath("rulepack.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
+    for side in SIDES:
+        schema["$defs"][f"{side}_check"]["enum"] = list(kinds_for(side))
     return schema
+
+
+def schema_document() -> dict[str, Any]:
+    """The rule-pack JSON Schema as the loader applies it (a copy)."""
+    out: dict[str, Any] = json.loads(json.dumps(_schema()))
+    return out
 
 
 @cache
@@ -359,8 +389,9 @@ class _Origin:
 class _RawActivity:
     data: dict[str, Any]
     origin: _Origin
-    evidence: dict[str, Any] | None = None  # set by the activity itself or an overlay
-    evidence_origin: _Origin | None = None
+    # the sides the activity (or an overlay) sets itself, None where it sets `null`
+    sides: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    side_origin: dict[str, _Origin] = field(default_factory=dict)
     changed: dict[str, _Origin] = field(default_factory=dict)
 
     @property
@@ -401,7 +432,8 @@ class _Raw:
     practices: list[_RawPractice] = field(default_factory=list)
     doc_type_origin: dict[str, _Origin] = field(default_factory=dict)
     default_origin: dict[str, _Origin] = field(default_factory=dict)
-    default_own: set[str] = field(default_factory=set)
+    default_own: set[str] = field(default_factory=set)  # "b.performed", "c5.performed", ...
+    record_kind_origin: dict[str, _Origin] = field(default_factory=dict)
     counts: list[tuple[str, str | int, int, _Origin]] = field(default_factory=list)
     base_id: str = ""
 
@@ -533,17 +565,27 @@ def _fresh(head: Located, folder: Path) -> _Raw:
     keys = ("id", "name", "version", "areas", "phases", "levels", "doc_types", "evidence_defaults")
     merged = {k: meta[k] for k in keys}
     merged["source"], merged["notice"] = meta.get("source", ""), meta.get("notice", "")
+    merged["record_kinds"] = dict(meta.get("record_kinds", {}))
     raw = _Raw(folder=folder, head=head, meta=merged, counts=_counts_of(head, meta))
     raw.doc_type_origin = {k: _Origin(head, ("doc_types", k)) for k in meta["doc_types"]}
     raw.default_origin = _default_origins(head, meta["evidence_defaults"])
+    raw.record_kind_origin = {k: _Origin(head, ("record_kinds", k)) for k in merged["record_kinds"]}
     return raw
 
 
 def _default_origins(head: Located, defaults: Mapping[str, Any]) -> dict[str, _Origin]:
-    out = {"b": _Origin(head, ("evidence_defaults", "b"))} if "b" in defaults else {}
+    """Where each default (`b`, `a1`, `b:plan`, ...) was written."""
+    return {key: _Origin(head, ("evidence_defaults", *where)) for key, where, _ in _defaults_walk(defaults)}
+
+
+def _defaults_walk(defaults: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...], Mapping[str, Any]]]:
+    """Each default's key, its path under `evidence_defaults`, and its sides."""
+    out: list[tuple[str, tuple[str, ...], Mapping[str, Any]]] = []
+    if defaults.get("b"):
+        out.append(("b", ("b",), defaults["b"]))
     for major in "ac":
-        for k in defaults.get(major, {}):
-            out[k] = _Origin(head, ("evidence_defaults", major, k))
+        out += [(k, (major, k), v) for k, v in defaults.get(major, {}).items()]
+    out += [(f"b:{t}", ("b_by_type", t), v) for t, v in defaults.get("b_by_type", {}).items()]
     return out
 
 
@@ -579,21 +621,22 @@ def _extend(base: _Raw, head: Located, folder: Path) -> _Raw:
     m["doc_types"] = doc_types
     own = meta.get("evidence_defaults", {})
     base_defaults = m["evidence_defaults"]
-    defaults = {
-        "a": dict(base_defaults.get("a", {})),
-        "b": base_defaults.get("b"),
-        "c": dict(base_defaults.get("c", {})),
-    }
-    if "b" in own:
-        defaults["b"] = own["b"]
-    for major in "ac":
-        defaults[major].update(own.get(major, {}))
-    m["evidence_defaults"] = {k: v for k, v in defaults.items() if v is not None}
+    defaults: dict[str, Any] = {"b": dict(base_defaults.get("b") or {})}
+    for group in ("a", "c", "b_by_type"):
+        defaults[group] = {k: dict(v) for k, v in base_defaults.get(group, {}).items()}
+    # the sides an extending pack gives replace the base's; the sides it leaves out stay
+    defaults["b"].update(own.get("b", {}))
+    for group in ("a", "c", "b_by_type"):
+        for k, sides in own.get(group, {}).items():
+            defaults[group].setdefault(k, {}).update(sides)
+    m["evidence_defaults"] = {k: v for k, v in defaults.items() if v}
+    m["record_kinds"] = {**base.meta.get("record_kinds", {}), **meta.get("record_kinds", {})}
     for p in base.practices:
         p.inherited = True
     # A window the organization sets in its own pack is deliberate: it is not replaced by the
     # config's record_max_age the way the base model's default is.
     owned = _default_origins(head, own)
+    own_sides = {f"{key}.{side}" for key, _, sides in _defaults_walk(own) for side in sides}
     return _Raw(
         folder=folder,
         head=head,
@@ -601,9 +644,13 @@ def _extend(base: _Raw, head: Located, folder: Path) -> _Raw:
         practices=base.practices,
         doc_type_origin=doc_origin,
         default_origin={**base.default_origin, **owned},
-        default_own=base.default_own | set(owned),
+        default_own=base.default_own | own_sides,
         counts=_counts_of(head, meta),
         base_id=str(base.meta["id"]),
+        record_kind_origin={
+            **base.record_kind_origin,
+            **{k: _Origin(head, ("record_kinds", k)) for k in meta.get("record_kinds", {})},
+        },
     )
 
 
@@ -650,8 +697,8 @@ def _add_area_files(raw: _Raw, problems: list[DataFileError], memo: PackMemo | N
 
 
 def _raw_activity(a: Mapping[str, Any], o: _Origin) -> _RawActivity:
-    has = "evidence" in a
-    return _RawActivity(dict(a), o, a.get("evidence"), o.at("evidence") if has else None)
+    sides: dict[str, dict[str, Any] | None] = {s: a[s] for s in SIDES if s in a}
+    return _RawActivity(dict(a), o, sides, {s: o.at(s) for s in sides})
 
 
 def _apply_overlays(raw: _Raw, problems: list[DataFileError], memo: PackMemo | None) -> None:
@@ -684,20 +731,42 @@ def _area_change(raw: _Raw, change: Mapping[str, Any], o: _Origin, problems: lis
             p.tailoring.append(_note(f"{what} (area {area})", change["reason"], o))
 
 
-def _default_rule(raw: _Raw, activity_id: str) -> dict[str, Any] | None:
-    d = raw.meta["evidence_defaults"]
-    rule = d.get("b") if activity_id[0] == "b" else d.get(activity_id[0], {}).get(activity_id)
-    return dict(rule) if rule else None
+def _default_keys(activity_id: str, practice_type: str | None) -> tuple[str, ...]:
+    """The defaults that apply to an activity, most specific first (`b:plan`, then `b`)."""
+    if activity_id[0] == "b":
+        return (f"b:{practice_type}", "b") if practice_type else ("b",)
+    return (activity_id,)
+
+
+def _default_side(
+    raw: _Raw, activity_id: str, practice_type: str | None, side: str
+) -> tuple[dict[str, Any] | None, str]:
+    """The default rule of one side for an activity's position, and the default's key."""
+    flat = {key: sides for key, _, sides in _defaults_walk(raw.meta["evidence_defaults"])}
+    for key in _default_keys(activity_id, practice_type):
+        if key in flat and side in flat[key]:
+            rule = flat[key][side]
+            return (dict(rule) if rule else None), key
+    return None, ""
+
+
+def _resolved_side(raw: _Raw, p: _RawPractice, a: _RawActivity, side: str) -> dict[str, Any] | None:
+    if side in a.sides:
+        rule = a.sides[side]
+        return dict(rule) if rule else None
+    return _default_side(raw, a.id, p.data.get("type"), side)[0]
 
 
 def describe_rule(rule: EvidenceRule | Mapping[str, Any]) -> str:
-    """A rule in a few words: `record within 6 months (record)`."""
+    """A rule in a few words: `record (minutes) within 6 months`, `tagged-section in a plan`."""
     if isinstance(rule, EvidenceRule):
-        check, max_age, types = rule.check, rule.max_age, rule.doc_types
+        check, max_age, types, kinds = rule.check, rule.max_age, rule.doc_types, rule.record_kinds
     else:
         check, max_age = rule.get("check", "?"), rule.get("max_age")
-        types = tuple(rule.get("doc_types", ()))
+        types, kinds = tuple(rule.get("doc_types", ())), tuple(rule.get("record_kinds", ()))
     text = str(check)
+    if kinds:
+        text += f" ({' or '.join(kinds)})"
     if max_age:
         text += f" within {max_age}"
     if types:
@@ -747,15 +816,23 @@ def _practice_change(raw: _Raw, change: Mapping[str, Any], o: _Origin, problems:
                 found.changed[k] = ao
         if "notes" in a:
             found.data["notes"] = [*found.data.get("notes", []), *a["notes"]]
-        if "evidence" in a:
-            current = found.evidence or _default_rule(raw, found.id) or {"check": "record-or-section"}
-            patch = a["evidence"]
-            # A new check kind starts afresh: the old window or summary described another check.
-            same = patch.get("check", current["check"]) == current["check"]
-            new = {**current, **patch} if same else dict(patch)
-            found.evidence, found.evidence_origin = new, ao.at("evidence")
-            what.append(f"{found.id} evidence: {describe_rule(new)}")
-        elif "summary" in a or "supports" in a:
+        sides_changed = [s for s in SIDES if s in a]
+        for side in sides_changed:
+            patch = a[side]
+            current = _resolved_side(raw, p, found, side)
+            if patch is None:
+                new = None
+            elif current is None or patch.get("check", current["check"]) != current["check"]:
+                # A new check kind starts afresh: the old window or summary described another check.
+                if "check" not in patch:
+                    problems.append(ao.error(f"{pid}.{found.id}: {side} has no rule to change; name its `check`", side))
+                    continue
+                new = dict(patch)
+            else:
+                new = {**current, **patch}
+            found.sides[side], found.side_origin[side] = new, ao.at(side)
+            what.append(f"{found.id} {side}: {describe_rule(new) if new else 'nothing asked'}")
+        if not sides_changed and ("summary" in a or "supports" in a):
             what.append(f"{found.id} changed")
     p.tailoring.append(_note("; ".join(what) or "notes added", change["reason"], o))
 
@@ -790,8 +867,13 @@ def _check(raw: _Raw) -> list[DataFileError]:
             )
         )
     _check_doc_types(raw, problems)
-    for key, rule in _defaults_items(m["evidence_defaults"]):
-        _check_rule(rule, raw.default_origin[key], doc_types, problems)
+    for key, _, sides in _defaults_walk(m["evidence_defaults"]):
+        origin = raw.default_origin[key]
+        if key.startswith("b:") and key[2:] not in doc_types:
+            problems.append(origin.error(f"evidence_defaults b_by_type: unknown documentation type {key[2:]!r}"))
+        for side, rule in sides.items():
+            if rule:
+                _check_rule(rule, side, origin.at(side), raw, problems)
 
     seen: dict[str, _RawPractice] = {}
     bad_area: set[str] = set()
@@ -822,8 +904,14 @@ def _check(raw: _Raw) -> list[DataFileError]:
                 )
             )
         for a in p.activities:
-            if a.evidence is not None and a.evidence_origin is not None:
-                _check_rule(a.evidence, a.evidence_origin, doc_types, problems)
+            for side, rule in a.sides.items():
+                if rule:
+                    _check_rule(rule, side, a.side_origin[side], raw, problems)
+            if a.sides and all(_resolved_side(raw, p, a, s) is None for s in SIDES):
+                where = a.side_origin[next(iter(a.sides))]
+                problems.append(
+                    where.error(f"{p.id}.{a.id}: both documented and performed are null, so nothing could show it")
+                )
     for p in raw.practices:
         for a in p.activities:
             for ref in a.data.get("supports", ()):
@@ -850,13 +938,6 @@ def _check(raw: _Raw) -> list[DataFileError]:
     return problems
 
 
-def _defaults_items(defaults: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    out = [("b", defaults["b"])] if defaults.get("b") else []
-    for major in "ac":
-        out += list(defaults.get(major, {}).items())
-    return out
-
-
 # the front-matter schema's pattern for `type`
 _DOC_TYPE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,40}")
 
@@ -879,19 +960,31 @@ def _check_doc_types(raw: _Raw, problems: list[DataFileError]) -> None:
                 problems.append(o.error(f"documentation type {k!r} requires unknown type {req!r}", "requires", i))
 
 
-def _check_rule(
-    rule: Mapping[str, Any], o: _Origin, doc_types: Mapping[str, Any], problems: list[DataFileError]
-) -> None:
+def _check_rule(rule: Mapping[str, Any], side: str, o: _Origin, raw: _Raw, problems: list[DataFileError]) -> None:
+    """One side's rule against the registry of check kinds and the pack's types and record kinds."""
+    check = rule.get("check")
+    kind = CHECK_KINDS.get(str(check))
+    if kind is None:
+        known = ", ".join(kinds_for("documented" if side == "documented" else "performed"))
+        problems.append(o.error(f"{side}: unknown check kind {check!r} (one of {known})", "check"))
+        return
+    if side not in kind.sides:
+        known = ", ".join(kinds_for("documented" if side == "documented" else "performed"))
+        problems.append(o.error(f"{side}: a {check} check cannot decide this side (one of {known})", "check"))
+    for param in ("doc_types", "record_kinds", "max_age"):
+        if param in rule and param not in kind.params:
+            users = " and ".join(k.name for k in CHECK_KINDS.values() if param in k.params)
+            problems.append(o.error(f"{param} has no effect on a {check} check (only on {users})", param))
+    doc_types: Mapping[str, Any] = raw.meta["doc_types"]
     for i, t in enumerate(rule.get("doc_types", ())):
         if t not in doc_types and t not in ("record", "other"):
-            problems.append(o.error(f"evidence doc_types: unknown documentation type {t!r}", "doc_types", i))
-    if rule.get("max_age") and rule.get("check") not in ("record", "record-or-section"):
-        problems.append(
-            o.error(
-                f"max_age has no effect on a {rule.get('check')} check (only on record and record-or-section)",
-                "max_age",
-            )
-        )
+            problems.append(o.error(f"{side} doc_types: unknown documentation type {t!r}", "doc_types", i))
+    known_kinds: Mapping[str, Any] = raw.meta.get("record_kinds", {})
+    for i, k in enumerate(rule.get("record_kinds", ())):
+        if k not in known_kinds:
+            near = difflib.get_close_matches(k, list(known_kinds), n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]!r}?" if near else f" (record_kinds: {', '.join(known_kinds) or 'none'})"
+            problems.append(o.error(f"{side}: unknown record kind {k!r}{hint}", "record_kinds", i))
 
 
 def _activity_numbering(p: _RawPractice, problems: list[DataFileError]) -> None:
@@ -927,40 +1020,66 @@ def _activity_numbering(p: _RawPractice, problems: list[DataFileError]) -> None:
 # --------------------------------------------------------------------------- freezing
 
 
-def _rule(data: Mapping[str, Any] | None, own: bool = False) -> EvidenceRule | None:
+def _rule(data: Mapping[str, Any] | None, side: Side, own: bool = False) -> EvidenceRule | None:
     if not data:
         return None
     return EvidenceRule(
         check=data["check"],
+        side=side,
         max_age=data.get("max_age"),
         doc_types=tuple(data.get("doc_types", ())),
+        record_kinds=tuple(data.get("record_kinds", ())),
         summary=data.get("summary", ""),
+        reason=" ".join(str(data.get("reason", "")).split()),
         own=own,
     )
 
 
+def _frozen_sides(raw: _Raw, p: _RawPractice, a: _RawActivity) -> EvidenceSides:
+    """An activity's two rules: its own sides, else the defaults for its position and type."""
+    rules: list[EvidenceRule | None] = []
+    found_default = False
+    for side in SIDES:
+        if side in a.sides:
+            rules.append(_rule(a.sides[side], side, own=True))
+            continue
+        data, key = _default_side(raw, a.id, p.data.get("type"), side)
+        found_default = found_default or bool(key)
+        rules.append(_rule(data, side, own=f"{key}.{side}" in raw.default_own))
+    if not a.sides and not found_default:
+        # an activity beyond the standard ids (a4, c6) with no rule of its own
+        return EvidenceSides(None, EvidenceRule("record-or-section", "performed"))
+    return EvidenceSides(rules[0], rules[1])
+
+
+def _frozen_defaults(raw: _Raw) -> dict[str, EvidenceSides]:
+    """Each default with both sides filled in (`b:plan` takes what it leaves out from `b`)."""
+    out: dict[str, EvidenceSides] = {}
+    for key, _, _ in _defaults_walk(raw.meta["evidence_defaults"]):
+        a_id, _, ptype = key.partition(":")
+        act_id = "b1" if a_id == "b" else a_id
+        rules = []
+        for side in SIDES:
+            data, origin_key = _default_side(raw, act_id, ptype or None, side)
+            rules.append(_rule(data, side, own=f"{origin_key}.{side}" in raw.default_own))
+        out[key] = EvidenceSides(rules[0], rules[1])
+    return out
+
+
 def _build(raw: _Raw) -> Pack:
     m = raw.meta
-    defaults: dict[str, EvidenceRule] = {}
-    for key, data in _defaults_items(m["evidence_defaults"]):
-        rule = _rule(data, own=key in raw.default_own)
-        if rule is not None:
-            defaults[key] = rule
     order = {a["id"]: i for i, a in enumerate(m["areas"])}
     practices = []
     for p in sorted(raw.practices, key=lambda x: order.get(x.area, len(order))):
         acts = []
         for a in p.activities:
-            rule = (
-                _rule(a.evidence, own=True)
-                or defaults.get("b" if a.id[0] == "b" else a.id)
-                or EvidenceRule("record-or-section")
-            )
+            sides = _frozen_sides(raw, p, a)
             acts.append(
                 Activity(
                     id=a.id,
                     summary=a.data["summary"],
-                    evidence=rule,
+                    documented=sides.documented,
+                    performed=sides.performed,
                     supports=tuple(a.data.get("supports", ())),
                     recommended=tuple(Recommended(r["id"], r["summary"]) for r in a.data.get("recommended", ())),
                     notes=tuple(a.data.get("notes", ())),
@@ -1010,7 +1129,8 @@ def _build(raw: _Raw) -> Pack:
         source=m.get("source", ""),
         notice=m.get("notice", ""),
         extends=raw.base_id,
-        evidence_defaults=defaults,
+        evidence_defaults=_frozen_defaults(raw),
+        record_kinds={k: " ".join(v["summary"].split()) for k, v in m.get("record_kinds", {}).items()},
         phase_summaries={ph["id"]: ph.get("summary", "") for ph in m["phases"]},
     )
 

@@ -76,10 +76,10 @@ def test_explain_shows_activities_and_supports() -> None:
     ):
         assert needle in out
     # a rule shared by consecutive activities is written out once
-    assert out.count("evidence: tagged-section - ") == 1
+    assert out.count("documented: tagged-section - ") == 1
     b = out[out.index("\n  b1 ") : out.index("\n  c1 ")]
     assert b.count("evidence: as for b1") == 4
-    assert "evidence: record-or-section - " in out[out.index("\n  c1 ") :]
+    assert "performed: record-or-section - " in out[out.index("\n  c1 ") :]
 
 
 def test_explain_unknown_suggests() -> None:

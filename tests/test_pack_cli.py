@@ -182,8 +182,8 @@ def _base_number_gap_in_area_file(d: Path) -> tuple[str, int | None, str]:
 
 
 def _max_age_on_a_section_check(d: Path) -> tuple[str, int | None, str]:
-    line = _edit(d / "tailoring.yaml", "{max_age: 6 months}", "{check: tagged-section, max_age: 6 months}")
-    return "tailoring.yaml", line, "max_age has no effect on a tagged-section check"
+    line = _edit(d / "tailoring.yaml", "{max_age: 6 months}", "{check: change-controlled, max_age: 6 months}")
+    return "tailoring.yaml", line, "max_age has no effect on a change-controlled check"
 
 
 BREAKERS = [
@@ -272,8 +272,8 @@ def test_docs_of_comm_show_the_notice_levels_and_practices() -> None:
         assert f"| {name} |" in md
     assert md.count("\n#### ") == 15
     assert '<a id="rel03"></a>' in md and "[rel03](#rel03)" in md
-    assert "| b1..bn | `tagged-section`" in md
-    assert "| c2 | `record` within 12 months" in md
+    assert "| b1..bn | documented: `tagged-section`" in md
+    assert "| c2 | documented: -; performed: `record` within 12 months" in md
 
 
 def test_docs_of_a_tailored_pack_show_what_changed_and_why(tallis: Path, tmp_path: Path) -> None:
@@ -287,7 +287,7 @@ def test_docs_of_a_tailored_pack_show_what_changed_and_why(tallis: Path, tmp_pat
     section = md[md.index("#### knw07") : md.index("#### knw08")]
     assert "Tailoring:" in section and "audited every quarter" in section
     c5 = next(row for row in section.splitlines() if row.startswith("| c5 |"))
-    assert "| `record` within 6 months: " in c5 and c5.endswith("*(own)* |")
+    assert "| performed: `record` within 6 months: " in c5 and c5.endswith("*(own)* |")
     tfr = md[md.index("#### tfr01") : md.index("#### tfr02")]
     assert "**out of scope** (not rated)" in tfr
 

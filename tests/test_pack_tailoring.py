@@ -92,8 +92,8 @@ def test_the_merge_keeps_the_base_and_applies_every_change(tailored: Pack) -> No
     assert knw02 is not None and knw02.type == "procedure"
     assert knw02.required_ids[knw02.required_ids.index("b8") + 1] == "b9"
     c5 = act(tailored, "knw07", "c5")
-    assert c5.evidence.check == "record" and c5.evidence.max_age == "6 months"
-    assert c5.evidence.own, "a window the organization set must not yield to record_max_age"
+    assert c5.performed is not None and c5.performed.check == "record" and c5.performed.max_age == "6 months"
+    assert c5.performed.own, "a window the organization set must not yield to record_max_age"
     assert [p.id for p in tailored.practices if not p.in_scope] == [f"tfr0{i}" for i in range(1, 7)]
     # what changed, why, and where it was decided
     note = practice(tailored, "knw07").tailoring
@@ -211,11 +211,11 @@ def test_evidence_defaults_of_an_extending_pack_are_the_organizations_own(tmp_pa
         _pack(
             tmp_path / "strict",
             HEAD.format(id="strict", extends="escm-sp-v2")
-            + "evidence_defaults:\n  c:\n    c5: {check: record, max_age: 3 months}\n",
+            + "evidence_defaults:\n  c:\n    c5: {performed: {check: record, max_age: 3 months}}\n",
         )
     )
     c5 = act(p, "prf01", "c5")
-    assert c5.evidence.max_age == "3 months" and c5.evidence.own
+    assert c5.performed is not None and c5.performed.max_age == "3 months" and c5.performed.own
     assert act(p, "prf01", "c4") == act(pack(), "prf01", "c4")
     files = full_practice("knw07", record_date="2026-06-15")  # 4.5 months before AS_OF
     assert status(rate(pack(), files), "knw07") == "satisfied"
@@ -227,12 +227,12 @@ def test_an_evidence_change_with_a_new_check_kind_replaces_the_rule(tmp_path: Pa
         "changes:\n  - practice: knw07\n"
         "    reason: Verification is a section of the audit procedure.\n"
         "    change_activities:\n      - id: c5\n"
-        "        evidence: {check: tagged-section}\n"
+        "        documented: {check: tagged-section}\n        performed: null\n"
     )
     head = HEAD.format(id="t", extends="escm-sp-v2") + "overlays: [o.yaml]\n"
     p = load_pack(_pack(tmp_path / "t", head, {"o.yaml": overlay}))
     c5 = act(p, "knw07", "c5")
-    assert c5.evidence.check == "tagged-section" and c5.evidence.max_age is None
+    assert c5.documented is not None and c5.documented.check == "tagged-section" and c5.performed is None
 
 
 def test_a_pack_can_extend_a_sibling_that_extends_a_builtin(tmp_path: Path) -> None:
@@ -246,7 +246,7 @@ def test_a_pack_can_extend_a_sibling_that_extends_a_builtin(tmp_path: Path) -> N
     assert p.extends == "tallis-escm" and p.id == "tallis-pune"
     assert not practice(p, "thr08").in_scope
     assert not practice(p, "tfr01").in_scope  # from the middle pack
-    assert act(p, "knw07", "c5").evidence.max_age == "6 months"
+    assert act(p, "knw07", "c5").performed.max_age == "6 months"  # type: ignore[union-attr]
     assert tallis.is_dir()
 
 

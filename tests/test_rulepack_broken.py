@@ -54,12 +54,79 @@ def _syntax_error(d: Path) -> tuple[str, int, str]:
 
 
 def _unknown_check_kind(d: Path) -> tuple[str, int, str]:
-    line = _edit(d / "pack.yaml", "a1: {check: owner-named,", "a1: {check: owner-is-nice,")
+    line = _edit(d / "pack.yaml", "documented: {check: owner-named,", "documented: {check: owner-is-nice,")
     return "pack.yaml", line, "is not one of"
 
 
+# The first b-activity of knw01, given its own evidence rules in the tests below.
+_KNW01_B1 = "      - id: b1\n"
+
+
+def _with_sides(d: Path, sides: str) -> int:
+    """Give knw01's b1 the `sides` (YAML lines at activity indent); the line of the first one."""
+    text = (d / "knw.yaml").read_text()
+    at = text.index(_KNW01_B1)
+    end = text.index("\n      - id: ", at + 1) + 1
+    (d / "knw.yaml").write_text(text[:end] + sides + text[end:])
+    return text[:end].count("\n") + 1
+
+
+def _unknown_record_kind(d: Path) -> tuple[str, int, str]:
+    line = _with_sides(d, "        performed: {check: record, record_kinds: [minuets]}\n")
+    return "knw.yaml", line, "unknown record kind 'minuets'; did you mean 'minutes'?"
+
+
+def _unknown_side_key(d: Path) -> tuple[str, int, str]:
+    line = _with_sides(d, "        performed:\n          check: record\n          window: 6 months\n")
+    return "knw.yaml", line + 2, "unknown key 'window'"
+
+
+def _check_on_the_wrong_side(d: Path) -> tuple[str, int, str]:
+    line = _with_sides(d, "        documented: {check: record}\n")
+    return "knw.yaml", line, "is not one of"
+
+
+def _param_the_check_ignores(d: Path) -> tuple[str, int, str]:
+    line = _with_sides(d, "        performed: {check: independent-approval, record_kinds: [minutes]}\n")
+    return "knw.yaml", line, "record_kinds has no effect on a independent-approval check (only on record"
+
+
+def _both_sides_null(d: Path) -> tuple[str, int, str]:
+    line = _with_sides(d, "        documented: null\n        performed: null\n")
+    return "knw.yaml", line, "both documented and performed are null"
+
+
+def _old_evidence_key(d: Path) -> tuple[str, int, str]:
+    line = _with_sides(d, "        evidence: {check: record}\n")
+    return "knw.yaml", line, "unknown key 'evidence'"
+
+
+def _unknown_record_kind_in_defaults(d: Path) -> tuple[str, int, str]:
+    line = _edit(
+        d / "pack.yaml",
+        "performed: {check: record, max_age:",
+        "performed: {check: record, record_kinds: [memo], max_age:",
+    )
+    return "pack.yaml", line, "unknown record kind 'memo'"
+
+
 @pytest.mark.parametrize(
-    "breaker", [_unknown_key, _missing_activity, _missing_reference, _duplicate_id, _syntax_error, _unknown_check_kind]
+    "breaker",
+    [
+        _unknown_key,
+        _missing_activity,
+        _missing_reference,
+        _duplicate_id,
+        _syntax_error,
+        _unknown_check_kind,
+        _unknown_record_kind,
+        _unknown_side_key,
+        _check_on_the_wrong_side,
+        _param_the_check_ignores,
+        _both_sides_null,
+        _old_evidence_key,
+        _unknown_record_kind_in_defaults,
+    ],
 )
 def test_broken_pack_exits_2_naming_file_line_problem(
     tmp_path: Path, breaker: Callable[[Path], tuple[str, int | None, str]]
