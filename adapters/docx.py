@@ -19,7 +19,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from .limits import (
     LimitExceeded,
     Limits,
     NotAFile,
+    check_size,
     check_zip_directory,
     error_document,
     limit_document,
@@ -43,6 +44,7 @@ from .limits import (
 )
 from .sidecar import (
     Property,
+    SidecarMeta,
     find_markers,
     load_sidecar,
     merge_problems,
@@ -95,8 +97,20 @@ def read_docx(abs_path: Path, rel: str, limits: Limits) -> Document:
         return skipped_document(rel, "docx", str(exc), location_kind="paragraph")
     except OSError as exc:
         return error_document(rel, "docx", f"cannot read the file: {exc.strerror or exc}", location_kind="paragraph")
+    return parse_docx(data, rel, limits, lambda: load_sidecar(abs_path, rel, limits))
+
+
+def parse_docx(
+    data: bytes, rel: str, limits: Limits, sidecar: Callable[[], SidecarMeta | None] | None = None
+) -> Document:
+    """A Word document from its bytes (a file, or a blob from git history).
+
+    `sidecar` reads the file's sidecar, when one may exist; its metadata then wins over the
+    package's properties. Never raises: a bad package is a parse-error Document.
+    """
     try:
-        return _read_package(abs_path, data, rel, limits)
+        check_size(len(data), limits)
+        return _read_package(data, rel, limits, sidecar)
     except LimitExceeded as exc:
         return limit_document(rel, "docx", exc, location_kind="paragraph")
     except DocxError as exc:
@@ -125,7 +139,9 @@ def sniff(data: bytes) -> str | None:
     return "not a Word package: a .docx file is a zip archive and this file is not one"
 
 
-def _read_package(abs_path: Path, data: bytes, rel: str, limits: Limits) -> Document:
+def _read_package(
+    data: bytes, rel: str, limits: Limits, load: Callable[[], SidecarMeta | None] | None
+) -> Document:
     why = sniff(data)
     if why:
         hint = PASSWORD_HINT if "password" in why else CONVERT_HINT
@@ -151,7 +167,7 @@ def _read_package(abs_path: Path, data: bytes, rel: str, limits: Limits) -> Docu
         body = root.find(f"{{{ns}}}body")
         styles = _heading_styles(pkg, main, ns)
         parsed = _Body(ns, styles, rel).parse(body)
-        sidecar = load_sidecar(abs_path, rel, limits)
+        sidecar = load() if load is not None else None
         if sidecar is not None:
             metadata, lines = sidecar.data, sidecar.lines
             source, has_meta = "sidecar", sidecar.ok

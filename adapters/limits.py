@@ -162,6 +162,12 @@ def read_bounded(abs_path: os.PathLike[str] | str, limits: Limits) -> bytes:
     return data
 
 
+def check_size(size: int, limits: Limits) -> None:
+    """Raise LimitExceeded when `size` bytes (of a file or a blob from git) are over ``max_file_bytes``."""
+    if size > limits.max_file_bytes:
+        raise LimitExceeded("max_file_bytes", _over_size(size, limits))
+
+
 def _over_size(size: int, limits: Limits) -> str:
     return f"file is {human_size(size)}, over the limit max_file_bytes = {human_size(limits.max_file_bytes)}"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from .limits import (
     LimitExceeded,
     Limits,
     NotAFile,
+    check_size,
     error_document,
     limit_document,
     read_bounded,
@@ -40,6 +41,7 @@ from .limits import (
 from .sidecar import (
     KNOWN_KEYS,
     Property,
+    SidecarMeta,
     canonical_key,
     find_markers,
     load_sidecar,
@@ -117,14 +119,25 @@ def read_pdf(abs_path: Path, rel: str, limits: Limits) -> Document:
         return skipped_document(rel, "pdf", str(exc), location_kind="page")
     except OSError as exc:
         return error_document(rel, "pdf", f"cannot read the file: {exc.strerror or exc}", location_kind="page")
+    return parse_pdf(data, rel, limits, lambda: load_sidecar(abs_path, rel, limits))
+
+
+def parse_pdf(data: bytes, rel: str, limits: Limits, sidecar: Callable[[], SidecarMeta | None] | None = None) -> Document:
+    """A PDF from its bytes (a file, or a blob from git history); never raises.
+
+    `sidecar` reads the file's sidecar, when one may exist; its metadata then wins over the
+    Info and XMP entries.
+    """
+    load = sidecar if sidecar is not None else _no_sidecar
     try:
+        check_size(len(data), limits)
         sniff(data)
         extracted = extract(data, limits)
     except LimitExceeded as exc:
         return limit_document(rel, "pdf", exc, location_kind="page")
     except PdfError as exc:
-        sidecar = load_sidecar(abs_path, rel, limits) if exc.hint == PASSWORD_HINT else None
-        if sidecar is None:
+        meta = load() if exc.hint == PASSWORD_HINT else None
+        if meta is None:
             return error_document(rel, "pdf", str(exc), location_kind="page", hint=exc.hint)
         # an encrypted PDF described by a sidecar still counts by its metadata; only its
         # text and tags are lost, which a warning says
@@ -135,8 +148,12 @@ def read_pdf(abs_path: Path, rel: str, limits: Limits) -> Document:
             severity="warning",
             hint=exc.hint,
         )
-        return sidecar.document(rel, "pdf", "page", [lost])
-    return _document(abs_path, rel, limits, data, extracted)
+        return meta.document(rel, "pdf", "page", [lost])
+    return _document(rel, data, extracted, load)
+
+
+def _no_sidecar() -> SidecarMeta | None:
+    return None
 
 
 def sniff(data: bytes) -> None:
@@ -378,7 +395,7 @@ def _xmp_value(el: Element) -> str:
     return (el.text or "").strip()
 
 
-def _document(abs_path: Path, rel: str, limits: Limits, data: bytes, ex: Extracted) -> Document:
+def _document(rel: str, data: bytes, ex: Extracted, load: Callable[[], SidecarMeta | None]) -> Document:
     problems: list[Finding] = _unreadable_pages(rel, ex.unreadable)
     sections: list[Section] = []
     for n, text in enumerate(ex.pages, start=1):
@@ -386,7 +403,7 @@ def _document(abs_path: Path, rel: str, limits: Limits, data: bytes, ex: Extract
         problems.extend(found.problems)
         body = "\n".join(line.strip() for line in found.text.split("\n") if line.strip())
         sections.append(Section(f"Page {n}", 1, n, n, found.tags, body))
-    sidecar = load_sidecar(abs_path, rel, limits)
+    sidecar = load()
     if sidecar is not None:
         metadata, lines, source = sidecar.data, sidecar.lines, "sidecar"
         has_meta = sidecar.ok

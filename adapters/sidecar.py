@@ -32,6 +32,10 @@ SIDECAR_SUFFIX = ".yaml"
 # case folding so `Approved By` in Word's custom property dialog still counts.
 KNOWN_KEYS = frozenset(METADATA_KEYS) | {"reviewed_by"}
 LIST_KEYS = frozenset({"practices"})
+# Properties the writing application stamps on every save (Word's core properties, a PDF's
+# dates): they record that the file was saved, not what it says, so a change of them alone
+# is not a change of the document's content.
+SAVE_STAMP_KEYS = frozenset({"created", "modified", "revision", "last_modified_by"})
 DATE_KEYS = frozenset({"approved_on", "next_review", "date", "reviewed_on"})
 
 # Linear: the body excludes brackets, so a stray `[escm:` cannot make the scan backtrack.
@@ -106,6 +110,11 @@ def load_sidecar(abs_path: Path, rel: str, limits: Limits) -> SidecarMeta | None
         return SidecarMeta(problems=(make("file-skipped", f"sidecar not read: {exc}", path=srel),))
     except OSError as exc:
         return SidecarMeta(problems=(make("yaml-error", f"sidecar cannot be read: {exc.strerror or exc}", path=srel),))
+    return parse_sidecar(raw, srel)
+
+
+def parse_sidecar(raw: bytes, srel: str) -> SidecarMeta:
+    """A sidecar's metadata from its bytes (a file, or a blob from git history); findings name `srel`."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

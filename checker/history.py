@@ -23,6 +23,7 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import json
 import re
 import subprocess
 import threading
@@ -35,6 +36,8 @@ from typing import IO, Any, Literal
 
 from .findings import Finding, make
 from .frontmatter import MetaBlock, load_mapping, normalise_text, split_front_matter
+from .adapters.limits import Limits
+from .adapters.sidecar import SAVE_STAMP_KEYS
 from .gitrun import GitError, popen_git, run_git, split_z
 
 # Field separator inside one commit header. The message goes last so that a stray \x1f in
@@ -62,8 +65,12 @@ LOG_ARGS = (
     f"--format={LOG_FORMAT}",
 )
 
-Layout = Literal["front", "sidecar", "other"]
+Layout = Literal["front", "sidecar", "other", "props"]
 Cut = tuple[str, str, Layout]  # front-matter text, body hash, layout
+# How a path's historical metadata is read: front matter, a YAML sidecar, or the properties
+# a Word or PDF file carries (through that format's own reader)
+Kind = Literal["markdown", "sidecar", "docx", "pdf"]
+_TEXT_KINDS: frozenset[Kind] = frozenset({"markdown", "sidecar"})
 CHUNK = 1 << 18
 PIPE_SIZE = 1 << 20  # the default /proc/sys/fs/pipe-max-size
 
@@ -187,7 +194,7 @@ class RepoHistory:
     root: str = ""
     _graph: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # blobs cut while the log streamed (read_history(prefetch=True)), for load_versions
-    _cut: dict[tuple[str, bool], Cut] = field(default_factory=dict, compare=False, repr=False)
+    _cut: dict[tuple[str, Kind], Cut] = field(default_factory=dict, compare=False, repr=False)
     _missing: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     _missing_why: str = field(default="", compare=False, repr=False)
 
@@ -255,6 +262,10 @@ class DocVersion:
     `body_hash` covers the text after the front matter with line ends normalised, so a change
     of line endings alone is not a content change. A version whose blob is missing from the
     object store has `missing` True and a ``history-unavailable`` finding in `problem`.
+
+    A Word or PDF version (layout "props") holds the metadata its format's reader gives, as
+    JSON text, and the hash of the text that reader extracts; "" when the reader could not
+    read that version (its metadata then counts as unreadable).
     """
 
     commit: Commit
@@ -266,7 +277,8 @@ class DocVersion:
     missing: bool
     problem: Finding | None
     # "front": front matter between `---` lines; "sidecar": a YAML file; "other": no front
-    # matter, or one never closed, which the front-matter reader judges from the whole text
+    # matter, or one never closed, which the front-matter reader judges from the whole text;
+    # "props": a Word or PDF file's properties as JSON
     layout: Layout
 
     def __init__(
@@ -302,6 +314,8 @@ class DocVersion:
         """The parsed front matter with key lines and YAML problems."""
         if self.missing:
             return MetaBlock(ok=False)
+        if self.layout == "props":
+            return MetaBlock(data=json.loads(self.front_matter), ok=True) if self.front_matter else MetaBlock(ok=False)
         if self.layout == "other":
             return split_front_matter(self.front_matter, self.path).meta
         return load_mapping(self.front_matter, self.path, line_offset=1 if self.layout == "front" else 0)
@@ -318,7 +332,9 @@ class DocVersion:
 
     @cached_property
     def _scanned(self) -> dict[str, str | _Unknown | None]:
-        return {} if self.layout == "other" or self.missing else _scan_keys(self.front_matter)
+        if self.layout in ("other", "props") or self.missing:
+            return {}
+        return _scan_keys(self.front_matter)
 
     @property
     def version(self) -> str | None:
@@ -628,11 +644,13 @@ def _parse_log(stream: IO[bytes], cutter: _Cutter | None = None) -> tuple[dict[s
     """Parse `git log -z --raw` output as it streams: headers, then `:meta` and path tokens.
 
     With a `cutter`, each new blob of a Markdown or YAML path is requested as it is seen.
+    Word and PDF blobs are not: most PDFs take their metadata from a sidecar, and reading
+    every version of every file would cost a full parse each.
     """
     commits: dict[str, Commit] = {}
     # keyed by the raw path bytes: one lookup finds the decoded path, its list and its kind
-    # (None: not a metadata file; False: Markdown; True: a YAML sidecar)
-    by_path: dict[bytes, tuple[str, list[Change], bool | None]] = {}
+    # (None: not read while the log streams)
+    by_path: dict[bytes, tuple[str, list[Change], Kind | None]] = {}
     fromiso = _date
     trailers = parse_trailers
     zero = _ZERO
@@ -644,7 +662,7 @@ def _parse_log(stream: IO[bytes], cutter: _Cutter | None = None) -> tuple[dict[s
                 entry = by_path.get(tok)
                 if entry is None:
                     path = tok.decode("utf-8", "surrogateescape")
-                    entry = by_path[tok] = (path, [], _kind(path) if cutter else None)
+                    entry = by_path[tok] = (path, [], _text_kind(path) if cutter else None)
                 # ":100644 100644 OLD NEW M": modes, blob ids, status letter
                 m = meta.decode()
                 if len(m) == 98:  # SHA-1 ids: slicing beats splitting
@@ -686,7 +704,7 @@ def _parse_log(stream: IO[bytes], cutter: _Cutter | None = None) -> tuple[dict[s
 
 
 def is_metadata_path(path: str) -> bool:
-    """True for the files whose historical front matter `load_versions` reads."""
+    """True for the files whose historical metadata `load_versions` reads."""
     return _kind(path) is not None
 
 
@@ -726,17 +744,50 @@ def _split_version(path: str, raw: bytes) -> tuple[str, str, Layout]:
     return front_bytes.decode("utf-8", "surrogateescape"), _digest(raw[m.end() + 1 :]), "front"
 
 
-def load_versions(root: Path | str, repo: RepoHistory, paths: Iterable[str]) -> dict[str, tuple[DocVersion, ...]]:
-    """Historical metadata of `paths` (Markdown and YAML sidecars), newest first per path.
+def _read_properties(kind: Kind, path: str, blob: str, stream: IO[bytes], size: int, limits: Limits) -> Cut:
+    """A Word or PDF blob's metadata and text hash, read by its format's own reader.
+
+    A blob over `max_file_bytes` is skipped unread, as the file would be. A version that
+    cannot be read has no metadata ("") and stands for its blob, so any change of it counts.
+    """
+    if size > limits.max_file_bytes:
+        left = size + 1  # the blob and its newline, never held in memory whole
+        while left > 0:
+            got = stream.read(min(left, CHUNK))
+            if not got:
+                break
+            left -= len(got)
+        return "", blob, "props"
+    data = stream.read(size + 1)[:size]
+    if kind == "docx":
+        from .adapters.docx import parse_docx
+
+        doc = parse_docx(data, path, limits)
+    else:
+        from .adapters.pdf import parse_pdf
+
+        doc = parse_pdf(data, path, limits)
+    if doc.error is not None:
+        return "", blob, "props"
+    meta = {k: v for k, v in doc.metadata.items() if k not in SAVE_STAMP_KEYS}
+    front = json.dumps(meta, sort_keys=True, ensure_ascii=False, default=str)
+    return front, _digest(doc.text.encode("utf-8", "surrogateescape")), "props"
+
+
+def load_versions(
+    root: Path | str, repo: RepoHistory, paths: Iterable[str], limits: Limits | None = None
+) -> dict[str, tuple[DocVersion, ...]]:
+    """Historical metadata of `paths` (Markdown, YAML sidecars, Word, PDF), newest first per path.
 
     Blobs already read by `read_history(prefetch=True)` are reused; the others come from one
     `git cat-file --batch` process. Each distinct blob is cut once, and its YAML is parsed
-    only when a caller asks for more than status and version. A blob missing from the
-    object store becomes a version with `missing` set and a ``history-unavailable`` finding
-    naming the path and commit; nothing raises.
+    only when a caller asks for more than status and version; a Word or PDF blob goes
+    through its format's reader under `limits`. A blob missing from the object store
+    becomes a version with `missing` set and a ``history-unavailable`` finding naming the
+    path and commit; nothing raises.
     """
     with _gc_paused():
-        wanted: list[tuple[str, Change, bool]] = []
+        wanted: list[tuple[str, Change, Kind]] = []
         for path in dict.fromkeys(paths):
             kind = _kind(path)
             fh = repo.files.get(path)
@@ -744,11 +795,11 @@ def load_versions(root: Path | str, repo: RepoHistory, paths: Iterable[str]) -> 
                 wanted.extend((path, ch, kind) for ch in fh.changes if ch.blob is not None)
         if not wanted:
             return {}
-        cut: Mapping[tuple[str, bool], Cut] = repo._cut
+        cut: Mapping[tuple[str, Kind], Cut] = repo._cut
         missing, why = set(repo._missing), repo._missing_why
         todo = [(path, ch, kind) for path, ch, kind in wanted if (ch.blob, kind) not in cut and ch.blob not in missing]
         if todo:
-            cutter = _Cutter.start(root)
+            cutter = _Cutter.start(root, limits)
             if cutter is not None:
                 for path, ch, kind in todo:
                     assert ch.blob is not None
@@ -759,16 +810,26 @@ def load_versions(root: Path | str, repo: RepoHistory, paths: Iterable[str]) -> 
         return _versions(wanted, cut, why)
 
 
-def _kind(path: str) -> bool | None:
-    """None for files without metadata history, False for Markdown, True for YAML sidecars."""
+def _kind(path: str) -> Kind | None:
+    """How the historical metadata of a path is read; None for files that carry none."""
     low = path.lower()
     if low.endswith((".yaml", ".yml")):
-        return True
-    return False if low.endswith((".md", ".markdown")) else None
+        return "sidecar"
+    if low.endswith((".md", ".markdown")):
+        return "markdown"
+    if low.endswith((".docx", ".docm")):
+        return "docx"
+    return "pdf" if low.endswith(".pdf") else None
+
+
+def _text_kind(path: str) -> Kind | None:
+    """The kind of a path whose blobs are cut while the log streams (front matter, sidecars)."""
+    kind = _kind(path)
+    return kind if kind in _TEXT_KINDS else None
 
 
 def _versions(
-    wanted: list[tuple[str, Change, bool]], cut: Mapping[tuple[str, bool], Cut], why: str
+    wanted: list[tuple[str, Change, Kind]], cut: Mapping[tuple[str, Kind], Cut], why: str
 ) -> dict[str, tuple[DocVersion, ...]]:
     out: dict[str, list[DocVersion]] = {}
     for path, ch, kind in wanted:
@@ -798,13 +859,14 @@ class _Cutter:
     soon as it is cut: holding every version's text would double a large history's memory.
     """
 
-    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
-        self.cut: dict[tuple[str, bool], Cut] = {}
+    def __init__(self, proc: subprocess.Popen[bytes], limits: Limits | None = None) -> None:
+        self.cut: dict[tuple[str, Kind], Cut] = {}
+        self._limits = limits or Limits()
         self.missing: set[str] = set()
         self.why = ""
         self._proc = proc
-        self._asked: set[tuple[str, bool]] = set()
-        self._queue: deque[tuple[str, bool, str]] = deque()  # in the order asked
+        self._asked: set[tuple[str, Kind]] = set()
+        self._queue: deque[tuple[str, Kind, str]] = deque()  # in the order asked
         self._buf: list[bytes] = []
         self._broken = False
         self._errors: list[bytes] = []
@@ -814,20 +876,20 @@ class _Cutter:
         self._reader.start()
 
     @classmethod
-    def start(cls, root: Path | str) -> _Cutter | None:
+    def start(cls, root: Path | str, limits: Limits | None = None) -> _Cutter | None:
         """A running cutter, or None when git cannot be started (the blobs count as missing)."""
         try:
-            return cls(popen_git(root, "cat-file", "--batch", stdin=subprocess.PIPE))
+            return cls(popen_git(root, "cat-file", "--batch", stdin=subprocess.PIPE), limits)
         except OSError:  # pragma: no cover - git vanished
             return None
 
-    def want(self, blob: str, sidecar: bool, path: str) -> None:
-        """Ask for a blob, to be cut as Markdown or as a YAML sidecar."""
-        key = (blob, sidecar)
+    def want(self, blob: str, kind: Kind, path: str) -> None:
+        """Ask for a blob (any object name `cat-file` takes), to be cut as `kind`."""
+        key = (blob, kind)
         if key in self._asked:
             return
         self._asked.add(key)
-        self._queue.append((blob, sidecar, path))
+        self._queue.append((blob, kind, path))
         self._buf.append(blob.encode() + b"\n")
         if len(self._buf) >= 1024:
             self._flush()
@@ -849,11 +911,14 @@ class _Cutter:
             header = stdout.readline()
             if not header or not self._queue:
                 return  # cat-file died (a corrupt object): the rest counts as missing
-            blob, sidecar, path = self._queue.popleft()
+            blob, kind, path = self._queue.popleft()
             parts = header.split()
             if len(parts) == 3 and parts[1] == b"blob":
                 size = int(parts[2])
-                self.cut[(blob, sidecar)] = _split_version(path, stdout.read(size + 1)[:size])
+                if kind in _TEXT_KINDS:
+                    self.cut[(blob, kind)] = _split_version(path, stdout.read(size + 1)[:size])
+                else:
+                    self.cut[(blob, kind)] = _read_properties(kind, path, blob, stdout, size, self._limits)
             elif len(parts) == 3:
                 stdout.read(int(parts[2]) + 1)  # not a blob (a submodule's commit)
             else:

@@ -339,7 +339,7 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, cache: Ca
             hist = repo_hist
 
             def load(paths: Sequence[str]) -> dict[str, tuple[history.DocVersion, ...]]:
-                return history.load_versions(root, hist, paths)
+                return history.load_versions(root, hist, paths, limits)
 
             if cache is not None and hkey is not None:
                 versions = cache.load_versions(hkey, hist, dict.fromkeys(wanted))

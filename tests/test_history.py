@@ -317,7 +317,7 @@ def test_versions_newest_first_with_lazy_metadata(tmp_path: Path) -> None:
     repo.commit("unquoted version, new body")
     h = read_history(repo.path)
     v = load_versions(repo.path, h, ["a.md", "x.pdf.yaml", "x.pdf", "nope.md"])
-    assert set(v) == {"a.md", "x.pdf.yaml"}  # binaries and unknown paths are skipped
+    assert set(v) == {"a.md", "x.pdf.yaml", "x.pdf"}  # unknown paths are skipped
     a = v["a.md"]
     assert [x.commit.subject for x in a] == ["unquoted version, new body", "crlf", "approve", "add"]
     assert [x.version for x in a] == ["2.10", "1.0", "1.0", "0.1"]
@@ -330,6 +330,9 @@ def test_versions_newest_first_with_lazy_metadata(tmp_path: Path) -> None:
     assert a[0].block.lines == {"status": 2, "version": 3}
     side = v["x.pdf.yaml"][0]
     assert side.meta == {"id": "X", "status": "draft", "version": "1.0"} and side.body_hash == ""
+    # a PDF its reader cannot read has no metadata, and stands for its blob
+    (broken,) = v["x.pdf"]
+    assert broken.layout == "props" and not broken.meta_ok and broken.body_hash == broken.blob
 
 
 def test_prefetch_reads_the_same_versions_during_the_log_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -340,11 +343,13 @@ def test_prefetch_reads_the_same_versions_during_the_log_pass(tmp_path: Path, mo
         repo.write("same.md", doc(status="approved", version=f"1.{i}", body=f"body {i}\n"))
         repo.write("bin.pdf", b"%PDF " + bytes([i]))
         repo.commit(f"v{i}")
-    paths = ["a.md", "a.md.yaml", "same.md", "bin.pdf"]
+    paths = ["a.md", "a.md.yaml", "same.md"]
     plain = load_versions(repo.path, read_history(repo.path), paths)
     h = read_history(repo.path, prefetch=True)
+    # Word and PDF blobs are read on request only: most PDFs have a sidecar instead
+    assert len(load_versions(repo.path, h, ["bin.pdf"])["bin.pdf"]) == 5
 
-    def no_git(root: object) -> None:
+    def no_git(root: object, limits: object = None) -> None:
         raise AssertionError("load_versions started git although everything was prefetched")
 
     monkeypatch.setattr("escm_check.history._Cutter.start", no_git)
