@@ -139,9 +139,7 @@ def sniff(data: bytes) -> str | None:
     return "not a Word package: a .docx file is a zip archive and this file is not one"
 
 
-def _read_package(
-    data: bytes, rel: str, limits: Limits, load: Callable[[], SidecarMeta | None] | None
-) -> Document:
+def _read_package(data: bytes, rel: str, limits: Limits, load: Callable[[], SidecarMeta | None] | None) -> Document:
     why = sniff(data)
     if why:
         hint = PASSWORD_HINT if "password" in why else CONVERT_HINT

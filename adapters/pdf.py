@@ -122,7 +122,9 @@ def read_pdf(abs_path: Path, rel: str, limits: Limits) -> Document:
     return parse_pdf(data, rel, limits, lambda: load_sidecar(abs_path, rel, limits))
 
 
-def parse_pdf(data: bytes, rel: str, limits: Limits, sidecar: Callable[[], SidecarMeta | None] | None = None) -> Document:
+def parse_pdf(
+    data: bytes, rel: str, limits: Limits, sidecar: Callable[[], SidecarMeta | None] | None = None
+) -> Document:
     """A PDF from its bytes (a file, or a blob from git history); never raises.
 
     `sidecar` reads the file's sidecar, when one may exist; its metadata then wins over the

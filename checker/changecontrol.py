@@ -255,61 +255,110 @@ def check_document(
     content change. `modified` says the working tree differs from HEAD. `repo` must have been
     read with the same `as_of`.
     """
+    early = _not_judgeable(path, repo, tracked)
+    if early is not None:
+        return early
+    steps, has_meta = _document_steps(path, repo, versions, sidecar)
+    if not steps or steps[-1].deleted:
+        return _not_committed(path, steps)
     lines = meta_lines or {}
-    cur_status = _status(meta)
+    run = _replay(path, steps, repo, settings, lines, _status(meta), has_meta)
+    findings = list(run.findings)
+    reasons = _reasons(repo, run, findings)
+    findings += _standing_findings(path, meta, repo, settings, lines, run, modified, as_of)
+    last_change = run.last_content
+    return ControlResult(
+        path=path,
+        controlled=not reasons,
+        last_commit=steps[-1].commit.sha,
+        last_change_date=last_change.author_date.date() if last_change else None,
+        last_review=run.review[0] if run.review else None,
+        review_due=run.review[1] if run.review else None,
+        versions=tuple(reversed(run.entries)),
+        findings=tuple(findings),
+        reason="; ".join(reasons),
+    )
 
-    def result(controlled: bool, reason: str, findings: Iterable[Finding] = (), **kw: Any) -> ControlResult:
-        base: dict[str, Any] = dict(
-            last_commit=None, last_change_date=None, last_review=None, review_due=None, versions=()
-        )
-        base.update(kw)
-        return ControlResult(path=path, controlled=controlled, findings=tuple(findings), reason=reason, **base)
 
+def _uncontrolled(path: str, reason: str, findings: Iterable[Finding] = ()) -> ControlResult:
+    return ControlResult(
+        path=path,
+        controlled=False,
+        last_commit=None,
+        last_change_date=None,
+        last_review=None,
+        review_due=None,
+        versions=(),
+        findings=tuple(findings),
+        reason=reason,
+    )
+
+
+def _not_judgeable(path: str, repo: RepoHistory, tracked: bool) -> ControlResult | None:
+    """The verdict when there is no history to judge: untracked, or the history unreadable."""
     if not tracked:
-        return result(
-            False, "not tracked by git", [make("untracked-document", f"{path} is not tracked by git", path=path)]
+        return _uncontrolled(
+            path, "not tracked by git", [make("untracked-document", f"{path} is not tracked by git", path=path)]
         )
     if not repo.available:
-        return result(False, "the git history cannot be read")
+        return _uncontrolled(path, "the git history cannot be read")
+    return None
 
+
+def _document_steps(
+    path: str, repo: RepoHistory, versions: Sequence[DocVersion], sidecar: str | None
+) -> tuple[list[_Step], bool]:
+    """The document's steps oldest first, and whether historical metadata is known."""
     fh = repo.files.get(path)
     doc_changes = fh.changes if fh else ()
     if sidecar is not None:
         sfh = repo.files.get(sidecar)
         side_changes = sfh.changes if sfh else ()
         mine = [v for v in versions if v.path == sidecar]
-        steps = _steps_sidecar(doc_changes, side_changes, mine, repo.walk_order())
-        has_meta = True
-    else:
-        mine = [v for v in versions if v.path == path]
-        has_meta = bool(mine)
-        steps = _steps_single(doc_changes, mine, has_meta)
+        return _steps_sidecar(doc_changes, side_changes, mine, repo.walk_order()), True
+    mine = [v for v in versions if v.path == path]
+    return _steps_single(doc_changes, mine, bool(mine)), bool(mine)
 
-    if not steps or steps[-1].deleted:
-        what = (
-            f"was deleted in commit {steps[-1].commit.short} and not committed again"
-            if steps
-            else "has not been committed yet"
-        )
-        return result(
-            False,
-            "not committed yet",
-            [
-                make(
-                    "uncommitted-changes",
-                    f"{path} {what}",
-                    path=path,
-                    hint="Commit the document so that it is under version control.",
-                )
-            ],
-        )
 
+def _not_committed(path: str, steps: Sequence[_Step]) -> ControlResult:
+    what = (
+        f"was deleted in commit {steps[-1].commit.short} and not committed again"
+        if steps
+        else "has not been committed yet"
+    )
+    return _uncontrolled(
+        path,
+        "not committed yet",
+        [
+            make(
+                "uncommitted-changes",
+                f"{path} {what}",
+                path=path,
+                hint="Commit the document so that it is under version control.",
+            )
+        ],
+    )
+
+
+def _replay(
+    path: str,
+    steps: Sequence[_Step],
+    repo: RepoHistory,
+    settings: ControlSettings,
+    lines: Mapping[str, int],
+    cur_status: str | None,
+    has_meta: bool,
+) -> _Run:
+    """Walk the steps oldest first, judging each one a full history allows to be judged."""
     judge = not repo.shallow
     run = _Run(path, settings, repo, lines, cur_status, has_meta)
     for step in steps:
         run.step(step, judge and (settings.since is None or step.commit.committer_date.date() >= settings.since))
+    return run
 
-    findings = list(run.findings)
+
+def _reasons(repo: RepoHistory, run: _Run, findings: Sequence[Finding]) -> list[str]:
+    """Why the document is not under change control; empty when it is."""
     reasons: list[str] = []
     if repo.shallow:
         reasons.append("the repository is a shallow clone")
@@ -318,41 +367,48 @@ def check_document(
     standing = [f for f in findings if f.rule in CONTROL_RULES and f.severity != "info"]
     if standing:
         reasons.append(f"{len(standing)} change-control violation(s)")
+    return reasons
 
+
+def _standing_findings(
+    path: str,
+    meta: Mapping[str, Any],
+    repo: RepoHistory,
+    settings: ControlSettings,
+    lines: Mapping[str, int],
+    run: _Run,
+    modified: bool,
+    as_of: dt.date,
+) -> list[Finding]:
+    """Findings about the document as it stands: uncommitted edits, a stale approval, the review.
+
+    Sets `run.review` to (last review, due date, finding) for an approved document.
+    """
+    findings: list[Finding] = []
+    cur_status = _status(meta)
     ever_approved = cur_status == "approved" or run.last_approved is not None
     if modified and ever_approved:
         findings.append(make("uncommitted-changes", f"{path} differs from HEAD in the working tree", path=path))
-
-    last_change = run.last_content
-    review = _review(meta, lines, settings, run, as_of) if cur_status == "approved" else None
-    last_review, due = (review[0], review[1]) if review else (None, None)
-    if judge and cur_status == "approved":
-        approved_on = parse_date(meta.get("approved_on"))
-        mod = run.last_modification
-        if approved_on and mod and mod.author_date.date() > approved_on:
-            findings.append(
-                make(
-                    "approval-stale",
-                    f"approved_on {approved_on} is older than the last content change"
-                    f" ({mod.short} on {mod.author_date.date()})",
-                    path=path,
-                    line=lines.get("approved_on"),
-                )
+    if cur_status != "approved":
+        return findings
+    run.review = _review(meta, lines, settings, run, as_of)
+    if repo.shallow:
+        return findings
+    approved_on = parse_date(meta.get("approved_on"))
+    mod = run.last_modification
+    if approved_on and mod and mod.author_date.date() > approved_on:
+        findings.append(
+            make(
+                "approval-stale",
+                f"approved_on {approved_on} is older than the last content change"
+                f" ({mod.short} on {mod.author_date.date()})",
+                path=path,
+                line=lines.get("approved_on"),
             )
-        if review and review[2] is not None:
-            findings.append(review[2])
-
-    newest = steps[-1].commit
-    return result(
-        not reasons,
-        "; ".join(reasons),
-        findings,
-        last_commit=newest.sha,
-        last_change_date=last_change.author_date.date() if last_change else None,
-        last_review=last_review,
-        review_due=due,
-        versions=tuple(reversed(run.entries)),
-    )
+        )
+    if run.review[2] is not None:
+        findings.append(run.review[2])
+    return findings
 
 
 class _Run:
@@ -385,6 +441,8 @@ class _Run:
         self._approval_keys = frozenset(k.casefold() for k in settings.approval_trailers)
         self._review_keys = frozenset(k.casefold() for k in settings.review_trailers)
         self._open: list[int] = []  # indexes of violations a re-approval would supersede
+        # (last review, due date, review-overdue finding) once judged, for an approved document
+        self.review: tuple[dt.date | None, dt.date | None, Finding | None] | None = None
 
     # -- content comparison
 

@@ -146,10 +146,10 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
         seen.histories += 1
         return real_history(*a, **k)
 
-    def load_versions(root: Any, repo: Any, paths: Any) -> Any:
+    def load_versions(root: Any, repo: Any, paths: Any, *rest: Any) -> Any:
         paths = list(paths)
         seen.versions += paths
-        return real_versions(root, repo, paths)
+        return real_versions(root, repo, paths, *rest)
 
     def check_document(path: str, *a: Any, **k: Any) -> Any:
         seen.judged.append(path)

@@ -1,13 +1,15 @@
-"""Property-based tests of the three readers of user text that everything else trusts.
+"""Property-based tests of the readers of user text that everything else trusts.
 
 - the front-matter reader (`frontmatter.split_front_matter`, `frontmatter.load_mapping`);
-- the Markdown section and tag parser (`adapters.markdown.parse_markdown`);
-- the commit trailer parser (`history.parse_trailers`).
+- the Markdown section and tag parser (`adapters.markdown.parse_markdown`).
+
+Commit trailers are read by git's own parser (`history.TRAILERS`); test_history checks
+what it gives on real commits.
 
 Each raises nothing for any text (its errors are findings, or an empty result), gives the
 same answer twice, and keeps its invariants: every line it reports lies inside the text (a
 metadata key's line inside the front matter), sections come in order and nest without
-crossing, every tag lies in its section, and trailers round-trip. Texts are drawn from the
+crossing, and every tag lies in its section. Texts are drawn from the
 fragments these formats are made of (YAML indicators, tags, aliases, headings, fences,
 comments, line ends, BOMs, NULs) mixed with arbitrary Unicode.
 """
@@ -23,7 +25,6 @@ from escm_check.changecontrol import parse_identity
 from escm_check.documents import TAG_ID
 from escm_check.findings import CATALOGUE
 from escm_check.frontmatter import load_mapping, normalise_text, split_front_matter
-from escm_check.history import parse_trailers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -281,63 +282,6 @@ def test_markdown_scanning_is_linear(text: str) -> None:
     assert time.monotonic() - start < 10
 
 
-# ----------------------------------------------------------------------------- trailers
-
-TRAILER_BITS = [
-    "\n",
-    "\n\n",
-    "Approved-by",
-    "Reviewed-by",
-    ": ",
-    ":",
-    " ",
-    "\t",
-    "Bob <b@x>",
-    "Signed-off-by: A <a@x>",
-    "(cherry picked from commit abc)",
-    "\r\n",
-    "-",
-    "x",
-    "Key:value",
-    " continued",
-    "\n ",
-    "#",
-    "é",
-]
-
-
-@SETTINGS
-@given(st.lists(st.one_of(st.sampled_from(TRAILER_BITS), st.text(max_size=6)), max_size=40).map("".join))
-def test_trailer_parser(message: str) -> None:
-    found = parse_trailers(message)
-    assert found == parse_trailers(message)
-    lf = message
-    while "\r\n" in lf:  # one replace can make a new CRLF out of CR CR LF
-        lf = lf.replace("\r\n", "\n")
-    assert found == parse_trailers(lf)
-    for key, value in found:
-        assert key and key[0].isascii() and key[0].isalnum()
-        assert all(c.isascii() and (c.isalnum() or c == "-") for c in key)
-        assert "\n" not in value and value == value.strip()
-    # prose after the trailers is the last paragraph now: it has no trailers
-    assert parse_trailers(message + "\n\nplain closing words") == ()
-
-
-KEY = st.from_regex(r"\A[A-Z][a-z]{1,8}(-[a-z]{1,6})?\Z")
-VALUE = st.from_regex(r"\A[A-Za-z][A-Za-z <>@.]{0,20}[A-Za-z>]\Z")
-
-
-@settings(SETTINGS, max_examples=100)
-@given(
-    st.text(alphabet="abc defg", min_size=1, max_size=20).filter(lambda s: s.strip()),
-    st.lists(st.tuples(KEY, VALUE), min_size=1, max_size=6),
-)
-def test_trailers_round_trip(subject: str, trailers: list[tuple[str, str]]) -> None:
-    message = subject.strip() + "\n\nBody text.\n\n" + "\n".join(f"{k}: {v}" for k, v in trailers)
-    assert parse_trailers(message) == tuple((k, v.strip()) for k, v in trailers)
-    assert parse_trailers(subject.strip()) == ()
-
-
 # ----------------------------------------------------------------------------- known slow spots
 
 
@@ -345,12 +289,6 @@ def _seconds(fn: object, arg: str) -> float:
     start = time.monotonic()
     fn(arg)  # type: ignore[operator]
     return time.monotonic() - start
-
-
-def test_trailer_parser_is_linear_on_spaces() -> None:
-    message = "Subject\n\nApproved-by: a" + " " * 50_000 + "b\nReviewed-by: x\n"
-    assert _seconds(parse_trailers, message) < 1.0
-    assert parse_trailers(message) == (("Approved-by", "a" + " " * 50_000 + "b"), ("Reviewed-by", "x"))
 
 
 def test_identity_parser_is_linear_on_spaces() -> None:
