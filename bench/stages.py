@@ -22,18 +22,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from escm_check import history, pipeline
+from escm_check import history, pipeline, stages
 from escm_check.config import load_config
 from escm_check.reporters.text_report import render_text
 from escm_check.runner import pack_for
 
 STAGES: list[tuple[Any, str]] = [
     (pipeline, "discover"),
-    (pipeline, "read_all"),
-    (pipeline, "normalise"),
+    (stages, "read_all"),
+    (stages, "normalise"),
     (history, "read_history"),
     (history, "load_versions"),
-    (pipeline.changecontrol, "check_document"),
+    (stages.changecontrol, "check_document"),
     (pipeline, "evaluate"),
 ]
 

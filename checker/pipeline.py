@@ -1,6 +1,9 @@
-"""The pipeline: discover -> adapt -> history -> evidence -> evaluate. Data flows one way.
+"""The pipeline: discover -> read -> history -> judge -> evaluate. Data flows one way.
 
-Stages overlap where git does the work in a process of its own:
+Each stage is a function from values to a value (`stages`, `discover.discover`,
+`evaluate.evaluate`); the cache is one memoiser around them (`cache.Memo`), keyed by a
+fingerprint of each stage's inputs, so a stage never knows whether its input came from the
+cache. Stages overlap where git does the work in a process of its own:
 
 - the one `git log` pass runs in a thread (which only parses what git writes) while this
   thread parses the Markdown documents, so a cold check costs about the longer of the two
@@ -9,10 +12,9 @@ Stages overlap where git does the work in a process of its own:
 - the historical versions are read from `git cat-file` in chunks by a thread, while this
   thread judges the change control of the documents whose versions are already in.
 
-Parsed documents, the history, the versions and the change-control verdicts come from the
-cache (`cache.Cache`) when it has them. The cyclic garbage collector is paused for the run: it would otherwise walk the
-hundreds of thousands of long-lived commits, changes and versions again and again (a tenth
-of the time of a large check) for values that hold no reference cycles.
+The cyclic garbage collector is paused for the run: it would otherwise walk the hundreds of
+thousands of long-lived commits, changes and versions again and again (a tenth of the time
+of a large check) for values that hold no reference cycles.
 """
 
 from __future__ import annotations
@@ -21,38 +23,33 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
-import math
-import os
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
 
-from . import changecontrol, history, progress
+from . import changecontrol, progress
 from .adapters.limits import Limits
-from .adapters.sidecar import sidecar_rel
-from .cache import Cache, Parsed
+from .cache import JUDGEMENT, KEEP_HISTORIES, PARSED, Deferred, Memo, Print, history_codec, make_key
 from .config import Config
 from .discover import Discovery, discover
-from .documents import Document
-from .evaluate import Control, DocInput, RepoInfo, evaluate
-from .findings import Finding, make
+from .evaluate import DocInput, RepoInfo, evaluate
 from .gitrun import GitError, run_git
-from .metadata import DocMeta, normalise
-from .parsing import read_all
-from .progressbar import ProgressBar
+from .history import RepoHistory
+from .parsing import _doc_format
 from .result import CheckResult
 from .rulepack import Pack
+from .stages import (
+    NOT_IN_GIT,
+    NOT_JUDGED,
+    Judgement,
+    Parsed,
+    judge_documents,
+    judge_untracked,
+    read_documents,
+    read_history,
+)
 
-T = TypeVar("T")
 _HEAVY = frozenset({"docx", "pdf"})  # the formats read_all gives to worker processes
-_FORMATS = {".md": "markdown", ".markdown": "markdown", ".docx": "docx", ".docm": "docx", ".doc": "docx", ".pdf": "pdf"}
-
-
-def _format(rel: str) -> str:
-    """The adapter `parsing.read_all` uses for a path (any other file has a sidecar)."""
-    return _FORMATS.get(os.path.splitext(rel.rsplit("/", 1)[-1])[1].lower(), "sidecar")
 
 
 @dataclass(frozen=True)
@@ -66,7 +63,61 @@ class CheckOptions:
     use_cache: bool = True
 
 
-def _control_settings(cfg: Config) -> changecontrol.ControlSettings:
+def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
+    """Run the whole pipeline once and return the result every reporter renders."""
+    cfg = opts.config
+    progress.set_current(f"the file list of {opts.path}")
+    disc = discover(opts.path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None)
+    if cfg.path:
+        # findings about the config (waivers) are located relative to the repository like all others
+        with contextlib.suppress(ValueError):
+            rel = Path(cfg.path).resolve().relative_to(disc.root).as_posix()
+            cfg = dataclasses.replace(cfg, path=rel)
+    memo = Memo.open(cfg, disc.root, enabled=opts.use_cache)
+    try:
+        with _gc_paused():
+            return _run(opts, pack, cfg, disc, memo)
+    finally:
+        memo.close()
+
+
+def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, memo: Memo) -> CheckResult:
+    root, as_of, settings = disc.root, opts.as_of, control_settings(cfg)
+    limits = Limits.from_mapping(cfg.limits)
+    prints = memo.fingerprints(root, disc.documents, cfg.hash_key(), limits.max_file_bytes)
+
+    def read(rels: Sequence[str]) -> dict[str, Parsed]:
+        got = memo.map(
+            "doc",
+            PARSED,
+            rels,
+            key=lambda rel: prints[rel].key if rel in prints else None,
+            compute=lambda todo: read_documents(root, todo, limits, cfg.jobs or opts.jobs, cfg.field_map),
+            keep=lambda rel, p: p[0].error is None and prints[rel].unchanged(),
+        )
+        return dict(zip(rels, got, strict=True))
+
+    heavy = [r for r in disc.documents if _doc_format(r) in _HEAVY]
+    parsed = read(heavy)  # Word and PDF first: their worker processes fork before any thread starts
+    hist = _history(memo, disc, as_of, settings)  # git log in a thread, or the stored history
+    parsed |= read([r for r in disc.documents if _doc_format(r) not in _HEAVY])
+    docs = [parsed[r] for r in disc.documents]
+    judged = _judge(memo, docs, disc, hist, settings, as_of, prints, limits)
+
+    known = hist.peek() if hist is not None else None  # None: stored, so complete, and not needed
+    findings = [*disc.findings, *(f for _, _, fs in docs for f in fs), *(known.problems if known else ())]
+    findings += [f for j in judged for f in j.findings]
+    available = hist is not None and (known is None or known.available)
+    repo = RepoInfo(str(root), disc.head, available=available, shallow=bool(known and known.shallow))
+    inputs = [DocInput(doc=d, meta=m, control=j.control) for (d, m, _), j in zip(docs, judged, strict=True)]
+    progress.set_current(f"the rating of {root}")
+    result = evaluate(pack, inputs, repo, cfg, as_of, findings)
+    progress.set_current(None)
+    return result
+
+
+def control_settings(cfg: Config) -> changecontrol.ControlSettings:
+    """The change-control settings of a configuration."""
     return changecontrol.ControlSettings(
         approval_mode=cfg.approval_mode,  # type: ignore[arg-type]
         approval_trailers=cfg.approval_trailers,
@@ -75,38 +126,74 @@ def _control_settings(cfg: Config) -> changecontrol.ControlSettings:
     )
 
 
-def _meta_path(doc: Document) -> str:
-    """The file whose history holds the document's metadata: its sidecar, or itself."""
-    return sidecar_rel(doc.path) if doc.meta_source == "sidecar" else doc.path
+def _history(
+    memo: Memo, disc: Discovery, as_of: dt.date, settings: changecontrol.ControlSettings
+) -> Deferred[RepoHistory] | None:
+    """The history stage, started now; None outside git. Only a complete history read while
+    HEAD stayed put is kept."""
+    if not disc.in_git:
+        return None
+    root, pathspec = disc.root, disc.prefix or None
+
+    def complete(h: RepoHistory) -> bool:
+        return h.available and not h.shallow and not h.problems and _head_now(root) == disc.head
+
+    return memo.deferred(
+        "history",
+        history_codec(str(root)),
+        memo.history_key(root, disc.head, as_of.isoformat(), pathspec, settings),
+        lambda: read_history(root, as_of, pathspec),
+        keep=complete,
+        scope=make_key("scope", str(root), pathspec),
+        prune=KEEP_HISTORIES,
+    )
 
 
-def _controlled(meta: DocMeta) -> bool:
-    """Documents under change control: everything with metadata except records."""
-    return meta.type not in (None, "record")
+def _judge(
+    memo: Memo,
+    docs: Sequence[Parsed],
+    disc: Discovery,
+    hist: Deferred[RepoHistory] | None,
+    settings: changecontrol.ControlSettings,
+    as_of: dt.date,
+    prints: dict[str, Print],
+    limits: Limits,
+) -> list[Judgement]:
+    """The judge stage: every tracked document with metadata judged from the history (kept
+    by the history's, the document's and the settings' fingerprints); the others at once."""
+    if hist is None:
+        return [NOT_IN_GIT] * len(docs)
+    tracked = [p for p in docs if p[0].has_metadata and p[0].path not in disc.untracked]
+    scope = hist.key
+
+    def key(p: Parsed) -> str | None:
+        fp = prints.get(p[0].path)
+        if fp is None or scope is None:
+            return None
+        return memo.key("control", scope, fp.key, p[0].path in disc.modified, as_of.isoformat(), settings)
+
+    def judge(todo: Sequence[Parsed]) -> list[Judgement]:
+        progress.set_current(f"the git history of {disc.root}")
+        return judge_documents(todo, hist.get(), settings, as_of, disc.modified, limits)
+
+    made = memo.map(
+        "control",
+        JUDGEMENT,
+        tracked,
+        key,
+        judge,
+        keep=lambda p, _: hist.key is not None and prints[p[0].path].unchanged(),
+        scope=scope or "",
+    )
+    by_path = {p[0].path: j for p, j in zip(tracked, made, strict=True)}
+    return [judge_untracked(p) if p[0].path in disc.untracked else by_path.get(p[0].path, NOT_JUDGED) for p in docs]
 
 
-class _Background(Generic[T]):
-    """Run one call in a daemon thread (Ctrl-C must not wait for git); `result` re-raises."""
-
-    def __init__(self, fn: Callable[[], T]) -> None:
-        self._fn = fn
-        self._value: T | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="escm-check-history", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            self._value = self._fn()
-        except BaseException as exc:  # handed to the caller of result()
-            self._error = exc
-
-    def result(self) -> T:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
+def _head_now(root: Path) -> str | None:
+    try:
+        return run_git(root, "rev-parse", "--verify", "-q", "HEAD").decode().strip() or None
+    except GitError:
+        return None
 
 
 @contextlib.contextmanager
@@ -124,294 +211,3 @@ def _gc_paused() -> Iterator[None]:
             gc.freeze()
             gc.unfreeze()
             gc.enable()
-
-
-VERSION_CHUNKS = 16  # chunks of paths, each read by one `git cat-file --batch` process
-MIN_VERSION_CHUNK = 250
-VERSION_READERS = 2  # cat-file processes at once: resolving deltas is git's CPU, not ours
-
-
-class _VersionLoader:
-    """`history.load_versions` in chunks, in daemon threads, in the order they are asked for.
-
-    The result for each path is exactly what one call for all paths gives: versions are read
-    per path, and chunks only split the list of paths. Up to `readers` chunks are read at
-    once (each by its own cat-file process), the earliest first, while the caller judges the
-    documents of the chunks already in.
-    """
-
-    def __init__(
-        self,
-        load: Callable[[Sequence[str]], dict[str, tuple[history.DocVersion, ...]]],
-        paths: Sequence[str],
-        readers: int = VERSION_READERS,
-    ) -> None:
-        size = max(MIN_VERSION_CHUNK, math.ceil(len(paths) / VERSION_CHUNKS))
-        self._chunks = [list(paths[i : i + size]) for i in range(0, len(paths), size)]
-        self._where = {p: n for n, chunk in enumerate(self._chunks) for p in chunk}
-        self._ready = [threading.Event() for _ in self._chunks]
-        self.loaded: dict[str, tuple[history.DocVersion, ...]] = {}
-        self._error: BaseException | None = None
-        self._load = load
-        self._next = 0
-        self._lock = threading.Lock()
-        self._threads = [
-            threading.Thread(target=self._run, name="escm-check-versions", daemon=True)
-            for _ in range(max(1, min(readers, len(self._chunks))))
-        ]
-        for t in self._threads:
-            t.start()
-
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                n = self._next
-                if n >= len(self._chunks) or self._error is not None:
-                    return
-                self._next += 1
-            try:
-                got = self._load(self._chunks[n])
-            except BaseException as exc:  # handed to the caller of get()
-                with self._lock:
-                    self._error = exc
-                for event in self._ready:
-                    event.set()
-                return
-            with self._lock:
-                self.loaded.update(got)
-            self._ready[n].set()
-
-    def get(self, path: str) -> tuple[history.DocVersion, ...] | None:
-        """The versions of `path` (waiting for its chunk), or None when it was not asked for."""
-        n = self._where.get(path)
-        if n is None:
-            return None
-        self._ready[n].wait()
-        if self._error is not None:
-            raise self._error
-        return self.loaded.get(path, ())
-
-    def join(self) -> None:
-        """Wait for every chunk; re-raise a failure."""
-        for t in self._threads:
-            t.join()
-        if self._error is not None:
-            raise self._error
-
-
-def _parse(
-    root: Path, rels: Sequence[str], limits: Limits, jobs: int | None, field_map: dict[str, str]
-) -> list[Parsed]:
-    progress.set_current(f"the documents under {root}")  # an adapter's error is a finding
-    bar = ProgressBar("parsing") if ProgressBar.wanted(len(rels), quiet=False) else None
-    try:
-        docs = read_all(root, list(rels), limits, jobs=jobs, progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
-    out: list[Parsed] = []
-    for d in docs:
-        progress.set_current(d.path)  # named in the one-line internal-error message
-        out.append((d, *normalise(d, field_map)))
-    return out
-
-
-def _head_now(root: Path) -> str | None:
-    try:
-        return run_git(root, "rev-parse", "--verify", "-q", "HEAD").decode().strip() or None
-    except GitError:
-        return None
-
-
-def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
-    """Run the whole pipeline once and return the result every reporter renders."""
-    cfg = opts.config
-    progress.set_current(f"the file list of {opts.path}")
-    disc = discover(opts.path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None)
-    if cfg.path:
-        # findings about the config (waivers) are located relative to the repository like all others
-        with contextlib.suppress(ValueError):
-            rel = Path(cfg.path).resolve().relative_to(disc.root).as_posix()
-            cfg = dataclasses.replace(cfg, path=rel)
-    cache = Cache.open(cfg, disc.root) if opts.use_cache else None
-    try:
-        with _gc_paused():
-            return _run(opts, pack, cfg, disc, cache)
-    finally:
-        if cache is not None:
-            cache.close()
-
-
-def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, cache: Cache | None) -> CheckResult:
-    root = disc.root
-    limits = Limits.from_mapping(cfg.limits)
-    jobs = cfg.jobs or opts.jobs
-    field_map = dict(cfg.field_map)
-    rels = list(disc.documents)
-    formats = [_format(r) for r in rels]
-    settings = _control_settings(cfg)
-    pathspec = disc.prefix or None
-
-    # documents the cache holds; the rest are read below
-    results: list[Parsed | None] = [None] * len(rels)
-    prints: dict[int, Any] = {}
-    if cache is not None:
-        hits, prints = cache.lookup_documents(rels, formats)
-        for i, p in hits.items():
-            results[i] = p
-    todo = [i for i, p in enumerate(results) if p is None]
-    heavy = [i for i in todo if formats[i] in _HEAVY]
-    light = [i for i in todo if formats[i] not in _HEAVY]
-
-    # Word and PDF first: their worker processes are forked before any thread starts
-    for i, p in zip(heavy, _parse(root, [rels[i] for i in heavy], limits, jobs, field_map), strict=True):
-        results[i] = p
-
-    # the history: cached (decoded only if a verdict must be made), or one git log pass in a
-    # thread while Markdown is parsed; every historical front matter is read alongside the
-    # log (prefetch), since a history read afresh means every document is judged afresh
-    hkey: str | None = None  # set while the history in hand is the one cached under it
-    repo_hist: history.RepoHistory | None = None
-    cached_history = False
-    pending: _Background[history.RepoHistory] | None = None
-
-    def read_history() -> history.RepoHistory:
-        return history.read_history(root, as_of=opts.as_of, pathspec=pathspec, prefetch=True)
-
-    def remember(c: Cache, key: str, hist: history.RepoHistory) -> bool:
-        """Cache a history read in this run; False, caching nothing, when HEAD moved meanwhile."""
-        if _head_now(root) != disc.head:
-            return False
-        c.save_history(key, hist)
-        return True
-
-    if disc.in_git:
-        if cache is not None:
-            hkey = cache.history_key(disc.head, opts.as_of, pathspec, settings)
-            cached_history = hkey is not None and cache.has_history(hkey)
-        if not cached_history:
-            pending = _Background(read_history)
-    for i, p in zip(light, _parse(root, [rels[i] for i in light], limits, jobs, field_map), strict=True):
-        results[i] = p
-    if cache is not None and prints:
-        cache.store_documents((p, prints[i]) for i, p in enumerate(results) if i in prints and p is not None)
-    progress.set_current(f"the git history of {root}")
-    if pending is not None:
-        repo_hist = pending.result()
-        if cache is not None and hkey is not None and not remember(cache, hkey, repo_hist):
-            hkey = None
-    parsed: list[Parsed] = [p for p in results if p is not None]
-    assert len(parsed) == len(rels)
-
-    findings: list[Finding] = list(disc.findings)
-    for _, _, fs in parsed:
-        findings += fs
-
-    # change-control verdicts the cache holds: same history, same bytes, same settings
-    judged: dict[str, tuple[changecontrol.ControlResult, str | None]] = {}
-    control_keys: dict[str, str] = {}
-    to_judge = [d.path for d, _, _ in parsed if d.has_metadata and d.path not in disc.untracked]
-    if cache is not None and hkey is not None:
-        control_keys = cache.control_keys(hkey, ((p, p in disc.modified) for p in to_judge), opts.as_of, settings)
-        judged = cache.load_controls(control_keys)
-    if cached_history and any(p not in judged for p in to_judge):
-        assert cache is not None and hkey is not None
-        repo_hist = cache.load_history(hkey)
-        if repo_hist is None:  # damaged, or evicted by another run since: read it here
-            repo_hist = read_history()
-            if not remember(cache, hkey, repo_hist):
-                hkey, judged, control_keys = None, {}, {}
-    # a history known only from the cache: complete, available, not shallow, no problems
-    has_history = repo_hist is not None or cached_history
-
-    # historical versions for the others: cached ones at once, the rest streamed in by a thread
-    versions: dict[str, tuple[history.DocVersion, ...]] = {}
-    loader: _VersionLoader | None = None
-    to_load: list[str] = []
-    if repo_hist is not None:
-        findings += repo_hist.problems
-        wanted = [
-            _meta_path(d)
-            for d, m, _ in parsed
-            if _controlled(m) and d.path not in disc.untracked and d.path not in judged
-        ]
-        if repo_hist.available and wanted:
-            hist = repo_hist
-
-            def load(paths: Sequence[str]) -> dict[str, tuple[history.DocVersion, ...]]:
-                return history.load_versions(root, hist, paths, limits)
-
-            if cache is not None and hkey is not None:
-                versions = cache.load_versions(hkey, hist, dict.fromkeys(wanted))
-            to_load = [p for p in dict.fromkeys(wanted) if p not in versions]
-            if to_load:
-                loader = _VersionLoader(load, to_load)
-
-    inputs: list[DocInput] = []
-    fresh: list[tuple[str, changecontrol.ControlResult, str | None]] = []
-    for doc, meta, _ in parsed:
-        progress.set_current(doc.path)
-        control = None
-        if doc.path in disc.untracked:
-            findings.append(make("untracked-document", "not tracked by git: not under version control", path=doc.path))
-            control = Control(False, reason="not tracked by git")
-        elif has_history and doc.has_metadata:
-            if doc.path in judged:
-                cr, last_author = judged[doc.path]
-            else:
-                assert repo_hist is not None  # loaded above for every document not judged
-                meta_path = _meta_path(doc)
-                mine = loader.get(meta_path) if loader is not None else None
-                if mine is None:
-                    mine = versions.get(meta_path, ())
-                cr = changecontrol.check_document(
-                    doc.path,
-                    doc.metadata,
-                    repo_hist,
-                    mine,
-                    settings,
-                    opts.as_of,
-                    tracked=True,
-                    modified=doc.path in disc.modified,
-                    meta_lines=doc.meta_lines,
-                    sidecar=meta_path if meta_path != doc.path else None,
-                )
-                fh = repo_hist.files.get(doc.path)
-                last_author = None
-                if fh is not None and fh.changes:
-                    c = fh.changes[0].commit
-                    last_author = f"{c.author_name} <{c.author_email}>"
-                if doc.path in control_keys:
-                    fresh.append((control_keys[doc.path], cr, last_author))
-            if _controlled(meta) and meta.approved:
-                findings += cr.findings
-            control = Control(
-                controlled=cr.controlled,
-                last_commit=cr.last_commit,
-                last_author=last_author,
-                review_due=cr.review_due,
-                reason="; ".join(sorted({f.rule for f in cr.findings if f.severity == "error"}))
-                or ("" if cr.controlled else "not under change control"),
-                versions=cr.versions,
-            )
-        elif not disc.in_git:
-            control = Control(False, reason="not in a git repository")
-        inputs.append(DocInput(doc=doc, meta=meta, control=control))
-
-    if loader is not None:
-        loader.join()
-        if cache is not None and hkey is not None:
-            cache.save_versions(hkey, {p: loader.loaded.get(p, ()) for p in to_load})
-    if cache is not None and hkey is not None and fresh:
-        cache.save_controls(hkey, fresh)
-
-    repo = RepoInfo(
-        root=str(root),
-        head=disc.head,
-        available=bool(repo_hist.available) if repo_hist else cached_history,
-        shallow=bool(repo_hist and repo_hist.shallow),
-    )
-    progress.set_current(f"the rating of {root}")
-    result = evaluate(pack, inputs, repo, cfg, opts.as_of, findings)
-    progress.set_current(None)
-    return result

@@ -1,4 +1,4 @@
-"""The parse and history cache (issue 7): reused only when nothing it depends on changed.
+"""The cache, one memoiser around the pipeline's stages: reused only when nothing it depends on changed.
 
 Every test checks the result against a run without the cache: the cache may make a check
 faster, never different. In-process runs replace `read_all` and `read_history` with
@@ -21,16 +21,9 @@ from typing import Any
 
 import pytest
 from escm_check import cache as cache_mod
-from escm_check import changecontrol, history, pipeline
-from escm_check.cache import (
-    DB_NAME,
-    BadEntry,
-    Cache,
-    dec_parsed,
-    dec_value,
-    enc_parsed,
-    enc_value,
-)
+from escm_check import changecontrol, codec, history, stages
+from escm_check.cache import DB_NAME, PARSED, Memo
+from escm_check.codec import BadEntry, tag, untag
 from escm_check.config import load_config
 from escm_check.pipeline import CheckOptions, run_check
 from escm_check.reporters import get_reporter
@@ -133,7 +126,7 @@ class Calls:
 @pytest.fixture()
 def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
     seen = Calls()
-    real_read_all = pipeline.read_all
+    real_read_all = stages.read_all
     real_history = history.read_history
     real_versions = history.load_versions
     real_check = changecontrol.check_document
@@ -155,7 +148,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
         seen.judged.append(path)
         return real_check(path, *a, **k)
 
-    monkeypatch.setattr(pipeline, "read_all", read_all)
+    monkeypatch.setattr(stages, "read_all", read_all)
     monkeypatch.setattr(changecontrol, "check_document", check_document)
     monkeypatch.setattr(history, "read_history", read_history)
     monkeypatch.setattr(history, "load_versions", load_versions)
@@ -209,7 +202,7 @@ def test_warm_run_is_byte_identical_and_reads_nothing_again(repo: GitRepo, tmp_p
     ]
     cold = check(repo.path, cache, calls)
     assert cold == plain
-    assert {k for _, k, _ in db_rows(cache)} == {"doc", "history", "versions", "control"}
+    assert {k for _, k, _ in db_rows(cache)} == {"doc", "history", "control"}
     assert len(db_rows(cache, "doc")) == 4  # the Word file and the PDF too
     assert len(db_rows(cache, "control")) == 4
     warm = check(repo.path, cache, calls)
@@ -259,7 +252,7 @@ def test_editing_a_file_invalidates_only_its_entry(repo: GitRepo, tmp_path: Path
     assert calls.read == ["procedures/version-control.md"]
     assert calls.histories == 0  # HEAD did not move
     assert calls.judged == ["procedures/version-control.md"]  # the others' verdicts are kept
-    assert calls.versions == []  # its history versions are cached too
+    assert calls.versions == ["procedures/version-control.md"]  # its historical versions only
     assert edited == check(repo.path, None)
     assert '"version": "1.5"' in edited
     # back to the committed bytes: the entry for those bytes is still good, nothing is re-read
@@ -386,17 +379,17 @@ def test_a_damaged_document_entry_is_ignored_and_rebuilt(
     assert check(repo.path, cache, calls) == plain
     assert len(calls.read) == 4
     for _, _, value in db_rows(cache, "doc"):
-        dec_parsed(value)  # rewritten whole
+        PARSED.decode(value)  # rewritten whole
     assert check(repo.path, cache, calls) == plain
     assert calls.read == []
 
 
-@pytest.mark.parametrize("kind", ["history", "versions", "control"])
+@pytest.mark.parametrize("kind", ["history", "control"])
 def test_a_damaged_history_entry_is_ignored_and_rebuilt(repo: GitRepo, tmp_path: Path, calls: Calls, kind: str) -> None:
     cache = tmp_path / "cache"
     plain = check(repo.path, None)
     check(repo.path, cache, calls)
-    if kind != "control":  # a history and versions are read only for documents not judged
+    if kind != "control":  # a history is read only for documents not judged
         for key, _, _ in db_rows(cache, "control"):
             set_value(cache, key, "[]")
     for key, _, value in db_rows(cache, kind):
@@ -404,8 +397,7 @@ def test_a_damaged_history_entry_is_ignored_and_rebuilt(repo: GitRepo, tmp_path:
     assert check(repo.path, cache, calls) == plain
     # what was made from a history outlives a re-read of the same history
     assert calls.histories == (1 if kind == "history" else 0)
-    assert calls.judged
-    assert bool(calls.versions) == (kind == "versions")
+    assert calls.judged and calls.versions
     assert check(repo.path, cache, calls) == plain
     assert calls.histories == 0 and calls.versions == [] and calls.judged == []
 
@@ -543,15 +535,15 @@ def test_two_runs_at_once_share_one_cache(repo: GitRepo, tmp_path: Path) -> None
         rows = conn.execute("SELECT kind, value FROM entries").fetchall()
     finally:
         conn.close()
-    assert {k for k, _ in rows} == {"doc", "history", "versions", "control", "valid", "yaml"}
+    assert {k for k, _ in rows} == {"doc", "history", "control", "valid", "yaml"}
     for kind, value in rows:
         if kind == "doc":
-            dec_parsed(value)
+            PARSED.decode(value)
 
 
 def test_the_cache_is_off_when_configured_off(repo: GitRepo, tmp_path: Path) -> None:
     config = dataclasses.replace(load_config(None), cache=False, cache_dir=str(tmp_path / "c"))
-    assert Cache.open(config, repo.path) is None
+    assert Memo.open(config, repo.path).store is None
     assert not (tmp_path / "c").exists()
 
 
@@ -569,8 +561,8 @@ def test_the_cache_is_off_when_configured_off(repo: GitRepo, tmp_path: Path) -> 
     ],
 )
 def test_metadata_values_round_trip_exactly(value: Any) -> None:
-    text = json.dumps(enc_value(value))
-    back = dec_value(json.loads(text))
+    text = json.dumps(tag(value), allow_nan=False)
+    back = untag(json.loads(text))
     assert back == value
     assert [type(k) for k in back] == [type(k) for k in value]
     assert repr(back) == repr(value)
@@ -581,7 +573,7 @@ def test_metadata_values_round_trip_exactly(value: Any) -> None:
 )
 def test_unknown_or_bad_tags_are_bad_entries(bad: Any) -> None:
     with pytest.raises(BadEntry):
-        dec_value(bad)
+        untag(bad)
 
 
 def test_a_document_round_trips(repo: GitRepo) -> None:
@@ -592,14 +584,14 @@ def test_a_document_round_trips(repo: GitRepo) -> None:
     rels = ["procedures/version-control.md", "records/audit.md", "word/plan.docx", "pdf/supplier.pdf"]
     for d in read_all(repo.path, rels, Limits.from_mapping({}), jobs=1):
         parsed = (d, *normalise(d, {}))
-        assert dec_parsed(enc_parsed(parsed)) == parsed
+        assert PARSED.decode(PARSED.encode(parsed)) == parsed
 
 
 def test_the_key_is_stable_across_processes() -> None:
     code = (
         "from escm_check.cache import make_key; from escm_check.pipeline import "
-        "_control_settings; from escm_check.config import load_config; "
-        "print(make_key('x', _control_settings(load_config(None))))"
+        "control_settings; from escm_check.config import load_config; "
+        "print(make_key('x', control_settings(load_config(None))))"
     )
     keys = {
         subprocess.run(
@@ -615,9 +607,10 @@ def test_the_key_is_stable_across_processes() -> None:
 
 
 def test_cache_module_never_unpickles() -> None:
-    source = Path(cache_mod.__file__).read_text(encoding="utf-8")
-    assert "import pickle" not in source and "pickle.load" not in source
-    assert "marshal" not in source and "eval(" not in source
+    for module in (cache_mod, codec):
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        assert "import pickle" not in source and "pickle.load" not in source
+        assert "marshal" not in source and "eval(" not in source
 
 
 def test_large_values_are_compressed_and_a_damaged_one_is_a_miss(tmp_path: Path) -> None:
@@ -666,5 +659,5 @@ def test_entries_in_use_are_kept_fresh_and_unused_ones_are_not(repo: GitRepo, tm
         conn.close()
     # with every verdict cached, the history and its versions are not read, so not refreshed
     assert {k for k, u in used.items() if u > old} == {"doc", "control"}
-    assert used["history"] == used["versions"] == old
+    assert used["history"] == old
     assert stray in (None, (old,))  # never refreshed (and may be gone with the expiry)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from escm_check import pipeline
+from escm_check import pipeline, stages
 from escm_check.cli import main
 from escm_check.guard import ISSUES_URL
 
@@ -58,7 +58,7 @@ def assert_one_line(r: Result, naming: str) -> str:
 
 
 def test_error_names_the_document_and_where_to_report(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "normalise", boom_for(TARGET, pipeline.normalise))
+    monkeypatch.setattr(stages, "normalise", boom_for(TARGET, stages.normalise))
     r = invoke("check", str(repo.path), "--no-cache")
     line = assert_one_line(r, TARGET)
     assert "RuntimeError: boom" in line
@@ -66,7 +66,7 @@ def test_error_names_the_document_and_where_to_report(repo: GitRepo, monkeypatch
 
 
 def test_verbose_adds_the_traceback(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "normalise", boom_for(TARGET, pipeline.normalise))
+    monkeypatch.setattr(stages, "normalise", boom_for(TARGET, stages.normalise))
     r = invoke("check", str(repo.path), "--no-cache", "--verbose")
     assert r.exit_code == 3
     first, rest = r.stderr.split("\n", 1)
@@ -76,7 +76,7 @@ def test_verbose_adds_the_traceback(repo: GitRepo, monkeypatch: pytest.MonkeyPat
 
 def test_error_in_change_control_names_the_document(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        pipeline.changecontrol, "check_document", boom_for(TARGET, pipeline.changecontrol.check_document)
+        stages.changecontrol, "check_document", boom_for(TARGET, stages.changecontrol.check_document)
     )
     assert_one_line(invoke("check", str(repo.path), "--no-cache"), TARGET)
 
@@ -97,7 +97,7 @@ def test_a_multi_line_message_and_an_odd_file_name_stay_on_one_line(
     odd = "new\nline.md"
     r.write(odd, doc(id="ODD-1", title="t"))
     r.commit("add")
-    monkeypatch.setattr(pipeline, "normalise", boom_for(odd, pipeline.normalise, "first\nsecond"))
+    monkeypatch.setattr(stages, "normalise", boom_for(odd, stages.normalise, "first\nsecond"))
     line = assert_one_line(invoke("check", str(r.path), "--no-cache"), "new\\nline.md")
     assert "first\\nsecond" in line
 
@@ -142,7 +142,7 @@ def test_interrupt_is_one_line(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -
 
 def test_the_next_run_in_the_same_process_starts_clean(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     """What the last run was processing does not leak into the next run's message."""
-    monkeypatch.setattr(pipeline, "normalise", boom_for(TARGET, pipeline.normalise))
+    monkeypatch.setattr(stages, "normalise", boom_for(TARGET, stages.normalise))
     assert_one_line(invoke("check", str(repo.path), "--no-cache"), TARGET)
     monkeypatch.undo()
 
