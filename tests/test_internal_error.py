@@ -75,9 +75,7 @@ def test_verbose_adds_the_traceback(repo: GitRepo, monkeypatch: pytest.MonkeyPat
 
 
 def test_error_in_change_control_names_the_document(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        stages.changecontrol, "check_document", boom_for(TARGET, stages.changecontrol.check_document)
-    )
+    monkeypatch.setattr(stages.changecontrol, "check_document", boom_for(TARGET, stages.changecontrol.check_document))
     assert_one_line(invoke("check", str(repo.path), "--no-cache"), TARGET)
 
 
