@@ -647,7 +647,7 @@ class Deferred(Generic[V]):
     def get(self) -> V:
         """The value: decoded, or computed (a damaged entry is computed again here)."""
         with self._lock:
-            if self._value is None and self._thread is not None:
+            if self._thread is not None:  # computing (or done, and not yet remembered)
                 self._thread.join()
                 self._thread = None
                 if self._error is not None:
@@ -665,9 +665,7 @@ class Deferred(Generic[V]):
     def peek(self) -> V | None:
         """The value when it is being computed (waiting for it) or already in hand; None when
         only the store holds it, still undecoded (stored values are complete ones)."""
-        if self._load is not None and self._value is None:
-            return None
-        return self.get()
+        return self.get() if self._load is None or self._value is not None else None
 
 
 # --------------------------------------------------------------------------- codecs
@@ -751,7 +749,7 @@ def _located_back(w: Any) -> Located:
 
 
 LOCATED: Codec[Located] = Codec(
-    tuple[Any, tuple[tuple[tuple["str | int", ...], int], ...]], _located_wire, _located_back
+    tuple[Any, tuple[tuple[tuple[str | int, ...], int], ...]], _located_wire, _located_back
 )
 
 

@@ -15,6 +15,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -661,3 +662,80 @@ def test_entries_in_use_are_kept_fresh_and_unused_ones_are_not(repo: GitRepo, tm
     assert {k for k, u in used.items() if u > old} == {"doc", "control"}
     assert used["history"] == old
     assert stray in (None, (old,))  # never refreshed (and may be gone with the expiry)
+
+
+# --------------------------------------------------------------------------- the memoiser
+
+
+def test_every_stored_entry_decodes_with_the_codec_of_its_kind(repo: GitRepo, tmp_path: Path) -> None:
+    from escm_check.cache import FLAG, JUDGEMENT, LOCATED, history_codec
+
+    cache = tmp_path / "cache"
+    check(repo.path, cache)
+    pack_for(dataclasses.replace(load_config(None), cache_dir=str(cache)), repo.path)  # rule files too
+    codecs: dict[str, Any] = {
+        "doc": PARSED,
+        "control": JUDGEMENT,
+        "history": history_codec(str(repo.path)),
+        "valid": FLAG,
+        "yaml": LOCATED,
+    }
+    rows = db_rows(cache)
+    assert {kind for _, kind, _ in rows} == set(codecs)
+    conn = sqlite3.connect(cache / DB_NAME)
+    try:
+        for key, kind, _ in rows:
+            (raw,) = conn.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+            text = zlib.decompress(raw).decode() if isinstance(raw, bytes) else raw
+            codecs[kind].decode(text)
+    finally:
+        conn.close()
+
+
+def test_map_computes_only_what_the_store_lacks_and_keeps_what_it_may(tmp_path: Path) -> None:
+    from escm_check.cache import Store
+
+    store = Store.open(tmp_path)
+    assert store is not None
+    memo = Memo(store)
+    squares = codec.Codec(int)
+    computed: list[list[int]] = []
+
+    def compute(xs: Any) -> list[int]:
+        computed.append(list(xs))
+        return [x * x for x in xs]
+
+    def run() -> list[int]:
+        return memo.map(
+            "sq", squares, [1, 2, 3, 4], lambda x: None if x == 4 else memo.key(x), compute, keep=lambda x, _: x != 3
+        )
+
+    assert run() == [1, 4, 9, 16]
+    assert run() == [1, 4, 9, 16]
+    assert computed == [[1, 2, 3, 4], [3, 4]]  # 3 was not kept, 4 has no key
+    memo.close()
+    without = Memo(None)
+    assert without.map("sq", squares, [5], lambda x: "k", compute) == [25] and without.key(1) is None
+
+
+def test_a_deferred_value_is_kept_even_when_ready_before_it_is_asked_for(tmp_path: Path) -> None:
+    import time
+
+    from escm_check.cache import Store
+
+    store = Store.open(tmp_path)
+    assert store is not None
+    memo = Memo(store)
+    number = codec.Codec(int)
+    key = memo.key("n")
+    assert key is not None
+    first = memo.deferred("n", number, key, lambda: 7)
+    time.sleep(0.2)  # the thread has finished long before the value is asked for
+    assert first.get() == 7 and first.key == key
+    calls: list[int] = []
+    second = memo.deferred("n", number, key, lambda: calls.append(1) or 8)
+    assert second.peek() is None  # stored: not decoded until asked for
+    assert second.get() == 7 and calls == []
+    refused = memo.deferred("n", number, memo.key("m"), lambda: 9, keep=lambda _: False)
+    assert refused.get() == 9 and refused.key is None  # what is made from it must not be kept
+    memo.close()
