@@ -748,9 +748,7 @@ def _located_back(w: Any) -> Located:
     return Located("", untag(data), {tuple(p): n for p, n in lines})
 
 
-LOCATED: Codec[Located] = Codec(
-    tuple[Any, tuple[tuple[tuple[str | int, ...], int], ...]], _located_wire, _located_back
-)
+LOCATED: Codec[Located] = Codec(tuple[Any, tuple[tuple[tuple[str | int, ...], int], ...]], _located_wire, _located_back)
 
 
 # --------------------------------------------------------------------------- rule files
