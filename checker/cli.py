@@ -310,6 +310,61 @@ def demo(target: Path | None, fmt: str) -> None:
     sys.exit(int(run_guarded(lambda: run_demo(target, fmt), False)))
 
 
+@main.command("map")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Configuration file.")
+@click.option("--model", help="Built-in rule pack (default escm-sp-v2).")
+@click.option("--rules", "rules_dir", help="Folder of an organization's rule pack.")
+@click.option("--top", type=click.IntRange(1, 100), default=5, show_default=True, help="Practices per document.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--write-crosswalk",
+    "crosswalk_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the suggestions to FILE as a draft crosswalk (accepted entries already in it are kept).",
+)
+@click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes for .docx and PDF parsing.")
+@guarded
+def map_cmd(
+    path: Path,
+    config_file: Path | None,
+    model: str | None,
+    rules_dir: str | None,
+    top: int,
+    fmt: str,
+    crosswalk_file: Path | None,
+    jobs: int | None,
+) -> None:
+    """Rank the Practices each document under PATH most likely serves (nothing is written but FILE)."""
+    from .config import ConfigError
+    from .crosswalk import load_crosswalk, write_crosswalk
+    from .mapreport import render_json, render_text
+    from .maprun import map_repository, suggestions
+    from .runner import pack_for, resolve_config
+
+    try:
+        cfg = resolve_config(path, config_file, {"model": model, "rules": rules_dir})
+        pack = pack_for(cfg, path)
+        keep = []
+        if crosswalk_file is not None and crosswalk_file.exists():
+            existing, problems = load_crosswalk(crosswalk_file)
+            if problems:
+                _fail(f"{crosswalk_file}: not overwritten, it has problems:\n" + "\n".join(map(str, problems)))
+            keep = list(existing.accepted())
+        result = map_repository(path, cfg, pack, top, jobs)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    except PackError as exc:
+        _fail(f"rule pack error:\n{exc}")
+        return
+    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    if crosswalk_file is not None:
+        entries = suggestions(result, keep)
+        write_crosswalk(crosswalk_file, entries, pack.name)
+        click.echo(f"wrote {len(entries) - len(keep)} suggestion(s) to {crosswalk_file}", err=True)
+
+
 main.add_command(pack)
 
 if __name__ == "__main__":  # pragma: no cover

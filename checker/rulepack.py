@@ -226,6 +226,7 @@ class Pack:
     evidence_defaults: Mapping[str, EvidenceSides] = field(default_factory=dict)
     record_kinds: Mapping[str, str] = field(default_factory=dict)  # kind -> summary
     phase_summaries: Mapping[str, str] = field(default_factory=dict)
+    vocabulary: str = ""  # the vocabulary file (read by `load_vocabulary`), or "" for none
     _index: dict[str, Practice] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -566,6 +567,7 @@ def _fresh(head: Located, folder: Path) -> _Raw:
     merged = {k: meta[k] for k in keys}
     merged["source"], merged["notice"] = meta.get("source", ""), meta.get("notice", "")
     merged["record_kinds"] = dict(meta.get("record_kinds", {}))
+    merged["vocabulary"] = str(folder / meta["vocabulary"]) if "vocabulary" in meta else ""
     raw = _Raw(folder=folder, head=head, meta=merged, counts=_counts_of(head, meta))
     raw.doc_type_origin = {k: _Origin(head, ("doc_types", k)) for k in meta["doc_types"]}
     raw.default_origin = _default_origins(head, meta["evidence_defaults"])
@@ -610,6 +612,8 @@ def _extend(base: _Raw, head: Located, folder: Path) -> _Raw:
     for k in ("source", "notice"):
         if k in meta:
             m[k] = meta[k]
+    if "vocabulary" in meta:
+        m["vocabulary"] = str(folder / meta["vocabulary"])
     m["areas"] = _merge_by(m["areas"], meta.get("areas", []), "id")
     m["phases"] = _merge_by(m["phases"], meta.get("phases", []), "id")
     m["levels"] = sorted(_merge_by(m["levels"], meta.get("levels", []), "level"), key=lambda lv: lv["level"])
@@ -1132,7 +1136,34 @@ def _build(raw: _Raw) -> Pack:
         evidence_defaults=_frozen_defaults(raw),
         record_kinds={k: " ".join(v["summary"].split()) for k, v in m.get("record_kinds", {}).items()},
         phase_summaries={ph["id"]: ph.get("summary", "") for ph in m["phases"]},
+        vocabulary=m.get("vocabulary", ""),
     )
+
+
+def load_vocabulary(pack: Pack) -> dict[str, tuple[str, ...]]:
+    """The pack's per-Practice vocabulary ({} when it names none); PackError, located, when invalid.
+
+    Read only by the commands that rank documents, so a check never pays for it.
+    """
+    if not pack.vocabulary:
+        return {}
+    path = Path(pack.vocabulary)
+    try:
+        loc = load_yaml_file(path, _display(path))
+    except DataFileError as exc:
+        raise PackError([exc]) from None
+    problems = schema_errors(_validator("vocabulary_file"), loc)
+    if not problems:
+        for pid in loc.data["practices"]:
+            if pack.practice(pid) is None:
+                near = difflib.get_close_matches(pid, [p.id for p in pack.practices], n=1)
+                hint = f"; did you mean {near[0]}?" if near else ""
+                problems.append(
+                    DataFileError(loc.path, loc.line_of(("practices", pid)), f"practices/{pid}: no such Practice{hint}")
+                )
+    if problems:
+        raise PackError(problems)
+    return {pid: tuple(terms) for pid, terms in sorted(loc.data["practices"].items())}
 
 
 def _display(path: Path) -> str:

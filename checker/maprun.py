@@ -1,0 +1,89 @@
+"""`escm-check map`: read the documents a check would read and rank the Practices each serves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .adapters.limits import Limits
+from .config import Config
+from .crosswalk import Entry
+from .discover import discover
+from .documents import Document
+from .mapping import DocumentMapping, Ranker
+from .metadata import normalise
+from .parsing import read_all
+from .rulepack import Pack, load_vocabulary
+
+# an activity goes into a drafted crosswalk's `satisfies` only when a section matches it this well
+CLAIM_MIN = 0.15
+
+
+@dataclass(frozen=True)
+class MapResult:
+    """The ranked Practices of every document in scope."""
+
+    model: str
+    root: Path
+    documents: tuple[DocumentMapping, ...]
+    titles: Mapping[str, str] = field(default_factory=dict)  # Practice id -> title, for display
+
+
+def _title(doc: Document, claimed: str | None) -> str | None:
+    if claimed:
+        return claimed
+    raw = doc.metadata.get("title")
+    return raw if isinstance(raw, str) else None
+
+
+def rank_documents(
+    ranker: Ranker, docs: Sequence[Document], field_map: dict[str, str], top: int
+) -> list[DocumentMapping]:
+    """Rank each document, marking the Practices its own metadata already declares."""
+    out = []
+    for doc in docs:
+        meta, _ = normalise(doc, field_map)
+        declared = (*meta.practices, *meta.satisfies)
+        out.append(ranker.rank(doc, _title(doc, meta.title), declared, top))
+    return out
+
+
+def map_repository(path: Path, cfg: Config, pack: Pack, top: int, jobs: int | None = None) -> MapResult:
+    """Discover and read the documents under `path` as a check does, and rank each."""
+    disc = discover(path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None)
+    docs = read_all(disc.root, list(disc.documents), Limits.from_mapping(cfg.limits), jobs=cfg.jobs or jobs)
+    ranker = Ranker(pack, load_vocabulary(pack))
+    ranked = tuple(rank_documents(ranker, docs, dict(cfg.field_map), top))
+    return MapResult(pack.id, disc.root, ranked, {p.id: p.title for p in pack.practices})
+
+
+def suggestions(result: MapResult, keep: Sequence[Entry] = ()) -> list[Entry]:
+    """Draft crosswalk entries: one `suggested` entry per document and ranked Practice.
+
+    Practices the document declares itself, and those an entry of `keep` (a person's accepted
+    entries) already maps the document to, are not suggested again; `keep` comes first.
+    """
+    covered = {(e.path, p) for e in keep for p in e.practices}
+    out = list(keep)
+    for d in result.documents:
+        for p in d.practices:
+            if p.declared or (d.path, p.id) in covered:
+                continue
+            claims = tuple(a.id for a in sorted(p.activities, key=lambda a: a.id) if a.score >= CLAIM_MIN)
+            where = "; ".join(f"{s.section} ({_unit(d.location_kind)} {s.line})" for s in p.sections)
+            out.append(
+                Entry(
+                    path=d.path,
+                    practices=(p.id,),
+                    status="suggested",
+                    satisfies={p.id: claims} if claims else {},
+                    score=p.score,
+                    note=f"best sections: {where}" if where else None,
+                )
+            )
+    return out
+
+
+def _unit(kind: str) -> str:
+    return {"page": "page", "paragraph": "paragraph"}.get(kind, "line")
