@@ -15,12 +15,10 @@ Pure: values in (a pack, its vocabulary, parsed documents), values out; no I/O.
 from __future__ import annotations
 
 import itertools
-import math
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .documents import Document, Section
 from .rulepack import Pack
@@ -32,7 +30,6 @@ if TYPE_CHECKING:
     Vector = npt.NDArray[np.float64]
 
 _WORD = re.compile(r"[^\W_]{2,}")
-_DIGITS = re.compile(r"^\d+$")
 # words every Practice uses for its own machinery: they say nothing about what a document covers
 _MODEL_WORDS = frozenset(
     ("activ", "practic", "procedur", "polici", "stakehold", "organ", "ensur", "establish", "maintain")
@@ -64,8 +61,7 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 
-@dataclass(frozen=True)
-class ActivityMatch:
+class ActivityMatch(NamedTuple):
     """The section of a document that best matches one Required Activity."""
 
     id: str
@@ -74,8 +70,7 @@ class ActivityMatch:
     score: float
 
 
-@dataclass(frozen=True)
-class SectionMatch:
+class SectionMatch(NamedTuple):
     """How well one section matches a Practice."""
 
     section: str
@@ -116,59 +111,80 @@ class Tokenizer:
         self._stop = frozenset(STOPWORDS_EN_PLUS)
         self._bigrams = bigrams
 
-    def __call__(self, text: str) -> list[str]:
-        """The tokens of `text`, in order."""
-        words = [w for w in _WORD.findall(text.lower()) if w not in self._stop and not _DIGITS.match(w)]
-        stems = [s for s in self._stemmer.stemWords(words) if s not in _MODEL_WORDS]
+    def stems(self, text: str) -> list[str]:
+        """The stemmed words of `text`, in order."""
+        stop = self._stop
+        words = [w for w in _WORD.findall(text.lower()) if w not in stop and not w.isdigit()]
+        return [s for s in self._stemmer.stemWords(words) if s not in _MODEL_WORDS]
+
+    def with_pairs(self, stems: list[str]) -> list[str]:
+        """`stems` and, when pairs are on, each adjacent pair as one more token."""
         if self._bigrams and len(stems) > 1:
             return stems + [f"{a} {b}" for a, b in itertools.pairwise(stems)]
         return stems
 
+    def __call__(self, text: str) -> list[str]:
+        """The tokens of `text`, in order."""
+        return self.with_pairs(self.stems(text))
 
-@dataclass
-class _Index:
-    """BM25 term weights of a set of texts, one column each, keyed by token."""
+    def lines(self, text: str, seen: dict[str, list[str]]) -> list[str]:
+        """The tokens of `text`, each line's stems taken from `seen` when met before.
 
-    vocab: dict[str, int]
-    weights: Any  # numpy array, tokens x texts
-    norms: Any  # numpy array, one per text: what its similarities are divided by
+        A section's text holds its sub-sections' lines, and the document's holds them all:
+        each line is stemmed once per document.
+        """
+        stems: list[str] = []
+        for line in text.split("\n"):
+            got = seen.get(line)
+            if got is None:
+                got = seen[line] = self.stems(line)
+            stems += got
+        return self.with_pairs(stems)
 
-    @classmethod
-    def build(cls, texts: Sequence[list[str]], k1: float, b: float, length: float = 1.0) -> _Index:
-        import bm25s
-        import numpy as np
 
-        bm = bm25s.BM25(k1=k1, b=b)
-        bm.index([t or [""] for t in texts], show_progress=False)
-        data, indices, indptr = bm.scores["data"], bm.scores["indices"], bm.scores["indptr"]
-        # bm25s numbers tokens in set order, which varies between runs; ours are sorted
-        vocab = {t: i for i, t in enumerate(sorted(t for t in bm.vocab_dict if t))}
-        weights = np.zeros((len(vocab), len(texts)), dtype=np.float64)
-        for tok, row in vocab.items():
-            j = bm.vocab_dict[tok]
+def _bm25(texts: Sequence[list[str]], k1: float, b: float) -> dict[str, list[tuple[int, float]]]:
+    """BM25 (bm25s) weight of each token in each text: token -> [(text, weight)], texts ascending."""
+    import bm25s
+
+    bm = bm25s.BM25(k1=k1, b=b)
+    bm.index([t or [""] for t in texts], show_progress=False)
+    data, indices, indptr = bm.scores["data"], bm.scores["indices"], bm.scores["indptr"]
+    out: dict[str, list[tuple[int, float]]] = {}
+    # bm25s numbers tokens in set order, which varies between runs: keyed by token instead
+    for tok, j in bm.vocab_dict.items():
+        if tok:
             lo, hi = int(indptr[j]), int(indptr[j + 1])
-            weights[row, indices[lo:hi]] = data[lo:hi]
-        norms = np.sqrt((weights * weights).sum(axis=0))
-        norms[norms == 0] = 1.0
-        # |W|^length scaled so the largest is |W|: every similarity stays within 0..1
-        norms = norms**length * float(norms.max()) ** (1.0 - length)
-        return cls(vocab, weights, norms)
+            out[tok] = sorted(zip(indices[lo:hi].tolist(), data[lo:hi].tolist(), strict=True))
+    return out
 
-    def similarity(self, tokens: Iterable[str], columns: Any = None) -> Vector:
-        """Cosine of the query (1 + log count per token) with every text, or with `columns`."""
+
+def _column_norms(weights: Any, length: float) -> Any:
+    """What each text's similarities are divided by: |W|^length, scaled so that none exceeds 1."""
+    import numpy as np
+
+    norms = np.sqrt((weights * weights).sum(axis=0))
+    norms[norms == 0] = 1.0
+    return norms**length * float(norms.max()) ** (1.0 - length)
+
+
+class _Queries:
+    """The queries of one document (whole text, then each section) over the tokens they share."""
+
+    def __init__(self, token_lists: Sequence[list[str]], vocab: Mapping[str, int]) -> None:
         import numpy as np
 
-        counts = Counter(t for t in tokens if t in self.vocab)
-        width = len(self.norms) if columns is None else len(columns)
-        if not counts:
-            return np.zeros(width, dtype=np.float64)
-        keys = sorted(counts)
-        rows = np.fromiter((self.vocab[t] for t in keys), dtype=np.int64, count=len(keys))
-        q = np.fromiter((1.0 + math.log(counts[t]) for t in keys), dtype=np.float64, count=len(keys))
-        block = self.weights[rows] if columns is None else self.weights[np.ix_(rows, columns)]
-        norms = self.norms if columns is None else self.norms[columns]
-        out: Vector = (q @ block) / (math.sqrt(float(q @ q)) * norms)
-        return out
+        get = vocab.get
+        ids = [np.fromiter((i for i in map(get, toks) if i is not None), dtype=np.int64) for toks in token_lists]
+        # token numbers follow the sorted tokens, so the columns come in one fixed order
+        self.rows = np.unique(np.concatenate(ids)) if ids else np.zeros(0, dtype=np.int64)
+        q = np.zeros((len(token_lists), len(self.rows)), dtype=np.float64)
+        for n, some in enumerate(ids):
+            if len(some):
+                used, counts = np.unique(some, return_counts=True)
+                q[n, np.searchsorted(self.rows, used)] = 1.0 + np.log(counts)
+        lengths = np.sqrt((q * q).sum(axis=1))
+        lengths[lengths == 0] = 1.0
+        self.matrix = q / lengths[:, None]  # unit rows: a similarity is a dot product
 
 
 def _repeat(tokens: list[str], times: int) -> list[str]:
@@ -184,7 +200,7 @@ class _Section:
 
 
 class Ranker:
-    """The two indexes of one pack; ranks documents against them."""
+    """The indexes of one pack (Practices, and each Practice's activities); ranks documents."""
 
     def __init__(
         self, pack: Pack, vocabulary: Mapping[str, Sequence[str]] | None = None, weights: Weights = DEFAULT_WEIGHTS
@@ -194,13 +210,12 @@ class Ranker:
         self.pack = pack
         self.vocabulary: Mapping[str, Sequence[str]] = vocabulary or {}
         self.weights = w = weights
-        self.tokenize = Tokenizer(w.bigrams)
-        tok = self.tokenize
+        self.tokenize = tok = Tokenizer(w.bigrams)
         docs: list[list[str]] = []
         acts: list[list[str]] = []
-        self._act_keys: list[tuple[str, str]] = []
-        self._act_columns: dict[str, Any] = {}
-        for p in self.pack.practices:
+        owner: list[int] = []  # the Practice of each activity
+        self._act_ids: list[tuple[str, ...]] = []
+        for n, p in enumerate(self.pack.practices):
             recommended = " . ".join(r.summary for a in p.activities for r in a.recommended)
             vocab = tok(" . ".join(self.vocabulary.get(p.id, ())))
             docs.append(
@@ -210,13 +225,39 @@ class Ranker:
                 + _repeat(tok(recommended), w.recommended)
                 + _repeat(vocab, w.vocabulary)
             )
-            first = len(acts)
+            title = tok(p.title)
             for a in p.activities:
-                self._act_keys.append((p.id, a.id))
-                acts.append(tok(" . ".join([a.summary, *(r.summary for r in a.recommended)])) + tok(p.title))
-            self._act_columns[p.id] = np.arange(first, len(acts))
-        self._practices = _Index.build(docs, w.k1, w.b, w.length)
-        self._activities = _Index.build(acts, w.k1, w.b)
+                acts.append(tok(" . ".join([a.summary, *(r.summary for r in a.recommended)])) + title)
+                owner.append(n)
+            self._act_ids.append(tuple(a.id for a in p.activities))
+        practice_weights = _bm25(docs, w.k1, w.b)
+        self._vocab = {t: i for i, t in enumerate(sorted(practice_weights))}
+        self._weights = np.zeros((len(self._vocab), len(docs)), dtype=np.float64)
+        for t, cells in practice_weights.items():
+            for col, value in cells:
+                self._weights[self._vocab[t], col] = value
+        self._norms = _column_norms(self._weights, w.length)
+        # each Practice's activities: a small matrix over the tokens they use, with a lookup
+        # from the shared token numbers (-1: not used); IDF is over all activities of the pack
+        first = [owner.index(n) for n in range(len(docs))]
+        per: list[dict[str, list[tuple[int, float]]]] = [{} for _ in docs]
+        for t, cells in _bm25(acts, w.k1, w.b).items():
+            if t in self._vocab:  # a token no Practice text holds cannot rank a Practice either
+                for col, value in cells:
+                    per[owner[col]].setdefault(t, []).append((col - first[owner[col]], value))
+        self._act_lookup: list[Any] = []
+        self._act_weights: list[Any] = []
+        self._act_norms: list[Any] = []
+        for n, cells_of in enumerate(per):
+            lookup = np.full(len(self._vocab), -1, dtype=np.int64)
+            block = np.zeros((len(cells_of), len(self._act_ids[n])), dtype=np.float64)
+            for r, t in enumerate(sorted(cells_of)):
+                lookup[self._vocab[t]] = r
+                for col, value in cells_of[t]:
+                    block[r, col] = value
+            self._act_lookup.append(lookup)
+            self._act_weights.append(block)
+            self._act_norms.append(_column_norms(block, 1.0))
         self._ids = [p.id for p in self.pack.practices]
 
     @property
@@ -224,12 +265,12 @@ class Ranker:
         """The id of the pack the ranking comes from."""
         return self.pack.id
 
-    def _sections(self, doc: Document) -> list[_Section]:
+    def _sections(self, doc: Document, seen: dict[str, list[str]]) -> list[_Section]:
         out = []
         for s in doc.sections:
             heading = _heading(s, doc)
-            tokens = self.tokenize(f"{heading} . {s.text}")
-            out.append(_Section(heading, s.start, tokens, len(_WORD.findall(s.text))))
+            tokens = self.tokenize.lines(f"{heading}\n{s.text}", seen)
+            out.append(_Section(heading, s.start, tokens, len(tokens)))
         return out
 
     def rank(
@@ -243,58 +284,64 @@ class Ranker:
         if doc.error is not None:
             return DocumentMapping(doc.path, doc.location_kind, (), declared_t, doc.error)
         head = self.tokenize(f"{title or ''} . {_path_words(doc.path)}")
-        whole = self._practices.similarity(head * w.doc_title + self.tokenize(doc.text))
-        sections = self._sections(doc)
-        usable = [s for s in sections if s.words >= MIN_SECTION_WORDS] or sections
-        per_section = [self._practices.similarity(s.tokens + head) for s in usable]
-        best = np.max(np.vstack(per_section), axis=0) if per_section else whole
-        combined = w.whole * whole + (1.0 - w.whole) * best
-        # stable sort on the negated score: equal scores keep the pack's order
-        order = sorted(range(len(self._ids)), key=lambda i: -float(combined[i]))
-        chosen = [i for i in order if combined[i] > 0][: max(top, 0)]
+        seen: dict[str, list[str]] = {}
+        sections = self._sections(doc, seen)
+        queries = _Queries(
+            [head * w.doc_title + self.tokenize.lines(doc.text, seen)] + [s.tokens + head for s in sections],
+            self._vocab,
+        )
+        sims = (queries.matrix @ self._weights[queries.rows]) / self._norms
+        usable = [n for n, s in enumerate(sections) if s.words >= MIN_SECTION_WORDS] or list(range(len(sections)))
+        whole, per_section = sims[0], sims[1:][usable]
+        best = per_section.max(axis=0) if usable else whole
+        combined = _scores(w.whole * whole + (1.0 - w.whole) * best)
+        # stable: equal scores keep the pack's order
+        order = np.argsort(-combined, kind="stable")[: max(top, 0)].tolist()
+        chosen = [i for i in order if combined[i] > 0]
+        section_scores = _scores(per_section[:, chosen]).tolist() if chosen else []
         practices = []
-        for i in chosen:
+        for c, i in enumerate(chosen):
             pid = self._ids[i]
             ranked_sections = sorted(
                 (
-                    SectionMatch(s.heading, s.line, _score(float(v[i])))
-                    for s, v in zip(usable, per_section, strict=False)
+                    SectionMatch(sections[n].heading, sections[n].line, row[c])
+                    for n, row in zip(usable, section_scores, strict=True)
+                    if row[c] > 0
                 ),
                 key=lambda m: (-m.score, m.line),
             )
             practices.append(
                 PracticeMatch(
                     id=pid,
-                    score=_score(float(combined[i])),
+                    score=float(combined[i]),
                     declared=pid in declared_t,
-                    sections=tuple(m for m in ranked_sections if m.score > 0)[:3],
-                    activities=self._activities_of(pid, sections),
+                    sections=tuple(ranked_sections[:3]),
+                    activities=self._activities_of(i, sections, queries) if sections else (),
                 )
             )
         return DocumentMapping(doc.path, doc.location_kind, tuple(practices), declared_t)
 
-    def _activities_of(self, pid: str, sections: list[_Section]) -> tuple[ActivityMatch, ...]:
-        """Each Required Activity of `pid` with the section that matches it best (none when nothing does)."""
-        import numpy as np
-
-        cols = self._act_columns[pid]
-        if not sections or len(cols) == 0:
-            return ()
-        sims = np.vstack([self._activities.similarity(s.tokens, cols) for s in sections])
-        out = []
-        for j, col in enumerate(cols):
-            # the first of equally good sections: the outer one, where the reader starts
-            k = int(np.argmax(sims[:, j]))
-            score = _score(float(sims[k, j]))
-            if score > 0:
-                s = sections[k]
-                out.append(ActivityMatch(self._act_keys[int(col)][1], s.heading, s.line, score))
-        return tuple(sorted(out, key=lambda m: -m.score))
+    def _activities_of(self, n: int, sections: list[_Section], queries: _Queries) -> tuple[ActivityMatch, ...]:
+        """Each Required Activity of Practice `n` with the section that matches it best (none when nothing does)."""
+        local = self._act_lookup[n][queries.rows]
+        used = local >= 0
+        sims = (queries.matrix[1:, used] @ self._act_weights[n][local[used]]) / self._act_norms[n]
+        # the first of equally good sections: the outer one, where the reader starts
+        best = sims.argmax(axis=0).tolist()
+        values = _scores(sims.max(axis=0)).tolist()
+        found = [
+            ActivityMatch(aid, sections[k].heading, sections[k].line, value)
+            for aid, k, value in zip(self._act_ids[n], best, values, strict=True)
+            if value > 0
+        ]
+        return tuple(sorted(found, key=lambda m: -m.score))
 
 
-def _score(value: float) -> float:
-    # four places: enough to order, few enough that the last bit of a float never shows
-    return round(min(max(value, 0.0), 1.0), 4)
+def _scores(values: Any) -> Any:
+    """Similarities as reported: within 0..1, four places (enough to order; no stray last bits)."""
+    import numpy as np
+
+    return np.round(np.clip(values, 0.0, 1.0), 4)
 
 
 def _heading(s: Section, doc: Document) -> str:

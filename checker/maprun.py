@@ -12,9 +12,11 @@ from .crosswalk import Entry
 from .discover import discover
 from .documents import Document
 from .mapping import DocumentMapping, Ranker
-from .metadata import normalise
+from .metadata import DocMeta, normalise
 from .parsing import read_all
 from .rulepack import Pack, load_vocabulary
+
+Parsed = tuple[Document, DocMeta]
 
 # an activity goes into a drafted crosswalk's `satisfies` only when a section matches it this well
 CLAIM_MIN = 0.15
@@ -37,25 +39,25 @@ def _title(doc: Document, claimed: str | None) -> str | None:
     return raw if isinstance(raw, str) else None
 
 
-def rank_documents(
-    ranker: Ranker, docs: Sequence[Document], field_map: dict[str, str], top: int
-) -> list[DocumentMapping]:
+def read_documents(path: Path, cfg: Config, jobs: int | None = None) -> tuple[Path, list[Parsed]]:
+    """The repository root and the documents under `path`, discovered and read as a check does."""
+    disc = discover(path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None)
+    docs = read_all(disc.root, list(disc.documents), Limits.from_mapping(cfg.limits), jobs=cfg.jobs or jobs)
+    field_map = dict(cfg.field_map)
+    return disc.root, [(d, normalise(d, field_map)[0]) for d in docs]
+
+
+def rank_documents(ranker: Ranker, parsed: Sequence[Parsed], top: int) -> list[DocumentMapping]:
     """Rank each document, marking the Practices its own metadata already declares."""
-    out = []
-    for doc in docs:
-        meta, _ = normalise(doc, field_map)
-        declared = (*meta.practices, *meta.satisfies)
-        out.append(ranker.rank(doc, _title(doc, meta.title), declared, top))
-    return out
+    return [ranker.rank(doc, _title(doc, meta.title), (*meta.practices, *meta.satisfies), top) for doc, meta in parsed]
 
 
 def map_repository(path: Path, cfg: Config, pack: Pack, top: int, jobs: int | None = None) -> MapResult:
     """Discover and read the documents under `path` as a check does, and rank each."""
-    disc = discover(path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None)
-    docs = read_all(disc.root, list(disc.documents), Limits.from_mapping(cfg.limits), jobs=cfg.jobs or jobs)
+    root, parsed = read_documents(path, cfg, jobs)
     ranker = Ranker(pack, load_vocabulary(pack))
-    ranked = tuple(rank_documents(ranker, docs, dict(cfg.field_map), top))
-    return MapResult(pack.id, disc.root, ranked, {p.id: p.title for p in pack.practices})
+    ranked = tuple(rank_documents(ranker, parsed, top))
+    return MapResult(pack.id, root, ranked, {p.id: p.title for p in pack.practices})
 
 
 def suggestions(result: MapResult, keep: Sequence[Entry] = ()) -> list[Entry]:
