@@ -18,16 +18,12 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from .documents import Document, Section
 from .rulepack import Pack
-
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
-    Vector = npt.NDArray[np.float64]
 
 _WORD = re.compile(r"[^\W_]{2,}")
 # words every Practice uses for its own machinery: they say nothing about what a document covers
@@ -127,20 +123,6 @@ class Tokenizer:
         """The tokens of `text`, in order."""
         return self.with_pairs(self.stems(text))
 
-    def lines(self, text: str, seen: dict[str, list[str]]) -> list[str]:
-        """The tokens of `text`, each line's stems taken from `seen` when met before.
-
-        A section's text holds its sub-sections' lines, and the document's holds them all:
-        each line is stemmed once per document.
-        """
-        stems: list[str] = []
-        for line in text.split("\n"):
-            got = seen.get(line)
-            if got is None:
-                got = seen[line] = self.stems(line)
-            stems += got
-        return self.with_pairs(stems)
-
 
 def _bm25(texts: Sequence[list[str]], k1: float, b: float) -> dict[str, list[tuple[int, float]]]:
     """BM25 (bm25s) weight of each token in each text: token -> [(text, weight)], texts ascending."""
@@ -160,8 +142,6 @@ def _bm25(texts: Sequence[list[str]], k1: float, b: float) -> dict[str, list[tup
 
 def _column_norms(weights: Any, length: float) -> Any:
     """What each text's similarities are divided by: |W|^length, scaled so that none exceeds 1."""
-    import numpy as np
-
     norms = np.sqrt((weights * weights).sum(axis=0))
     norms[norms == 0] = 1.0
     return norms**length * float(norms.max()) ** (1.0 - length)
@@ -170,18 +150,15 @@ def _column_norms(weights: Any, length: float) -> Any:
 class _Queries:
     """The queries of one document (whole text, then each section) over the tokens they share."""
 
-    def __init__(self, token_lists: Sequence[list[str]], vocab: Mapping[str, int]) -> None:
-        import numpy as np
-
-        get = vocab.get
-        ids = [np.fromiter((i for i in map(get, toks) if i is not None), dtype=np.int64) for toks in token_lists]
+    def __init__(self, queries: Sequence[Any], size: int) -> None:
+        """`queries`: arrays of token numbers (below `size`), one per query."""
+        # one key per (query, token): counted at once for every query of the document
+        keys = np.concatenate([ids + n * size for n, ids in enumerate(queries)])
+        found, counts = np.unique(keys, return_counts=True)
         # token numbers follow the sorted tokens, so the columns come in one fixed order
-        self.rows = np.unique(np.concatenate(ids)) if ids else np.zeros(0, dtype=np.int64)
-        q = np.zeros((len(token_lists), len(self.rows)), dtype=np.float64)
-        for n, some in enumerate(ids):
-            if len(some):
-                used, counts = np.unique(some, return_counts=True)
-                q[n, np.searchsorted(self.rows, used)] = 1.0 + np.log(counts)
+        self.rows, column = np.unique(found % size, return_inverse=True)
+        q = np.zeros((len(queries), len(self.rows)), dtype=np.float64)
+        q[found // size, column] = 1.0 + np.log(counts)
         lengths = np.sqrt((q * q).sum(axis=1))
         lengths[lengths == 0] = 1.0
         self.matrix = q / lengths[:, None]  # unit rows: a similarity is a dot product
@@ -195,8 +172,7 @@ def _repeat(tokens: list[str], times: int) -> list[str]:
 class _Section:
     heading: str
     line: int
-    tokens: list[str]
-    words: int
+    ids: Any  # numpy array: the numbers of its tokens the Practices' text holds
 
 
 class Ranker:
@@ -205,8 +181,6 @@ class Ranker:
     def __init__(
         self, pack: Pack, vocabulary: Mapping[str, Sequence[str]] | None = None, weights: Weights = DEFAULT_WEIGHTS
     ) -> None:
-        import numpy as np
-
         self.pack = pack
         self.vocabulary: Mapping[str, Sequence[str]] = vocabulary or {}
         self.weights = w = weights
@@ -237,27 +211,17 @@ class Ranker:
             for col, value in cells:
                 self._weights[self._vocab[t], col] = value
         self._norms = _column_norms(self._weights, w.length)
-        # each Practice's activities: a small matrix over the tokens they use, with a lookup
-        # from the shared token numbers (-1: not used); IDF is over all activities of the pack
-        first = [owner.index(n) for n in range(len(docs))]
-        per: list[dict[str, list[tuple[int, float]]]] = [{} for _ in docs]
-        for t, cells in _bm25(acts, w.k1, w.b).items():
-            if t in self._vocab:  # a token no Practice text holds cannot rank a Practice either
-                for col, value in cells:
-                    per[owner[col]].setdefault(t, []).append((col - first[owner[col]], value))
-        self._act_lookup: list[Any] = []
-        self._act_weights: list[Any] = []
-        self._act_norms: list[Any] = []
-        for n, cells_of in enumerate(per):
-            lookup = np.full(len(self._vocab), -1, dtype=np.int64)
-            block = np.zeros((len(cells_of), len(self._act_ids[n])), dtype=np.float64)
-            for r, t in enumerate(sorted(cells_of)):
-                lookup[self._vocab[t]] = r
-                for col, value in cells_of[t]:
-                    block[r, col] = value
-            self._act_lookup.append(lookup)
-            self._act_weights.append(block)
-            self._act_norms.append(_column_norms(block, 1.0))
+        # the activities: one matrix over the tokens they use, with a lookup from the shared
+        # token numbers (-1: not used); IDF is over all activities of the pack
+        act_weights = {t: cells for t, cells in _bm25(acts, w.k1, w.b).items() if t in self._vocab}
+        self._act_rows = np.full(len(self._vocab), -1, dtype=np.int64)
+        self._act_matrix = np.zeros((len(act_weights), len(acts)), dtype=np.float64)
+        for r, t in enumerate(sorted(act_weights)):
+            self._act_rows[self._vocab[t]] = r
+            for col, value in act_weights[t]:
+                self._act_matrix[r, col] = value
+        self._act_norms = _column_norms(self._act_matrix, 1.0)
+        self._act_first = [owner.index(n) if n in owner else len(owner) for n in range(len(docs))]
         self._ids = [p.id for p in self.pack.practices]
 
     @property
@@ -265,33 +229,46 @@ class Ranker:
         """The id of the pack the ranking comes from."""
         return self.pack.id
 
-    def _sections(self, doc: Document, seen: dict[str, list[str]]) -> list[_Section]:
-        out = []
-        for s in doc.sections:
-            heading = _heading(s, doc)
-            tokens = self.tokenize.lines(f"{heading}\n{s.text}", seen)
-            out.append(_Section(heading, s.start, tokens, len(tokens)))
-        return out
+    def _numbers(self, tokens: list[str]) -> Any:
+        get = self._vocab.get
+        return np.fromiter((i for i in map(get, tokens) if i is not None), dtype=np.int64)
+
+    def _text_ids(self, text: str, seen: dict[str, Any]) -> Any:
+        """The token numbers of `text`, line by line, each line's taken from `seen` when met before.
+
+        A section's text holds its sub-sections' lines and the document's holds them all: each
+        line is tokenized once per document. Word pairs are not formed across a line break.
+        """
+        parts = []
+        for line in text.split("\n"):
+            got = seen.get(line)
+            if got is None:
+                got = seen[line] = self._numbers(self.tokenize(line))
+            parts.append(got)
+        return np.concatenate(parts)
+
+    def _sections(self, doc: Document, seen: dict[str, Any]) -> list[_Section]:
+        return [
+            _Section(heading, s.start, self._text_ids(f"{heading}\n{s.text}", seen))
+            for s in doc.sections
+            for heading in (_heading(s, doc),)
+        ]
 
     def rank(
         self, doc: Document, title: str | None = None, declared: Sequence[str] = (), top: int = 5
     ) -> DocumentMapping:
         """The `top` Practices `doc` most likely serves, best first, with their best sections and activities."""
-        import numpy as np
-
         w = self.weights
         declared_t = tuple(dict.fromkeys(declared))
         if doc.error is not None:
             return DocumentMapping(doc.path, doc.location_kind, (), declared_t, doc.error)
-        head = self.tokenize(f"{title or ''} . {_path_words(doc.path)}")
-        seen: dict[str, list[str]] = {}
+        head = self._numbers(self.tokenize(f"{title or ''} . {_path_words(doc.path)}"))
+        seen: dict[str, Any] = {}
         sections = self._sections(doc, seen)
-        queries = _Queries(
-            [head * w.doc_title + self.tokenize.lines(doc.text, seen)] + [s.tokens + head for s in sections],
-            self._vocab,
-        )
+        whole_ids = np.concatenate([np.tile(head, w.doc_title), self._text_ids(doc.text, seen)])
+        queries = _Queries([whole_ids] + [np.concatenate([s.ids, head]) for s in sections], len(self._vocab))
         sims = (queries.matrix @ self._weights[queries.rows]) / self._norms
-        usable = [n for n, s in enumerate(sections) if s.words >= MIN_SECTION_WORDS] or list(range(len(sections)))
+        usable = [n for n, s in enumerate(sections) if len(s.ids) >= MIN_SECTION_WORDS] or list(range(len(sections)))
         whole, per_section = sims[0], sims[1:][usable]
         best = per_section.max(axis=0) if usable else whole
         combined = _scores(w.whole * whole + (1.0 - w.whole) * best)
@@ -299,6 +276,7 @@ class Ranker:
         order = np.argsort(-combined, kind="stable")[: max(top, 0)].tolist()
         chosen = [i for i in order if combined[i] > 0]
         section_scores = _scores(per_section[:, chosen]).tolist() if chosen else []
+        activities = self._activities_of(chosen, sections, queries) if sections and chosen else []
         practices = []
         for c, i in enumerate(chosen):
             pid = self._ids[i]
@@ -316,31 +294,39 @@ class Ranker:
                     score=float(combined[i]),
                     declared=pid in declared_t,
                     sections=tuple(ranked_sections[:3]),
-                    activities=self._activities_of(i, sections, queries) if sections else (),
+                    activities=activities[c],
                 )
             )
         return DocumentMapping(doc.path, doc.location_kind, tuple(practices), declared_t)
 
-    def _activities_of(self, n: int, sections: list[_Section], queries: _Queries) -> tuple[ActivityMatch, ...]:
-        """Each Required Activity of Practice `n` with the section that matches it best (none when nothing does)."""
-        local = self._act_lookup[n][queries.rows]
+    def _activities_of(
+        self, chosen: list[int], sections: list[_Section], queries: _Queries
+    ) -> list[tuple[ActivityMatch, ...]]:
+        """For each chosen Practice, its Required Activities with the section each matches best."""
+        spans = [(self._act_first[i], len(self._act_ids[i])) for i in chosen]
+        cols = np.concatenate([np.arange(first, first + n) for first, n in spans])
+        local = self._act_rows[queries.rows]
         used = local >= 0
-        sims = (queries.matrix[1:, used] @ self._act_weights[n][local[used]]) / self._act_norms[n]
+        block = self._act_matrix[np.ix_(local[used], cols)]
+        sims = (queries.matrix[1:, used] @ block) / self._act_norms[cols]
         # the first of equally good sections: the outer one, where the reader starts
         best = sims.argmax(axis=0).tolist()
         values = _scores(sims.max(axis=0)).tolist()
-        found = [
-            ActivityMatch(aid, sections[k].heading, sections[k].line, value)
-            for aid, k, value in zip(self._act_ids[n], best, values, strict=True)
-            if value > 0
-        ]
-        return tuple(sorted(found, key=lambda m: -m.score))
+        out = []
+        at = 0
+        for (_, n), i in zip(spans, chosen, strict=True):
+            found = [
+                ActivityMatch(aid, sections[k].heading, sections[k].line, value)
+                for aid, k, value in zip(self._act_ids[i], best[at : at + n], values[at : at + n], strict=True)
+                if value > 0
+            ]
+            out.append(tuple(sorted(found, key=lambda m: -m.score)))
+            at += n
+        return out
 
 
 def _scores(values: Any) -> Any:
     """Similarities as reported: within 0..1, four places (enough to order; no stray last bits)."""
-    import numpy as np
-
     return np.round(np.clip(values, 0.0, 1.0), 4)
 
 

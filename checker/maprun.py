@@ -32,7 +32,8 @@ class MapResult:
     titles: Mapping[str, str] = field(default_factory=dict)  # Practice id -> title, for display
 
 
-def _title(doc: Document, claimed: str | None) -> str | None:
+def title_of(doc: Document, claimed: str | None) -> str | None:
+    """The title to rank a document by: its metadata title as normalised, else a `title` key it has."""
     if claimed:
         return claimed
     raw = doc.metadata.get("title")
@@ -49,7 +50,7 @@ def read_documents(path: Path, cfg: Config, jobs: int | None = None) -> tuple[Pa
 
 def rank_documents(ranker: Ranker, parsed: Sequence[Parsed], top: int) -> list[DocumentMapping]:
     """Rank each document, marking the Practices its own metadata already declares."""
-    return [ranker.rank(doc, _title(doc, meta.title), (*meta.practices, *meta.satisfies), top) for doc, meta in parsed]
+    return [ranker.rank(doc, title_of(doc, meta.title), (*meta.practices, *meta.satisfies), top) for doc, meta in parsed]
 
 
 def map_repository(path: Path, cfg: Config, pack: Pack, top: int, jobs: int | None = None) -> MapResult:
