@@ -50,7 +50,9 @@ def read_documents(path: Path, cfg: Config, jobs: int | None = None) -> tuple[Pa
 
 def rank_documents(ranker: Ranker, parsed: Sequence[Parsed], top: int) -> list[DocumentMapping]:
     """Rank each document, marking the Practices its own metadata already declares."""
-    return [ranker.rank(doc, title_of(doc, meta.title), (*meta.practices, *meta.satisfies), top) for doc, meta in parsed]
+    return [
+        ranker.rank(doc, title_of(doc, meta.title), (*meta.practices, *meta.satisfies), top) for doc, meta in parsed
+    ]
 
 
 def map_repository(path: Path, cfg: Config, pack: Pack, top: int, jobs: int | None = None) -> MapResult:
