@@ -17,3 +17,13 @@ def _private_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = before
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The coverage floor in pyproject's addopts is for the whole suite: a run of chosen test
+    files, or one narrowed by -k or -m, still reports coverage but does not fail on it."""
+    cov = session.config.pluginmanager.get_plugin("_cov")
+    opts = session.config.option
+    whole = session.config.args_source == pytest.Config.ArgsSource.TESTPATHS and not opts.keyword and not opts.markexpr
+    if cov is not None and not whole:
+        cov.options.cov_fail_under = None
