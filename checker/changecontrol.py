@@ -38,8 +38,6 @@ The rules, applied to each change of a document in history order (oldest first):
 - `uncommitted-changes`: the working tree differs from HEAD (`modified`) for a document that
   is or was approved (a draft in progress is normal work), or the document is tracked but has
   no commit yet (staged only, or deleted at HEAD).
-- `ControlSettings.since` lets an organization start the clock: changes committed before that
-  date are listed in the version history but not judged.
 """
 
 from __future__ import annotations
@@ -74,7 +72,6 @@ class ControlSettings:
     approval_trailers: tuple[str, ...] = ("Approved-by",)
     review_trailers: tuple[str, ...] = ("Reviewed-by",)
     review_cycle: Duration = field(default_factory=lambda: Duration(12, "month"))
-    since: dt.date | None = None  # changes committed before this date are listed, not judged
     exempt_keys: frozenset[str] = EXEMPT_KEYS
 
 
@@ -96,15 +93,6 @@ class ControlResult:
     versions: tuple[VersionEntry, ...]
     findings: tuple[Finding, ...]
     reason: str = ""
-
-
-@dataclass(frozen=True)
-class RecordRef:
-    """A record (type: record) that evidences an activity, with the date of its event."""
-
-    path: str
-    date: dt.date | None
-    line: int | None = None
 
 
 # --------------------------------------------------------------------------- small pure helpers
@@ -353,7 +341,7 @@ def _replay(
     judge = not repo.shallow
     run = _Run(path, settings, repo, lines, cur_status, has_meta)
     for step in steps:
-        run.step(step, judge and (settings.since is None or step.commit.committer_date.date() >= settings.since))
+        run.step(step, judge)
     return run
 
 
@@ -679,36 +667,3 @@ def _review(
     else:
         msg = f"the review was due on {due} ({basis}, cycle {cycle})"
     return last, due, make("review-overdue", msg, path=run.path, line=lines.get(key) if key else None)
-
-
-def check_record_age(
-    records: Iterable[RecordRef],
-    *,
-    max_age: Duration,
-    as_of: dt.date,
-    practice: str | None = None,
-    activity: str | None = None,
-) -> Finding | None:
-    """`record-stale` when the newest dated record is older than `max_age` at `as_of`.
-
-    Records dated after `as_of` did not exist yet and are ignored. None when a record is
-    current, or when there is no dated record at all (that is a missing-evidence finding,
-    not a stale one).
-    """
-    dated = [r for r in records if r.date is not None and r.date <= as_of]
-    if not dated:
-        return None
-    newest = max(dated, key=lambda r: (r.date or dt.date.min, r.path))
-    assert newest.date is not None
-    limit = max_age.add_to(newest.date)
-    if as_of <= limit:
-        return None
-    what = f"{practice}.{activity}" if practice and activity else (practice or "the activity")
-    return make(
-        "record-stale",
-        f"the newest record for {what} is dated {newest.date}, older than {max_age} at {as_of}",
-        path=newest.path,
-        line=newest.line,
-        practice=practice,
-        activity=activity,
-    )

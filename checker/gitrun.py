@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 # Inherited from a git hook, these would point git at the hook's repository and
@@ -83,8 +83,3 @@ def repo_root(path: Path | str) -> Path | None:
 def split_z(data: bytes) -> list[str]:
     """Split NUL-terminated git output into paths (surrogate-escaped, never lossy)."""
     return [p.decode("utf-8", "surrogateescape") for p in data.split(b"\0") if p]
-
-
-def git_args(paths: Sequence[str]) -> list[str]:
-    """`--` followed by literal pathspecs."""
-    return ["--", *(f":(literal){p}" for p in paths)]

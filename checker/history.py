@@ -38,7 +38,7 @@ from .adapters.limits import Limits
 from .adapters.sidecar import SAVE_STAMP_KEYS
 from .findings import Finding, make
 from .frontmatter import MetaBlock, load_mapping, normalise_text, split_front_matter
-from .gitrun import GitError, popen_git, run_git, split_z
+from .gitrun import GitError, popen_git, run_git
 
 # Field separator inside one commit header. The message goes last so that a stray \x1f in
 # a message cannot shift the other fields; the trailers follow as a NUL-terminated token of
@@ -669,11 +669,6 @@ def _parse_log(stream: IO[bytes], cutter: _Cutter | None = None) -> tuple[dict[s
 # --------------------------------------------------------------------------- versions
 
 
-def is_metadata_path(path: str) -> bool:
-    """True for the files whose historical metadata `load_versions` reads."""
-    return _kind(path) is not None
-
-
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -904,19 +899,3 @@ class _Cutter:
         self.missing.update(blob for blob, _, _ in self._queue)
         lines = b"".join(self._errors).decode("utf-8", "replace").strip().splitlines()
         self.why = lines[-1] if lines else ""
-
-
-# --------------------------------------------------------------------------- working tree
-
-
-def modified_paths(root: Path | str) -> frozenset[str]:
-    """Paths (relative to `root`) whose working-tree or staged content differs from HEAD.
-
-    Empty when there is no HEAD yet or git fails: callers treat files without history as
-    not yet committed anyway.
-    """
-    try:
-        out = run_git(root, "diff", "--no-renames", "--no-ext-diff", "--name-only", "-z", "--relative", "HEAD", "--")
-    except GitError:
-        return frozenset()
-    return frozenset(split_z(out))

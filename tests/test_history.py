@@ -16,7 +16,6 @@ from escm_check.history import (
     _digest,
     _split_version,
     load_versions,
-    modified_paths,
     read_history,
 )
 from hypothesis import given, settings
@@ -94,7 +93,6 @@ def test_a_repository_without_commits_is_empty_not_broken(tmp_path: Path) -> Non
     h = read_history(repo.path)
     assert h.available and h.head is None and h.files == {} and h.problems == ()
     assert load_versions(repo.path, h, ["a.md"]) == {}
-    assert modified_paths(repo.path) == frozenset()
 
 
 def test_shallow_clone_is_flagged_with_the_fetch_depth_hint(tmp_path: Path) -> None:
@@ -502,18 +500,6 @@ def test_a_missing_tree_makes_the_history_unavailable(tmp_path: Path) -> None:
     assert not h.available and h.files == {}
     (f,) = h.problems
     assert f.rule == "history-unavailable" and "cannot be read" in f.message
-
-
-def test_modified_paths(tmp_path: Path) -> None:
-    repo = GitRepo(tmp_path)
-    repo.write("process/a.md", "1\n")
-    repo.write("process/b.md", "1\n")
-    repo.commit("add")
-    repo.write("process/a.md", "2\n")
-    repo.write("process/c.md", "new, untracked\n")
-    assert modified_paths(repo.path) == {"process/a.md"}
-    repo.git("add", "process/b.md", "process/c.md")
-    assert modified_paths(repo.path / "process") == {"a.md", "c.md"}
 
 
 # --------------------------------------------------------------------------- trailers
