@@ -28,14 +28,11 @@ class Duration:
         year, month = date.year + y, m + 1
         return dt.date(year, month, min(date.day, calendar.monthrange(year, month)[1]))
 
-    def subtract_from(self, date: dt.date) -> dt.date:
-        """`date` moved back by this duration."""
-        if self.unit in ("day", "week"):
-            return date - dt.timedelta(days=self.count * (7 if self.unit == "week" else 1))
-        months = self.count * (12 if self.unit == "year" else 1)
-        y, m = divmod(date.month - 1 - months, 12)
-        year, month = date.year + y, m + 1
-        return dt.date(year, month, min(date.day, calendar.monthrange(year, month)[1]))
+    def covers(self, start: dt.date, as_of: dt.date) -> bool:
+        """Whether `as_of` is no later than `start` plus this duration: the one rule for record
+        windows and review cycles (a record of Feb 28 with a one-month window is current through
+        Mar 28, a record of Jan 31 through Feb 28)."""
+        return as_of <= self.add_to(start)
 
     def __str__(self) -> str:
         return f"{self.count} {self.unit}{'s' if self.count != 1 else ''}"

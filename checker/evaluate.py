@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .config import Config, Waiver
@@ -401,14 +401,13 @@ def _rate_rule(
             records.append((d, tag_line))
     fresh: list[tuple[DocInput, int | None, dt.date]] = []
     stale: list[tuple[DocInput, int | None, dt.date]] = []
-    oldest_allowed = max_age.subtract_from(ctx.as_of)
     for d, rec_line in records:
         when = d.meta.date
         if when is None:
             continue  # reported once per record by the caller
         if when > ctx.as_of:
             continue  # a record of the future does not evidence the past
-        (fresh if when >= oldest_allowed else stale).append((d, rec_line, when))
+        (fresh if max_age.covers(when, ctx.as_of) else stale).append((d, rec_line, when))
     if check == "record":
         if fresh:
             return "satisfied", tuple(_ev(d, line, "record", when.isoformat()) for d, line, when in fresh), ""
@@ -584,7 +583,7 @@ def evaluate(
     ctx = _Ctx(pack, cfg, as_of, repo, index)
 
     results: list[PracticeResult] = []
-    pending: list[tuple[Practice, Activity, str, str]] = []
+    pending: list[tuple[Practice, Activity, str]] = []
     for p in pack.practices:
         serving_paths = tuple(sorted({d.path for d in index.serving.get(p.id, [])}))
         if not _in_scope(p, cfg):
@@ -633,7 +632,7 @@ def evaluate(
                 status, ev, reason = "not-satisfied", (), "shallow clone: change control cannot be verified"
             acts.append(ActivityResult(a.id, status, a.summary, ev, reason))  # type: ignore[arg-type]
             if status != "satisfied":
-                pending.append((p, a, reason, ""))
+                pending.append((p, a, reason))
         met, why = _doctype(p, ctx)
         if not met and index.serving.get(p.id):
             main = _main_document(p, index)
@@ -670,8 +669,8 @@ def evaluate(
         if index.serving.get(p.id) and not any(d.meta.approved for d in index.serving[p.id])
     }
     # One finding per Practice, not one per activity, when nothing (approved) serves it at all.
-    for pid in sorted({p.id for p, _, _, _ in pending} & unserved):
-        n = sum(1 for p, _, _, _ in pending if p.id == pid)
+    for pid in sorted({p.id for p, _, _ in pending} & unserved):
+        n = sum(1 for p, _, _ in pending if p.id == pid)
         findings.append(
             make(
                 "activity-not-evidenced",
@@ -681,8 +680,8 @@ def evaluate(
                 f"(`escm-check explain {pid}` lists what it must cover).",
             )
         )
-    for pid in sorted({p.id for p, _, _, _ in pending} & unapproved):
-        n = sum(1 for p, _, _, _ in pending if p.id == pid)
+    for pid in sorted({p.id for p, _, _ in pending} & unapproved):
+        n = sum(1 for p, _, _ in pending if p.id == pid)
         docs_ = sorted(index.serving[pid], key=lambda d: d.path)
         listed = ", ".join(f"{d.path} ({d.meta.status or 'no status'})" for d in docs_)
         findings.append(
@@ -696,7 +695,7 @@ def evaluate(
             )
         )
     unserved |= unapproved
-    for p, a, reason, _ in pending:
+    for p, a, reason in pending:
         if p.id in unserved:
             continue
         main = _main_document(p, index)
@@ -826,17 +825,6 @@ def _summary(d: DocInput) -> DocumentSummary:
         last_commit=d.control.last_commit if d.control else None,
         history=d.control.versions if d.control else (),
     )
-
-
-def claims_of(docs: Iterable[DocInput]) -> Mapping[str, set[str]]:
-    """Every practice.activity a set of documents tags or claims (used by the staged hook)."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for d in docs:
-        for p, acts in d.meta.satisfies.items():
-            out[p].update(acts)
-        for t in d.doc.tags:
-            out[t.practice].add(t.activity)
-    return out
 
 
 __all__ = [

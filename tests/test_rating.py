@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from escm_check.durations import Duration
 from escm_check.evaluate import Control, capability_level
 
 from .evalkit import AUTHOR, full_practice, pack, run
@@ -171,3 +172,24 @@ def test_profile_counts() -> None:
     assert (cell.satisfied, cell.in_scope) == (2, 3)  # knw02, knw07, knw08
     cell = next(c for c in r.profile if c.area == "ppl" and c.level == 2)
     assert cell.satisfied == 0 and cell.in_scope > 0
+
+
+def test_a_record_window_ends_on_the_same_day_of_the_month() -> None:
+    # one month after 30 September is 30 October: the record is current through that day and
+    # stale the day after, even though 31 October minus a month clamps back to 30 September
+    files = full_practice("knw07", record_date="2026-09-30")
+    current = run(files, as_of=dt.date(2026, 10, 30), record_max_age="1 month")
+    assert status(current, "knw07") == "satisfied"
+    late = run(files, as_of=dt.date(2026, 10, 31), record_max_age="1 month")
+    assert status(late, "knw07") == "not-satisfied"
+    assert [f.path for f in late.findings if f.rule == "record-stale"] == ["knw07/verification.md"]
+
+
+def test_a_window_is_counted_forward_from_its_start() -> None:
+    month = Duration(1, "month")
+    assert month.covers(dt.date(2023, 2, 28), dt.date(2023, 3, 28))
+    assert not month.covers(dt.date(2023, 2, 28), dt.date(2023, 3, 29))
+    assert month.covers(dt.date(2023, 1, 31), dt.date(2023, 2, 28))  # month ends clamp
+    assert not month.covers(dt.date(2023, 1, 31), dt.date(2023, 3, 1))
+    assert Duration(1, "year").covers(dt.date(2024, 2, 29), dt.date(2025, 2, 28))
+    assert not Duration(1, "year").covers(dt.date(2024, 2, 29), dt.date(2025, 3, 1))
