@@ -13,6 +13,7 @@ from .limits import (
     LimitExceeded,
     Limits,
     NotAFile,
+    check_size,
     limit_document,
     read_bounded,
     skipped_document,
@@ -218,6 +219,15 @@ def read_markdown(abs_path: Path, rel: str, limits: Limits) -> Document:
         return skipped_document(rel, "markdown", f"it {exc}")
     except OSError as exc:
         return _failed(rel, f"cannot read file: {exc.strerror or exc}")
+    return parse_markdown_bytes(data, rel, limits)
+
+
+def parse_markdown_bytes(data: bytes, rel: str, limits: Limits) -> Document:
+    """Decode and parse Markdown bytes (a file, or a blob from git); never raises."""
+    try:
+        check_size(len(data), limits)
+    except LimitExceeded as exc:
+        return limit_document(rel, "markdown", exc)
     text, problem = decode(data, rel)
     if text is None:
         assert problem is not None

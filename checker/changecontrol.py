@@ -52,7 +52,7 @@ from typing import Any, Literal
 
 from .durations import Duration, parse_date, parse_duration
 from .findings import Finding, make
-from .history import Change, Commit, DocVersion, RepoHistory
+from .history import STAGED, Change, Commit, DocVersion, RepoHistory
 from .result import VersionEntry
 
 # Bookkeeping keys: changing them records a decision about the content, not new content.
@@ -233,6 +233,7 @@ def check_document(
     modified: bool = False,
     meta_lines: Mapping[str, int] | None = None,
     sidecar: str | None = None,
+    judge_only: str | None = None,
 ) -> ControlResult:
     """Judge one document's version and change control from its history.
 
@@ -241,7 +242,8 @@ def check_document(
     `history.load_versions`: of the document itself, or of its `sidecar` (e.g. `x.pdf.yaml`)
     when that holds the metadata, in which case a commit that changes the document file is a
     content change. `modified` says the working tree differs from HEAD. `repo` must have been
-    read with the same `as_of`.
+    read with the same `as_of`. With `judge_only`, only the change of that commit is judged;
+    the others are replayed (the pre-commit hook judges the staged change alone).
     """
     early = _not_judgeable(path, repo, tracked)
     if early is not None:
@@ -250,7 +252,7 @@ def check_document(
     if not steps or steps[-1].deleted:
         return _not_committed(path, steps)
     lines = meta_lines or {}
-    run = _replay(path, steps, repo, settings, lines, _status(meta), has_meta)
+    run = _replay(path, steps, repo, settings, lines, _status(meta), has_meta, judge_only)
     findings = list(run.findings)
     reasons = _reasons(repo, run, findings)
     findings += _standing_findings(path, meta, repo, settings, lines, run, modified, as_of)
@@ -336,12 +338,13 @@ def _replay(
     lines: Mapping[str, int],
     cur_status: str | None,
     has_meta: bool,
+    judge_only: str | None,
 ) -> _Run:
-    """Walk the steps oldest first, judging each one a full history allows to be judged."""
-    judge = not repo.shallow
+    """Walk the steps oldest first, judging each one the history lets be judged (with
+    `judge_only`, only that commit's)."""
     run = _Run(path, settings, repo, lines, cur_status, has_meta)
     for step in steps:
-        run.step(step, judge)
+        run.step(step, not repo.shallow and (judge_only is None or step.commit.sha == judge_only))
     return run
 
 
@@ -514,6 +517,8 @@ class _Run:
         self.findings.append(make(rule, message, path=self.path, line=line, hint=hint))
 
     def _where(self, c: Commit) -> str:
+        if c.sha == STAGED:
+            return "the staged change"
         return f"commit {c.short} ({c.author_date.date()}, {c.author})"
 
     def _check_version(self, s: _Step, prev_appr: bool, now_appr: bool, changed: bool) -> None:

@@ -221,48 +221,38 @@ def rules_cmd(fmt: str) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@guarded
-def inspect(files: Sequence[Path], fmt: str) -> None:
-    """Show what the checker reads in each FILE: metadata, sections, tags and errors."""
-    from .adapters.limits import Limits
-    from .inspect import inspect_documents, render_inspect_text
-    from .parsing import read_all
-
-    docs = []
-    for f in files:
-        full = f.absolute()
-        if not (full.exists() or full.is_symlink()):
-            _fail(f"{f}: no such file")
-        # read_all, not read_one: the per-file time limit must hold here too
-        docs += read_all(full.parent, [full.name], Limits())
-    report = inspect_documents(docs)
-    if fmt == "json":
-        click.echo(json.dumps(report, indent=2, sort_keys=True))
-    else:
-        click.echo(render_inspect_text(report), nl=False)
-
-
-@main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+)
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Evaluation date (default: config as_of, else today).")
 @click.option("-v", "--verbose", is_flag=True, help="Show hints.")
-def staged(files: Sequence[Path], config_file: Path | None, verbose: bool) -> None:
-    """Validate only FILES (the pre-commit hook): metadata, tags, structure, version bumps."""
+def staged(files: Sequence[Path], config_file: Path | None, fmt: str, as_of: str | None, verbose: bool) -> None:
+    """Check FILES as staged (the pre-commit hook): the check's findings for this change.
+
+    Each file's version in the index is judged against its version at HEAD by the check's
+    own rules; what only the commit or the whole repository can show is left to the check.
+    """
     from .findings import sort_findings
+    from .reporters.json_report import findings_as_dict
     from .runner import pack_for, resolve_config
     from .staged import check_staged
+
+    when = _parse_date(as_of, "--as-of")
 
     def go() -> Exit:
         cfg = resolve_config(Path.cwd(), config_file, {})
         present = [f for f in files if f.is_file() or f.is_symlink()]
-        findings = sort_findings(check_staged(present, pack_for(cfg, Path.cwd()), cfg))
+        findings = sort_findings(check_staged(present, pack_for(cfg, Path.cwd()), cfg, when))
+        errors = sum(1 for f in findings if f.severity == "error")
+        if fmt == "json":
+            click.echo(json.dumps(findings_as_dict(findings), indent=2, sort_keys=True))
+            return Exit.GATE_FAILED if errors else Exit.OK
         for f in findings:
             click.echo(f"{printable(f.location() or '-')}: {f.severity} {f.rule}: {printable(f.message)}")
             if verbose and f.hint:
                 click.echo(f"    hint: {printable(f.hint)}")
-        errors = sum(1 for f in findings if f.severity == "error")
         if findings:
             click.echo(f"{errors} error(s), {len(findings) - errors} other finding(s) in {len(files)} file(s)")
         return Exit.GATE_FAILED if errors else Exit.OK

@@ -23,12 +23,13 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import io
 import json
 import re
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -81,6 +82,7 @@ Cut = tuple[str, str, Layout]  # front-matter text, body hash, layout
 # How a path's historical metadata is read: front matter, a YAML sidecar, or the properties
 # a Word or PDF file carries (through that format's own reader)
 Kind = Literal["markdown", "sidecar", "docx", "pdf"]
+Ask = Literal["markdown", "sidecar", "docx", "pdf", "raw"]  # "raw": the bytes as they are
 _TEXT_KINDS: frozenset[Kind] = frozenset({"markdown", "sidecar"})
 CHUNK = 1 << 18
 PIPE_SIZE = 1 << 20  # the default /proc/sys/fs/pipe-max-size
@@ -822,12 +824,13 @@ class _Cutter:
 
     def __init__(self, proc: subprocess.Popen[bytes], limits: Limits | None = None) -> None:
         self.cut: dict[tuple[str, Kind], Cut] = {}
+        self.blobs: dict[str, bytes] = {}  # the blobs asked for "raw"
         self._limits = limits or Limits()
         self.missing: set[str] = set()
         self.why = ""
         self._proc = proc
-        self._asked: set[tuple[str, Kind]] = set()
-        self._queue: deque[tuple[str, Kind, str]] = deque()  # in the order asked
+        self._asked: set[tuple[str, Ask]] = set()
+        self._queue: deque[tuple[str, Ask, str]] = deque()  # in the order asked
         self._buf: list[bytes] = []
         self._broken = False
         self._errors: list[bytes] = []
@@ -844,7 +847,7 @@ class _Cutter:
         except OSError:  # pragma: no cover - git vanished
             return None
 
-    def want(self, blob: str, kind: Kind, path: str) -> None:
+    def want(self, blob: str, kind: Ask, path: str) -> None:
         """Ask for a blob (any object name `cat-file` takes), to be cut as `kind`."""
         key = (blob, kind)
         if key in self._asked:
@@ -876,7 +879,9 @@ class _Cutter:
             parts = header.split()
             if len(parts) == 3 and parts[1] == b"blob":
                 size = int(parts[2])
-                if kind in _TEXT_KINDS:
+                if kind == "raw":
+                    self.blobs[blob] = stdout.read(size + 1)[:size]
+                elif kind == "markdown" or kind == "sidecar":
                     self.cut[(blob, kind)] = _split_version(path, stdout.read(size + 1)[:size])
                 else:
                     self.cut[(blob, kind)] = _read_properties(kind, path, blob, stdout, size, self._limits)
@@ -899,3 +904,74 @@ class _Cutter:
         self.missing.update(blob for blob, _, _ in self._queue)
         lines = b"".join(self._errors).decode("utf-8", "replace").strip().splitlines()
         self.why = lines[-1] if lines else ""
+
+
+# --------------------------------------------------------------------------- the index
+
+STAGED = "staged"  # the name of the index's version in `staged_history`, in place of a commit hash
+
+
+def staged_history(root: Path | str, paths: Sequence[str]) -> tuple[RepoHistory, dict[str, str | None]]:
+    """A two-step history of `paths`: the version at HEAD, then the version in the index.
+
+    HEAD's commit adds each path as HEAD has it; a commit named `STAGED` (no trailers, dated
+    now) changes it to the index's version, when that differs. Also returns each path's blob
+    in the index (None when it has none). Three small git calls for `paths` only: the log is
+    never read, so the cost does not grow with the repository.
+    """
+    rootstr = str(root)
+    literal = ["--", *(f":(literal){p}" for p in paths)]
+    try:
+        index = _blob_ids(run_git(root, "ls-files", "-z", "--stage", *literal), stage=True)
+        head_out = run_git(
+            root, *LOG_ARGS[:3], "-1", "-z", "--no-show-signature", f"--format={LOG_FORMAT}", "HEAD", check=False
+        )
+        commits, _ = _parse_log(io.BytesIO(head_out))
+        head = next(iter(commits.values()), None)
+        at_head = _blob_ids(run_git(root, "ls-tree", "-z", "HEAD", *literal), stage=False) if head else {}
+    except GitError as exc:
+        return _unavailable(str(exc), as_of=None, pathspec=None, root=rootstr), {}
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    staged = Commit(STAGED, (head.sha,) if head else (), "", "", now, "", "", now, "")
+    files: dict[str, FileHistory] = {}
+    for path in paths:
+        old, new = at_head.get(path), index.get(path)
+        changes: list[Change] = []
+        if new != old and (new is not None or old is not None):
+            changes.append(Change(staged, path, "M" if old and new else "A" if new else "D", new, old))
+        if old is not None and head is not None:
+            changes.append(Change(head, path, "A", old, None))
+        if changes:
+            files[path] = FileHistory(path, tuple(changes))
+    walked = {STAGED: staged, **({head.sha: head} if head else {})}
+    return (
+        RepoHistory(available=True, shallow=False, head=STAGED, files=files, commits=walked, root=rootstr),
+        {p: index.get(p) for p in paths},
+    )
+
+
+def _blob_ids(out: bytes, *, stage: bool) -> dict[str, str]:
+    """Path -> blob from `ls-files --stage -z` (merged entries only) or `ls-tree -z` output."""
+    found: dict[str, str] = {}
+    for entry in out.split(b"\0"):
+        info, tab, name = entry.partition(b"\t")
+        fields = info.split()
+        if not tab or len(fields) != 3:
+            continue
+        if stage and fields[2] != b"0":
+            continue  # an unmerged path has no one staged version
+        if not stage and fields[1] != b"blob":
+            continue
+        found[name.decode("utf-8", "surrogateescape")] = fields[1 if stage else 2].decode()
+    return found
+
+
+def read_blobs(root: Path | str, blobs: Iterable[str]) -> dict[str, bytes]:
+    """The bytes of each blob, through one `git cat-file --batch`; missing ones are left out."""
+    cutter = _Cutter.start(root)
+    if cutter is None:  # pragma: no cover - git vanished
+        return {}
+    for blob in dict.fromkeys(blobs):
+        cutter.want(blob, "raw", "")
+    cutter.close()
+    return cutter.blobs

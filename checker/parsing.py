@@ -136,6 +136,44 @@ def _read(root: Path, rel: str, limits: Limits) -> Document:
         )
 
 
+def parse_bytes(rel: str, data: bytes | None, limits: Limits, sidecar: bytes | None = None) -> Document:
+    """A document from its bytes and its sidecar's (as git stores them), by format; never raises.
+
+    `data` None: the file itself is not there (a file described only by its sidecar needs none).
+    """
+    from .adapters.sidecar import parse_sidecar, sidecar_rel
+
+    fmt = _doc_format(rel)
+    side = sidecar
+    load = (lambda: parse_sidecar(side, sidecar_rel(rel))) if side is not None else None
+    try:
+        if fmt == "sidecar":
+            if load is None:
+                return skipped_document(rel, "sidecar", "it has no sidecar (NAME.ext.yaml) to describe it")
+            return load().document(rel, "sidecar")
+        if data is None:
+            return skipped_document(rel, fmt, "the file is not in the index", location_kind=_LOCATIONS[fmt])
+        if fmt == "markdown":
+            from .adapters.markdown import parse_markdown_bytes
+
+            return parse_markdown_bytes(data, rel, limits)
+        if fmt == "docx":
+            from .adapters.docx import parse_docx
+
+            return parse_docx(data, rel, limits, load)
+        from .adapters.pdf import parse_pdf
+
+        return parse_pdf(data, rel, limits, load)
+    except Exception as exc:  # as in _read: a bug in an adapter is a finding
+        return error_document(
+            rel,
+            fmt,
+            f"internal error while reading the file: {type(exc).__name__}: {exc}",
+            location_kind=_LOCATIONS[fmt],
+            hint="Report this as a bug in escm-check, with the file if you can share it.",
+        )
+
+
 def _path_problem(root: Path, rel: str, dirs: dict[str, str | None]) -> str | None:
     """Why ``rel`` must not be read (symlink anywhere on its path, not a file), or None.
 

@@ -109,9 +109,11 @@ def judge_document(
     as_of: dt.date,
     *,
     modified: bool,
+    judge_only: str | None = None,
 ) -> Judgement:
     """Change control of one tracked document with metadata, from the history and the
-    historical versions of its metadata file (`meta_path`)."""
+    historical versions of its metadata file (`meta_path`); with `judge_only`, of that
+    commit's change alone (the pre-commit hook's staged change)."""
     doc, meta, _ = parsed
     side = meta_path(doc)
     cr = changecontrol.check_document(
@@ -125,6 +127,7 @@ def judge_document(
         modified=modified,
         meta_lines=doc.meta_lines,
         sidecar=side if side != doc.path else None,
+        judge_only=judge_only,
     )
     fh = repo.files.get(doc.path)
     last_author = fh.changes[0].commit.author if fh is not None and fh.changes else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from ..findings import Finding
@@ -23,6 +24,11 @@ def _finding(f: Finding) -> dict[str, Any]:
     if f.cause:
         out["cause"] = f.cause
     return out
+
+
+def findings_as_dict(findings: Sequence[Finding]) -> dict[str, Any]:
+    """Findings alone, each as the full report writes it (the pre-commit hook's JSON)."""
+    return {"schema_version": REPORT_SCHEMA_VERSION, "findings": [_finding(f) for f in findings]}
 
 
 def _evidence(e: Evidence) -> dict[str, Any]:
