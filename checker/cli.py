@@ -221,6 +221,30 @@ def rules_cmd(fmt: str) -> None:
 
 
 @main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@guarded
+def inspect(files: Sequence[Path], fmt: str) -> None:
+    """Show what the checker reads in each FILE: metadata, sections, tags and errors."""
+    from .adapters.limits import Limits
+    from .inspect import inspect_documents, render_inspect_text
+    from .parsing import read_all
+
+    docs = []
+    for f in files:
+        full = f.absolute()
+        if not (full.exists() or full.is_symlink()):
+            _fail(f"{f}: no such file")
+        # read_all, not read_one: the per-file time limit must hold here too
+        docs += read_all(full.parent, [full.name], Limits())
+    report = inspect_documents(docs)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        click.echo(render_inspect_text(report), nl=False)
+
+
+@main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(

@@ -97,10 +97,12 @@ def test_staged_checks_only_the_named_files(tmp_path: Path, monkeypatch) -> None
     code, out = run("staged", "vc.md")
     assert code == 0, out
     repo.write("vc.md", procedure("1.0").replace("## Outputs", "## Results"))
+    repo.git("add", "vc.md")  # the index is what the hook judges
     code, out = run("staged", "vc.md")
     assert code == 1 and "vc.md:" in out and "version-not-bumped" in out
     assert "other.md" not in out
     repo.write("vc.md", procedure("0.9").replace("## Outputs", "## Results"))
+    repo.git("add", "vc.md")
     code, out = run("staged", "vc.md")
     assert "version-regressed" in out
     code, out = run("staged", "other.md")
