@@ -38,10 +38,11 @@ MIN_SECTION_WORDS = 8  # a section shorter than this is too thin to say what it 
 class Weights:
     """How much each part of the pack counts (repeats of its words), and how a document is judged."""
 
+    # tuned on the dev half of bench/mapping/labels.yaml (see bench/mapping/evaluate.py)
     title: int = 3
     summary: int = 2
     activities: int = 1
-    recommended: int = 1
+    recommended: int = 0
     vocabulary: int = 2
     # a document's score: this share from the whole text, the rest from its best section
     whole: float = 0.6
@@ -49,7 +50,7 @@ class Weights:
     doc_title: int = 2
     bigrams: bool = True
     # how much a Practice's long text is discounted: 1.0 a cosine, 0.0 the plain BM25 sum
-    length: float = 1.0
+    length: float = 0.5
     k1: float = 1.2
     b: float = 0.75
 
@@ -199,9 +200,8 @@ class Ranker:
                 + _repeat(tok(recommended), w.recommended)
                 + _repeat(vocab, w.vocabulary)
             )
-            title = tok(p.title)
             for a in p.activities:
-                acts.append(tok(" . ".join([a.summary, *(r.summary for r in a.recommended)])) + title)
+                acts.append(tok(" . ".join([a.summary, *(r.summary for r in a.recommended)])))
                 owner.append(n)
             self._act_ids.append(tuple(a.id for a in p.activities))
         practice_weights = _bm25(docs, w.k1, w.b)

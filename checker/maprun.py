@@ -19,7 +19,9 @@ from .rulepack import Pack, load_vocabulary
 Parsed = tuple[Document, DocMeta]
 
 # an activity goes into a drafted crosswalk's `satisfies` only when a section matches it this well
-CLAIM_MIN = 0.15
+CLAIM_MIN = 0.2
+# a-activities (sponsorship, approval, upkeep) are shown by metadata and history, never by text
+CLAIMABLE = ("b", "c")
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ def suggestions(result: MapResult, keep: Sequence[Entry] = ()) -> list[Entry]:
         for p in d.practices:
             if p.declared or (d.path, p.id) in covered:
                 continue
-            claims = tuple(a.id for a in sorted(p.activities, key=lambda a: a.id) if a.score >= CLAIM_MIN)
+            wanted = [a for a in p.activities if a.score >= CLAIM_MIN and a.id[0] in CLAIMABLE]
+            claims = tuple(a.id for a in sorted(wanted, key=lambda a: (a.id[0], int(a.id[1:]))))
             where = "; ".join(f"{s.section} ({_unit(d.location_kind)} {s.line})" for s in p.sections)
             out.append(
                 Entry(
