@@ -31,6 +31,7 @@ _MODEL_WORDS = frozenset(
     ("activ", "practic", "procedur", "polici", "stakehold", "organ", "ensur", "establish", "maintain")
     + ("improv", "relev", "identifi", "use", "includ", "defin", "review", "approv", "document")
 )
+_NONE = np.zeros(0, dtype=np.int64)
 MIN_SECTION_WORDS = 8  # a section shorter than this is too thin to say what it is about
 
 
@@ -239,8 +240,10 @@ class Ranker:
         A section's text holds its sub-sections' lines and the document's holds them all: each
         line is tokenized once per document. Word pairs are not formed across a line break.
         """
-        parts = []
+        parts = [_NONE]
         for line in text.split("\n"):
+            if not line or line.isspace():
+                continue
             got = seen.get(line)
             if got is None:
                 got = seen[line] = self._numbers(self.tokenize(line))
@@ -265,7 +268,7 @@ class Ranker:
         head = self._numbers(self.tokenize(f"{title or ''} . {_path_words(doc.path)}"))
         seen: dict[str, Any] = {}
         sections = self._sections(doc, seen)
-        whole_ids = np.concatenate([np.tile(head, w.doc_title), self._text_ids(doc.text, seen)])
+        whole_ids = np.concatenate([*(head for _ in range(w.doc_title)), self._text_ids(doc.text, seen)])
         queries = _Queries([whole_ids] + [np.concatenate([s.ids, head]) for s in sections], len(self._vocab))
         sims = (queries.matrix @ self._weights[queries.rows]) / self._norms
         usable = [n for n, s in enumerate(sections) if len(s.ids) >= MIN_SECTION_WORDS] or list(range(len(sections)))
