@@ -8,6 +8,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from click.testing import CliRunner
+from escm_check.cli import main
 from escm_check.crosswalk import check_crosswalk, load_crosswalk
 from escm_check.documents import Document, Section
 from escm_check.mapping import Ranker
@@ -224,3 +226,20 @@ def test_vocabulary_terms_count(ranker: Ranker) -> None:
     with_words = Ranker(ranker.pack, {"thr07": ["BCP", "RTO", "RPO"]}).rank(d)
     assert with_words.practices[0].id == "thr07"
     assert [p.id for p in plain.practices][:1] != ["thr07"] or plain.practices[0].score < with_words.practices[0].score
+
+
+def test_the_command_in_process_renders_both_formats_and_the_crosswalk(repo: GitRepo, tmp_path: Path) -> None:
+    runner = CliRunner()
+    text = runner.invoke(main, ["map", str(repo.path), "--top", "2"])
+    assert text.exit_code == 0, text.output
+    assert "procedures/dr.md\n  thr07  " in text.output and text.output.endswith(
+        "6 document(s) ranked against escm-sp-v2\n"
+    )
+    as_json = runner.invoke(main, ["map", str(repo.path), "--format", "json", "--top", "1"])
+    assert as_json.exit_code == 0
+    assert all(len(d["practices"]) <= 1 for d in json.loads(as_json.output)["documents"])
+    target = tmp_path / "draft.yaml"
+    written = runner.invoke(main, ["map", str(repo.path), "--write-crosswalk", str(target)])
+    assert written.exit_code == 0 and load_crosswalk(target)[1] == []
+    bad = runner.invoke(main, ["map", str(repo.path), "--model", "no-such-pack"])
+    assert bad.exit_code == 2 and "no such rule pack" in bad.output
