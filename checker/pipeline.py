@@ -165,12 +165,12 @@ def _judge(
         return [NOT_IN_GIT] * len(docs)
     tracked = [p for p in docs if p[0].has_metadata and p[0].path not in disc.untracked]
     scope = hist.key
+    # what every document's judgement depends on, fingerprinted once (settings are costly to)
+    common = memo.key("control", scope, as_of.isoformat(), settings) if scope is not None else None
 
     def key(p: Parsed) -> str | None:
         fp = prints.get(p[0].path)
-        if fp is None or scope is None:
-            return None
-        return memo.key("control", scope, fp.key, p[0].path in disc.modified, as_of.isoformat(), settings)
+        return make_key(common, fp.key, p[0].path in disc.modified) if fp is not None and common else None
 
     def judge(todo: Sequence[Parsed]) -> list[Judgement]:
         progress.set_current(f"the git history of {disc.root}")
