@@ -144,9 +144,14 @@ def read_sidecar(abs_path: Path, rel: str, limits: Limits) -> Document | None:
     return None if meta is None else meta.document(rel, "sidecar")
 
 
+PROPERTY_PREFIX = "escm_"
+
+
 def canonical_key(name: str) -> str:
-    """``Approved By`` / ``approved-by`` -> ``approved_by`` when it is one of our keys."""
+    """``Approved By`` / ``approved-by`` / ``escm_approved_by`` -> ``approved_by`` when it is one of our keys."""
     folded = re.sub(r"[\s\-]+", "_", name.strip()).lower()
+    if folded.startswith(PROPERTY_PREFIX) and folded[len(PROPERTY_PREFIX) :] in KNOWN_KEYS:
+        return folded[len(PROPERTY_PREFIX) :]
     return folded if folded in KNOWN_KEYS else name.strip()
 
 

@@ -59,6 +59,11 @@ class Config:
     review_cycle: Duration = Duration(12, "month")
     record_max_age: Duration = Duration(12, "month")
     field_map: Mapping[str, str] = field(default_factory=dict)
+    # key (status, type) -> the repository's own value -> ours
+    value_map: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # file-name pattern ("*.md.erb", ".mdx") -> reader name, beside the built-in extensions
+    formats: Mapping[str, str] = field(default_factory=dict)
+    crosswalk: str | None = None
     scope_areas: tuple[str, ...] = ()
     scope_exclude_areas: tuple[str, ...] = ()
     scope_practices: tuple[str, ...] = ()
@@ -78,7 +83,12 @@ class Config:
     def hash_key(self) -> str:
         """A stable text of the settings that change parse results (for the cache key)."""
         return json.dumps(
-            {"field_map": dict(sorted(self.field_map.items())), "limits": dict(sorted(self.limits.items()))},
+            {
+                "field_map": dict(sorted(self.field_map.items())),
+                "value_map": {k: dict(sorted(v.items())) for k, v in sorted(self.value_map.items())},
+                "formats": dict(sorted(self.formats.items())),
+                "limits": dict(sorted(self.limits.items())),
+            },
             sort_keys=True,
         )
 
@@ -298,6 +308,9 @@ def _build(raw: Mapping[str, Any], loc: Located | None, path: Path | None) -> Co
         review_cycle=duration("review_cycle", Duration(12, "month")),
         record_max_age=duration("record_max_age", Duration(12, "month")),
         field_map=dict(raw.get("field_map", {}) or {}),
+        value_map={str(k): {str(a): str(b) for a, b in v.items()} for k, v in (raw.get("value_map") or {}).items()},
+        formats={str(k): str(v) for k, v in (raw.get("formats") or {}).items()},
+        crosswalk=raw.get("crosswalk"),
         scope_areas=tuple(scope.get("areas", ())),
         scope_exclude_areas=tuple(scope.get("exclude_areas", ())),
         scope_practices=tuple(scope.get("practices", ())),

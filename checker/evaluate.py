@@ -13,11 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .claims import claims_something, demote_unclaimed, not_evidence_findings
 from .config import Config, Waiver
 from .documents import Document, Section
 from .durations import Duration, parse_date, parse_duration
 from .findings import Finding, make, sort_findings
-from .metadata import DocMeta
+from .metadata import DocMeta, approvers
 from .result import (
     ActivityResult,
     CheckResult,
@@ -320,17 +321,20 @@ def _rate_rule(
         ev_list: list[Evidence] = []
         reasons: list[str] = []
         for d in approved:
-            if not d.meta.approved_by:
+            names = approvers(d.doc, ctx.cfg.field_map) or ((d.meta.approved_by,) if d.meta.approved_by else ())
+            if not names:
                 reasons.append(f"{d.path} has no approved_by")
                 continue
             author = d.control.last_author if d.control else None
             if author is None:
                 reasons.append(f"{d.path}: the author of its last change is unknown (no history)")
                 continue
-            if same_person(d.meta.approved_by, author):
+            # several approvers: independent when at least one of them is not the author
+            independent = [n for n in names if not same_person(n, author)]
+            if not independent:
                 reasons.append(f"{d.path} is approved by the author of its last change")
                 continue
-            ev_list.append(_ev(d, _loc(d, "approved_by"), "approval", d.meta.approved_by))
+            ev_list.append(_ev(d, _loc(d, "approved_by"), "approval", ", ".join(independent)))
         if ev_list:
             return "satisfied", tuple(ev_list), ""
         return "not-satisfied", (), "; ".join(reasons) or "no approved document serves the Practice"
@@ -716,6 +720,8 @@ def evaluate(
             )
         )
 
+    unclaimed = unclaimed_documents(docs, pack, cfg)
+    findings = demote_unclaimed(findings, unclaimed) + not_evidence_findings(unclaimed)
     level = capability_level(results, pack, cfg.sustained_evaluations)
     practice_level = {p.id: p.level for p in pack.practices}
     target = cfg.target_level
@@ -825,6 +831,11 @@ def _summary(d: DocInput) -> DocumentSummary:
         last_commit=d.control.last_commit if d.control else None,
         history=d.control.versions if d.control else (),
     )
+
+
+def unclaimed_documents(docs: Sequence[DocInput], pack: Pack, cfg: Config) -> list[str]:
+    """Paths of the documents that claim nothing: not evidence, never judged."""
+    return [d.path for d in docs if not claims_something(d.doc, d.meta, cfg.field_map, pack.doc_types)]
 
 
 __all__ = [

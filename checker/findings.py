@@ -88,6 +88,13 @@ CATALOGUE: dict[str, RuleInfo] = {
             "Rename the key to the one suggested, or map it with field_map in the config.",
         ),
         _r(
+            "not-evidence",
+            "info",
+            "A document claims no Practice (no practices, satisfies, section tag, documentation type of the "
+            "pack or accepted crosswalk entry): it is listed, never judged.",
+            "To make it evidence, add `practices` to its front matter or accept a crosswalk entry for it.",
+        ),
+        _r(
             "yaml-error",
             "error",
             "The front matter or sidecar is not valid YAML, or uses a YAML trap.",

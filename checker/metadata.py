@@ -156,8 +156,10 @@ def _as_list(value: Any) -> Any:
     return value
 
 
-def normalise(doc: Document, field_map: Mapping[str, str]) -> tuple[DocMeta, tuple[Finding, ...]]:
-    """Apply field_map, validate against the front-matter schema, and build a DocMeta."""
+def normalise(
+    doc: Document, field_map: Mapping[str, str], value_map: Mapping[str, Mapping[str, str]] | None = None
+) -> tuple[DocMeta, tuple[Finding, ...]]:
+    """Apply field_map and value_map, validate against the front-matter schema, and build a DocMeta."""
     # Word and PDF properties count as metadata only when one of our keys is there; a key
     # the config maps onto ours counts too.
     if not doc.has_metadata and not (doc.error is None and any(k in field_map for k in doc.metadata)):
@@ -181,6 +183,9 @@ def normalise(doc: Document, field_map: Mapping[str, str]) -> tuple[DocMeta, tup
                     hint=f"Rename {key!r} to {hint!r}, or map it with field_map.",
                 )
             )
+    for k, values in (value_map or {}).items():
+        if isinstance(raw.get(k), str):
+            raw[k] = mapped_value(values, raw[k])
     for k in ("practices",):
         if k in raw:
             raw[k] = _as_list(raw[k])
@@ -213,6 +218,8 @@ def normalise(doc: Document, field_map: Mapping[str, str]) -> tuple[DocMeta, tup
     def d(k: str) -> dt.date | None:
         return parse_date(raw.get(k))
 
+    if isinstance(raw.get("approved_by"), list):  # several approvers: shown as one text
+        raw["approved_by"] = ", ".join(str(a) for a in raw["approved_by"])
     practices = tuple(str(p).lower() for p in raw.get("practices", []) if isinstance(p, str))
     satisfies = {
         str(k).lower(): tuple(str(a).lower() for a in v)
@@ -237,6 +244,28 @@ def normalise(doc: Document, field_map: Mapping[str, str]) -> tuple[DocMeta, tup
         record_kind=s("record_kind"),
         valid=valid,
     ), tuple(findings)
+
+
+def mapped_value(values: Mapping[str, str], value: str) -> str:
+    """A repository's own value translated by value_map (exact spelling first, then any case)."""
+    if value in values:
+        return values[value]
+    folded = value.strip().lower()
+    for theirs, ours in values.items():
+        if theirs.strip().lower() == folded:
+            return ours
+    return value
+
+
+def approvers(doc: Document, field_map: Mapping[str, str]) -> tuple[str, ...]:
+    """Each approver a document names: `approved_by` (or the key mapped onto it) as text or a list."""
+    keys = [k for k, target in field_map.items() if target == "approved_by" and k in doc.metadata]
+    value = doc.metadata.get("approved_by", doc.metadata.get(keys[0]) if keys else None)
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    if isinstance(value, list):
+        return tuple(str(v).strip() for v in value if isinstance(v, (str, int, float)) and str(v).strip())
+    return ()
 
 
 def _claims_from_text(text: str) -> dict[str, list[str]]:

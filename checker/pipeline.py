@@ -92,7 +92,9 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, memo: Mem
             PARSED,
             rels,
             key=lambda rel: prints[rel].key if rel in prints else None,
-            compute=lambda todo: read_documents(root, todo, limits, cfg.jobs or opts.jobs, cfg.field_map),
+            compute=lambda todo: read_documents(
+                root, todo, limits, cfg.jobs or opts.jobs, cfg.field_map, cfg.value_map
+            ),
             keep=lambda rel, p: p[0].error is None and prints[rel].unchanged(),
         )
         return dict(zip(rels, got, strict=True))

@@ -53,13 +53,20 @@ def each_document(path: str, step: Callable[[], T]) -> T:
 # --------------------------------------------------------------------------- read
 
 
-def read_document(doc: Document, field_map: Mapping[str, str]) -> Parsed:
+def read_document(
+    doc: Document, field_map: Mapping[str, str | None], value_map: Mapping[str, Mapping[str, str]] | None = None
+) -> Parsed:
     """An adapter's Document with its normalised metadata and the findings about it."""
-    return (doc, *normalise(doc, field_map))
+    return (doc, *normalise(doc, field_map, value_map))
 
 
 def read_documents(
-    root: Path, rels: Sequence[str], limits: Limits, jobs: int | None, field_map: Mapping[str, str]
+    root: Path,
+    rels: Sequence[str],
+    limits: Limits,
+    jobs: int | None,
+    field_map: Mapping[str, str | None],
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Parsed]:
     """Read and normalise `rels`, in order (Word and PDF in worker processes, see `read_all`)."""
     progress.set_current(f"the documents under {root}")
@@ -69,7 +76,7 @@ def read_documents(
     finally:
         if bar is not None:
             bar.close()
-    return [each_document(d.path, partial(read_document, d, field_map)) for d in docs]
+    return [each_document(d.path, partial(read_document, d, field_map, value_map)) for d in docs]
 
 
 # --------------------------------------------------------------------------- history

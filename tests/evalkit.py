@@ -32,13 +32,16 @@ def config(**overrides: Any) -> Config:
 
 
 def docs(
-    files: Mapping[str, str], controls: Mapping[str, Control] | None = None, field_map: Mapping[str, str] | None = None
+    files: Mapping[str, str],
+    controls: Mapping[str, Control] | None = None,
+    field_map: Mapping[str, str] | None = None,
+    value_map: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[DocInput]:
     """DocInputs for Markdown texts; every document is controlled unless `controls` says otherwise."""
     out = []
     for path, text in sorted(files.items()):
         doc = parse_markdown(text, path)
-        meta, problems = normalise(doc, field_map or {})
+        meta, problems = normalise(doc, field_map or {}, value_map)
         doc = type(doc)(**{**doc.__dict__, "problems": doc.problems + problems})
         control = (controls or {}).get(path, Control(True, last_commit="c0ffee", last_author=AUTHOR))
         out.append(DocInput(doc=doc, meta=meta, control=control))
@@ -50,7 +53,7 @@ def run(
 ) -> CheckResult:
     """Evaluate Markdown texts against the built-in pack."""
     c = config(**cfg)
-    return evaluate(pack(), docs(files, controls, c.field_map), RepoInfo("/repo", "c0ffee"), c, as_of)
+    return evaluate(pack(), docs(files, controls, c.field_map, c.value_map), RepoInfo("/repo", "c0ffee"), c, as_of)
 
 
 def front(**keys: Any) -> str:

@@ -1,0 +1,74 @@
+"""Which documents claim to be evidence, and what becomes of findings on those that do not.
+
+A document that claims nothing (no `practices` or `satisfies`, no section tag, no documentation
+type of the pack, no accepted crosswalk entry) is not evidence: it is listed, never judged, and
+nothing about its own front matter or format can fail the gate. Pure functions over values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Iterable, Mapping, Sequence
+
+from .documents import Document
+from .findings import Finding, Severity, make
+from .metadata import DocMeta
+
+CLAIM_KEYS = ("practices", "satisfies")
+# Formats no reader of ours opens: a warning when nothing claims them, an error when something does.
+LEGACY_SUFFIXES = (".doc", ".xls", ".ppt")
+
+
+def _mapped_keys(doc: Document, field_map: Mapping[str, str]) -> set[str]:
+    return {field_map.get(k, k) for k in doc.metadata}
+
+
+def claims_something(
+    doc: Document,
+    meta: DocMeta,
+    field_map: Mapping[str, str],
+    pack_types: Collection[str],
+    crosswalked: Collection[str] = (),
+) -> bool:
+    """True when the document offers itself as evidence in any of the ways a claim is made.
+
+    A claim that failed validation still counts (the document is then judged in full and the
+    failure reported), so a misspelt `practices` value is never silently ignored.
+    """
+    if meta.practices or meta.satisfies or doc.tags or doc.path in crosswalked:
+        return True
+    if doc.has_metadata and _mapped_keys(doc, field_map) & set(CLAIM_KEYS):
+        return True
+    return meta.type is not None and (meta.type in pack_types or meta.type == "record")
+
+
+def is_legacy(path: str) -> bool:
+    """A binary format of an older office suite that the checker cannot read."""
+    return path.lower().endswith(LEGACY_SUFFIXES)
+
+
+def demote_unclaimed(findings: Iterable[Finding], unclaimed: Collection[str]) -> list[Finding]:
+    """Findings on documents that claim nothing become notes; a legacy file stays a warning.
+
+    Findings without a path, or on documents that claim something, are kept as they are.
+    """
+    out: list[Finding] = []
+    for f in findings:
+        if f.path is None or f.path not in unclaimed or f.severity == "info":
+            out.append(f)
+            continue
+        severity: Severity = "warning" if is_legacy(f.path) and f.rule == "parse-error" else "info"
+        if severity != f.severity:
+            hint = f.hint
+            if severity == "info":
+                hint = (hint + " " if hint else "") + "It claims no Practice, so it is not evidence and not judged."
+            f = dataclasses.replace(f, severity=severity, hint=hint)
+        out.append(f)
+    return out
+
+
+def not_evidence_findings(paths: Sequence[str]) -> list[Finding]:
+    """One note per document that claims nothing, so the report lists them."""
+    return [
+        make("not-evidence", "claims no Practice: listed as not evidence, not judged", path=p) for p in sorted(paths)
+    ]
