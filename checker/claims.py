@@ -17,16 +17,19 @@ from .metadata import DocMeta
 CLAIM_KEYS = ("practices", "satisfies")
 # Formats no reader of ours opens: a warning when nothing claims them, an error when something does.
 LEGACY_SUFFIXES = (".doc", ".xls", ".ppt")
+# Kept as they are on a document that claims nothing: a near miss such as `practice:` is
+# most likely a claim that did not register, exactly what its author needs to hear.
+KEPT_RULES = frozenset({"front-matter-unknown-key"})
 
 
-def _mapped_keys(doc: Document, field_map: Mapping[str, str]) -> set[str]:
-    return {field_map.get(k, k) for k in doc.metadata}
+def _mapped_keys(doc: Document, field_map: Mapping[str, str | None]) -> set[str]:
+    return {t for k in doc.metadata if (t := field_map.get(k, k)) is not None}
 
 
 def claims_something(
     doc: Document,
     meta: DocMeta,
-    field_map: Mapping[str, str],
+    field_map: Mapping[str, str | None],
     pack_types: Collection[str],
     crosswalked: Collection[str] = (),
 ) -> bool:
@@ -54,7 +57,7 @@ def demote_unclaimed(findings: Iterable[Finding], unclaimed: Collection[str]) ->
     """
     out: list[Finding] = []
     for f in findings:
-        if f.path is None or f.path not in unclaimed or f.severity == "info":
+        if f.path is None or f.path not in unclaimed or f.severity == "info" or f.rule in KEPT_RULES:
             out.append(f)
             continue
         severity: Severity = "warning" if is_legacy(f.path) and f.rule == "parse-error" else "info"

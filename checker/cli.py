@@ -295,12 +295,20 @@ def staged(files: Sequence[Path], config_file: Path | None, fmt: str, as_of: str
 )
 @click.option("--model", help="Built-in rule pack (default escm-sp-v2).")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--adopt", is_flag=True, help="Propose a configuration for an existing repository (prints it).")
+@click.option("--write", is_flag=True, help="With --adopt: write the configuration and a draft crosswalk.")
 @guarded
-def init(target: Path, level: int, model: str | None, force: bool) -> None:
-    """Scaffold a process repository: config, a draft template per Practice, an index."""
+def init(target: Path, level: int, model: str | None, force: bool, adopt: bool, write: bool) -> None:
+    """Scaffold a process repository, or with --adopt propose a configuration for an existing one."""
     from .scaffold import scaffold
 
     pack = _pack(model, None)
+    if adopt:
+        from .adoptcli import run_adopt
+
+        sys.exit(int(run_adopt(target, pack, write=write, force=force)))
+    if write:
+        _fail("--write goes with --adopt")
     try:
         written = scaffold(target, pack, level, force)
     except FileExistsError as exc:

@@ -58,7 +58,7 @@ class Config:
     as_of: dt.date | None = None
     review_cycle: Duration = Duration(12, "month")
     record_max_age: Duration = Duration(12, "month")
-    field_map: Mapping[str, str] = field(default_factory=dict)
+    field_map: Mapping[str, str | None] = field(default_factory=dict)  # None: theirs, set aside
     # key (status, type) -> the repository's own value -> ours
     value_map: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # file-name pattern ("*.md.erb", ".mdx") -> reader name, beside the built-in extensions
@@ -84,7 +84,7 @@ class Config:
         """A stable text of the settings that change parse results (for the cache key)."""
         return json.dumps(
             {
-                "field_map": dict(sorted(self.field_map.items())),
+                "field_map": {k: v for k, v in sorted(self.field_map.items())},
                 "value_map": {k: dict(sorted(v.items())) for k, v in sorted(self.value_map.items())},
                 "formats": dict(sorted(self.formats.items())),
                 "limits": dict(sorted(self.limits.items())),

@@ -157,18 +157,20 @@ def _as_list(value: Any) -> Any:
 
 
 def normalise(
-    doc: Document, field_map: Mapping[str, str], value_map: Mapping[str, Mapping[str, str]] | None = None
+    doc: Document, field_map: Mapping[str, str | None], value_map: Mapping[str, Mapping[str, str]] | None = None
 ) -> tuple[DocMeta, tuple[Finding, ...]]:
     """Apply field_map and value_map, validate against the front-matter schema, and build a DocMeta."""
     # Word and PDF properties count as metadata only when one of our keys is there; a key
     # the config maps onto ours counts too.
-    if not doc.has_metadata and not (doc.error is None and any(k in field_map for k in doc.metadata)):
+    if not doc.has_metadata and not (doc.error is None and any(field_map.get(k) for k in doc.metadata)):
         return DocMeta(valid=False), ()
     findings: list[Finding] = []
     raw: dict[str, Any] = {}
     lines: dict[str, int | None] = {}
     for key, value in doc.metadata.items():
         target = field_map.get(key, key)
+        if target is None:
+            continue  # a key of the repository's own that only shares a name with ours
         if target in raw and target != key:
             continue  # an explicit key of ours wins over a mapped one
         raw[target] = value
@@ -257,10 +259,11 @@ def mapped_value(values: Mapping[str, str], value: str) -> str:
     return value
 
 
-def approvers(doc: Document, field_map: Mapping[str, str]) -> tuple[str, ...]:
+def approvers(doc: Document, field_map: Mapping[str, str | None]) -> tuple[str, ...]:
     """Each approver a document names: `approved_by` (or the key mapped onto it) as text or a list."""
     keys = [k for k, target in field_map.items() if target == "approved_by" and k in doc.metadata]
-    value = doc.metadata.get("approved_by", doc.metadata.get(keys[0]) if keys else None)
+    own = None if "approved_by" in field_map else doc.metadata.get("approved_by")
+    value = own if own is not None else (doc.metadata.get(keys[0]) if keys else None)
     if isinstance(value, str):
         return (value.strip(),) if value.strip() else ()
     if isinstance(value, list):
