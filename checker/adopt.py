@@ -36,6 +36,7 @@ KEY_SYNONYMS: Mapping[str, str] = {
     "policy_name": "title",
     "document_title": "title",
     "doc_type": "type",
+    "category": "type",
     "document_type": "type",
     "policy_type": "type",
     "state": "status",
@@ -109,6 +110,7 @@ READERS: Sequence[tuple[str, str]] = (
     (".md.erb", "markdown"),
     (".markdown", "markdown"),
     (".mdx", "markdown"),
+    (".md.tmpl", "markdown"),
     (".md", "markdown"),
     (".docx", "docx"),
     (".docm", "docx"),
@@ -231,7 +233,9 @@ class Proposal:
 def propose(s: Survey) -> Proposal:
     """field_map, value_map, include, exclude and formats for what the survey found."""
     field_map: dict[str, str | None] = {}
-    taken = {k for k in s.keys if k in KNOWN_KEYS}
+    # where a file has both, our own key wins over a mapped one; of two keys of theirs for
+    # one of ours, the more common is mapped
+    taken: set[str] = set()
     for key in sorted(s.keys, key=lambda k: (-s.keys[k], k)):
         target = KEY_SYNONYMS.get(fold(key))
         if key in KNOWN_KEYS or target is None or target in taken:

@@ -61,6 +61,7 @@ from .codec import BadEntry, Codec, Unencodable, tag, untag
 from .config import Config
 from .documents import Document
 from .findings import Finding
+from .formatmap import Formats
 from .gitrun import GitError, run_git
 from .history import Change, Commit, FileHistory, RepoHistory
 from .metadata import DocMeta
@@ -408,10 +409,10 @@ class Print:
         return all(_stat_id(path) == ident for path, ident in self.files)
 
 
-def _fingerprint(root: Path, rel: str, prefix: str, limit: int) -> Print | None:
+def _fingerprint(root: Path, rel: str, prefix: str, limit: int, formats: Formats | None = None) -> Print | None:
     """The fingerprint of the bytes a document is read from: the file, and its sidecar for
     formats that read one; None for a file the adapters refuse or treat specially."""
-    fmt = _doc_format(rel)
+    fmt = _doc_format(rel, formats)
     parts: list[Any] = [prefix, rel, fmt]
     files: list[tuple[Path, tuple[int, int, int] | None]] = []
     if fmt != "sidecar":
@@ -470,7 +471,9 @@ class Memo:
 
     # ---- fingerprints of inputs outside the process: files and git
 
-    def fingerprints(self, root: Path, rels: Sequence[str], config_key: str, limit: int) -> dict[str, Print]:
+    def fingerprints(
+        self, root: Path, rels: Sequence[str], config_key: str, limit: int, formats: Formats | None = None
+    ) -> dict[str, Print]:
         """The fingerprint of each document's bytes; paths that cannot be fingerprinted
         (links, devices, files over the size limit) are left out: read, never kept."""
         if self.store is None:
@@ -484,7 +487,7 @@ class Memo:
                     continue
             except Exception:  # a path that cannot even be examined is read_all's to report
                 continue
-            fp = _fingerprint(root, rel, prefix, limit)
+            fp = _fingerprint(root, rel, prefix, limit, formats)
             if fp is not None:
                 out[rel] = fp
         return out

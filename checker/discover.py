@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .findings import Finding, make
+from .formatmap import Formats, configured_reader
 from .gitrun import GitError, run_git, split_z
 from .globs import match_any
+from .includecheck import include_findings
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".docx", ".docm", ".doc", ".pdf")
 SIDECAR_SUFFIX = ".yaml"
@@ -29,10 +31,10 @@ class Discovery:
     findings: tuple[Finding, ...]
 
 
-def is_candidate(rel: str, all_paths: frozenset[str] | set[str]) -> bool:
-    """A document by extension, or any file with a `NAME.ext.yaml` sidecar."""
+def is_candidate(rel: str, all_paths: frozenset[str] | set[str], formats: Formats | None = None) -> bool:
+    """A document by extension or by the configuration's `formats`, or any file with a `NAME.ext.yaml` sidecar."""
     low = rel.lower()
-    if low.endswith(DOCUMENT_SUFFIXES):
+    if low.endswith(DOCUMENT_SUFFIXES) or configured_reader(rel, formats) is not None:
         return True
     if low.endswith((".yaml", ".yml")):
         return False
@@ -114,7 +116,11 @@ def _not_a_work_tree(path: Path) -> None:
 
 
 def discover(
-    path: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), config_path: Path | None = None
+    path: Path,
+    include: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+    config_path: Path | None = None,
+    formats: Formats | None = None,
 ) -> Discovery:
     """Find the documents under `path`: tracked files plus untracked ones (flagged)."""
     path = path.resolve()
@@ -220,7 +226,7 @@ def discover(
             )
         )
     for rel in files:
-        if rel == config_rel or not is_candidate(rel, all_paths):
+        if rel == config_rel or not is_candidate(rel, all_paths, formats):
             continue
         local = rel[len(prefix) + 1 :] if prefix else rel
         if include and not match_any(include, local):
@@ -247,6 +253,13 @@ def discover(
         if not full.exists():
             continue  # deleted in the work tree but still in the index
         docs.append(rel)
+    if include:
+        local_files = [rel[len(prefix) + 1 :] if prefix else rel for rel in files]
+
+        def readable(local: str) -> bool:
+            return is_candidate(f"{prefix}/{local}" if prefix else local, all_paths, formats)
+
+        findings += include_findings(include, local_files, readable, config_rel)
     return Discovery(
         root=root,
         prefix=prefix,

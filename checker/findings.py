@@ -88,6 +88,32 @@ CATALOGUE: dict[str, RuleInfo] = {
             "Rename the key to the one suggested, or map it with field_map in the config.",
         ),
         _r(
+            "crosswalk-invalid",
+            "error",
+            "The crosswalk file is not valid: a YAML or schema error, or an entry naming an unknown path, "
+            "section, Practice or activity.",
+            "Correct the entry at the line given; `escm-check map --write-crosswalk` drafts a valid file.",
+        ),
+        _r(
+            "crosswalk-unapproved",
+            "error",
+            "A change to the crosswalk was made without an approval by someone other than its author; "
+            "its accepted entries are claims and need one like any document.",
+            "Commit crosswalk changes with an `Approved-by: Name <email>` trailer naming someone else.",
+        ),
+        _r(
+            "crosswalk-suggestion",
+            "info",
+            "A crosswalk entry is only suggested: it is not counted until a person accepts it.",
+            "Change its status to accepted if you agree, or delete it.",
+        ),
+        _r(
+            "include-unmatched",
+            "warning",
+            "An include pattern of the configuration matches no file, or only files of no format the checker reads.",
+            "Correct the pattern, or map the files' pattern to a reader with `formats` in the config.",
+        ),
+        _r(
             "not-evidence",
             "info",
             "A document claims no Practice (no practices, satisfies, section tag, documentation type of the "

@@ -34,6 +34,7 @@ from typing import Any
 
 from .adapters.limits import LIMIT_HINT, Limits, error_document, skipped_document
 from .documents import DocFormat, Document, LocationKind
+from .formatmap import Formats, configured_reader
 
 _EXTENSIONS: dict[str, str] = {
     ".md": "markdown",
@@ -87,8 +88,8 @@ def read_one(root: Path, rel: str, limits: Limits) -> Document:
     return _read(root, rel, limits)
 
 
-def _doc_format(rel: str) -> DocFormat:
-    kind = classify(rel)
+def _doc_format(rel: str, formats: Formats | None = None) -> DocFormat:
+    kind = configured_reader(rel, formats) or classify(rel)
     if kind == "markdown":
         return "markdown"
     if kind == "docx":
@@ -98,12 +99,12 @@ def _doc_format(rel: str) -> DocFormat:
     return "sidecar"
 
 
-def _location(rel: str) -> LocationKind:
-    return _LOCATIONS[_doc_format(rel)]
+def _location(rel: str, formats: Formats | None = None) -> LocationKind:
+    return _LOCATIONS[_doc_format(rel, formats)]
 
 
-def _read(root: Path, rel: str, limits: Limits) -> Document:
-    fmt = _doc_format(rel)
+def _read(root: Path, rel: str, limits: Limits, formats: Formats | None = None) -> Document:
+    fmt = _doc_format(rel, formats)
     abs_path = root / rel
     try:
         if fmt == "markdown":
@@ -249,6 +250,7 @@ def read_all(
     limits: Limits,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    formats: Formats | None = None,
 ) -> list[Document]:
     """Read every path, in the order given; one Document per path, never an exception.
 
@@ -267,8 +269,8 @@ def read_all(
         except Exception as exc:  # the path cannot even be examined; it is still one finding
             skip = f"the path cannot be examined: {exc}"
         if skip is not None:
-            results[i] = skipped_document(rel, _doc_format(rel), skip, location_kind=_location(rel))
-        elif _doc_format(rel) in _WORKER_FORMATS:
+            results[i] = skipped_document(rel, _doc_format(rel, formats), skip, location_kind=_location(rel, formats))
+        elif _doc_format(rel, formats) in _WORKER_FORMATS:
             heavy.append(i)
         else:
             light.append(i)
@@ -276,13 +278,13 @@ def read_all(
     if heavy and (limits.timeout_seconds > 0 or workers > 1):
         size = min(workers, len(heavy), math.ceil(len(heavy) / MIN_FILES_PER_WORKER))
         try:
-            pool = _Pool(root, limits, size, [(i, rels[i]) for i in heavy], results)
+            pool = _Pool(root, limits, size, [(i, rels[i]) for i in heavy], results, formats)
         except OSError:  # no processes to be had: read here rather than not at all
             pool = None
         if pool is not None:
             try:
                 for i in light:
-                    results[i] = _read(root, rels[i], limits)
+                    results[i] = _read(root, rels[i], limits, formats)
                     pool.step(0.0)
                 pool.finish()
             except OSError:
@@ -291,11 +293,11 @@ def read_all(
                 pool.close()
     for i in heavy + light:
         if results[i] is None:
-            results[i] = _read(root, rels[i], limits)
+            results[i] = _read(root, rels[i], limits, formats)
     return [
         doc
         if doc is not None
-        else error_document(rels[i], _doc_format(rels[i]), "the file was not read (internal error)")
+        else error_document(rels[i], _doc_format(rels[i], formats), "the file was not read (internal error)")
         for i, doc in enumerate(results)
     ]
 
@@ -317,7 +319,7 @@ STARTUP_SECONDS = 60.0  # a fresh interpreter (spawn) imports the parsers before
 MAX_START_FAILURES = 3
 
 
-def _worker_main(conn: Connection, root: str, limits: Limits) -> None:
+def _worker_main(conn: Connection, root: str, limits: Limits, formats: Formats | None = None) -> None:
     """Read the paths sent over ``conn`` until it sends None or closes."""
     import logging
 
@@ -337,7 +339,7 @@ def _worker_main(conn: Connection, root: str, limits: Limits) -> None:
             return
         if rel is None:
             return
-        doc = _read(base, rel, limits)
+        doc = _read(base, rel, limits, formats)
         try:
             conn.send(doc)
         except (OSError, ValueError):
@@ -362,9 +364,16 @@ class _Pool:
     """Workers fed one path at a time, each watched against the per-file time limit."""
 
     def __init__(
-        self, root: Path, limits: Limits, size: int, tasks: list[tuple[int, str]], results: list[Document | None]
+        self,
+        root: Path,
+        limits: Limits,
+        size: int,
+        tasks: list[tuple[int, str]],
+        results: list[Document | None],
+        formats: Formats | None = None,
     ) -> None:
         self.root = root
+        self.formats = dict(formats or {})
         self.limits = limits
         self.results = results
         self.pending: deque[tuple[int, str]] = deque(tasks)
@@ -379,7 +388,10 @@ class _Pool:
     def _spawn(self) -> _Worker:
         parent, child = self.ctx.Pipe()
         proc = self.ctx.Process(
-            target=_worker_main, args=(child, str(self.root), self.limits), daemon=True, name="escm-check-reader"
+            target=_worker_main,
+            args=(child, str(self.root), self.limits, self.formats),
+            daemon=True,
+            name="escm-check-reader",
         )
         try:
             proc.start()
@@ -467,7 +479,7 @@ class _Pool:
 
     def _fail(self, w: _Worker, message: str, hint: str | None = None) -> None:
         assert w.task is not None
-        fmt = _doc_format(w.rel)
+        fmt = _doc_format(w.rel, self.formats)
         self.results[w.task] = error_document(w.rel, fmt, message, location_kind=_LOCATIONS[fmt], hint=hint)
         w.task = None
         self._replace(w)

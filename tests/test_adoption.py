@@ -147,3 +147,44 @@ def test_legacy_doc_is_a_warning_unless_claimed(repo: GitRepo) -> None:
     on_doc = [f for f in data["findings"] if f["path"] == "references/old-manual.doc"]
     assert [f["severity"] for f in on_doc if f["rule"] == "parse-error"] == ["warning"]
     assert blocking(data["findings"]) == []
+
+
+# -- include patterns and formats
+
+
+def test_include_of_files_no_reader_reads_is_a_warning_naming_them(repo: GitRepo) -> None:
+    """Defect: `include: ["source/**/*.md.erb"]` matched 65 pages, read none, and said nothing."""
+    for n in range(4):
+        repo.write(f"source/handbook/page-{n}.html.md.erb", untagged_page(title=f"Page {n}"))
+    repo.write(".escm-check.yaml", 'include: ["source/**/*.md.erb", "docs/**/*.md"]\n')
+    repo.commit("Handbook pages", author=OWNER)
+    data = check_json(repo.path)
+    warnings = sorted(f["message"] for f in data["findings"] if f["rule"] == "include-unmatched")
+    assert len(warnings) == 2, warnings
+    assert "'docs/**/*.md' matches no file" in warnings[0]
+    assert "'source/**/*.md.erb' matches 4 file(s)" in warnings[1]
+    assert "source/handbook/page-0.html.md.erb" in warnings[1] and "and 1 more" in warnings[1]
+    assert all(f["severity"] == "warning" for f in data["findings"] if f["rule"] == "include-unmatched")
+    assert data["documents"] == []
+
+
+def test_formats_map_their_file_patterns_to_a_reader(repo: GitRepo) -> None:
+    repo.write("source/handbook/access.html.md.erb", untagged_page(title="Access", type="policy"))
+    repo.write("site/rituals.MDX", untagged_page(title="Rituals"))
+    repo.write(
+        ".escm-check.yaml",
+        'include: ["source/**/*.md.erb", "site/**"]\nformats: {"*.md.erb": markdown, ".mdx": markdown}\n',
+    )
+    repo.commit("Handbook pages", author=OWNER)
+    data = check_json(repo.path)
+    assert not [f for f in data["findings"] if f["rule"] == "include-unmatched"]
+    docs = {d["path"]: d for d in data["documents"]}
+    assert docs["source/handbook/access.html.md.erb"]["format"] == "markdown"
+    assert docs["source/handbook/access.html.md.erb"]["type"] == "policy"
+    assert docs["site/rituals.MDX"]["format"] == "markdown"
+
+
+def test_a_formats_entry_must_name_a_reader(tmp_path: Path) -> None:
+    (tmp_path / ".escm-check.yaml").write_text('formats: {"*.md.erb": erb}\n')
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 2 and "formats" in result.output

@@ -94,6 +94,7 @@ def render_text(result: CheckResult, colour: bool = False, verbose: bool = False
             lines.append(f"  {_where(f)}: {sev} {f.rule}: {printable(f.message)}")
             if verbose and f.hint:
                 lines.append(_paint(f"      hint: {printable(f.hint)}", "dim", colour))
+    lines += _adoption_lines(result, verbose)
     sat = sum(1 for p in result.practices if p.status == "satisfied")
     na = sum(1 for p in result.practices if p.status == "not-applicable")
     nr = sum(1 for p in result.practices if p.status == "not-rated")
@@ -104,6 +105,19 @@ def render_text(result: CheckResult, colour: bool = False, verbose: bool = False
         f"{sum(1 for f in result.findings if f.severity == 'warning')} warnings"
     )
     return "\n".join(lines) + "\n"
+
+
+def _adoption_lines(result: CheckResult, verbose: bool) -> list[str]:
+    """Crosswalk suggestions waiting for a person, and how many documents are not evidence."""
+    lines: list[str] = []
+    suggested = [f for f in result.findings if f.rule == "crosswalk-suggestion"]
+    if suggested:
+        lines += ["", f"{len(suggested)} crosswalk suggestion(s), not counted until accepted:"]
+        lines += [f"  {printable(f.message)}" for f in suggested]
+    unclaimed = sum(1 for f in result.findings if f.rule == "not-evidence")
+    if unclaimed and not verbose:
+        lines += ["", f"{unclaimed} document(s) claim no Practice and are not evidence (-v lists them)."]
+    return lines
 
 
 def render(result: CheckResult) -> str:

@@ -1,0 +1,41 @@
+"""Say when a configured `include` pattern reads nothing: it matches no file, or only files of
+no format the checker reads (`source/**/*.md.erb` without a `formats` entry)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from .findings import Finding, make
+from .globs import match
+
+SHOWN = 3  # example file names given per pattern
+
+
+def include_findings(
+    include: Sequence[str], files: Sequence[str], is_document: Callable[[str], bool], config_path: str | None
+) -> list[Finding]:
+    """One warning per include pattern that matches no file, or no file of a known format."""
+    out: list[Finding] = []
+    for pattern in include:
+        matched = [f for f in files if match(pattern, f)]
+        if not matched:
+            out.append(
+                make(
+                    "include-unmatched",
+                    f"include pattern {pattern!r} matches no file",
+                    path=config_path,
+                    hint="Correct the pattern (paths are relative to the checked folder), or remove it.",
+                )
+            )
+        elif not any(is_document(f) for f in matched):
+            shown = ", ".join(matched[:SHOWN]) + (f" and {len(matched) - SHOWN} more" if len(matched) > SHOWN else "")
+            out.append(
+                make(
+                    "include-unmatched",
+                    f"include pattern {pattern!r} matches {len(matched)} file(s) of no format the checker reads "
+                    f"({shown}), so none is read",
+                    path=config_path,
+                    hint='Name their reader in the config, e.g. formats: {"*.md.erb": markdown}.',
+                )
+            )
+    return out

@@ -1,0 +1,99 @@
+"""examples/adopted_repo in a real git repository: `init --adopt` proposes a configuration that
+reads the repository's own conventions, writes nothing without --write, and after adoption no
+blocking error comes from those conventions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from escm_check.cli import main
+from escm_check.evaluate import BLOCKING
+from escm_check.examples.adopted_binaries import build
+
+from .gitrepo import GitRepo
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "adopted_repo"
+EDITOR = "Ines Editor <ines@meridale.example>"
+APPROVER = "Chief Executive <ceo@meridale.example>"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    r = GitRepo(tmp_path / "meridale")
+    shutil.copytree(EXAMPLE, r.path, dirs_exist_ok=True)
+    build(r.path)
+    r.commit("Policies, procedures and handbook as we keep them", author=EDITOR, trailers={"Approved-by": APPROVER})
+    return r
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def report(path: Path) -> dict:  # type: ignore[type-arg]
+    code, out = cli("check", str(path), "--format", "json", "--as-of", "2026-10-01", "--no-cache")
+    assert code in (0, 1), out
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_adopt_proposes_a_configuration_from_the_repositorys_own_conventions(repo: GitRepo) -> None:
+    code, out = cli("init", "--adopt", str(repo.path))
+    assert code == 0, out
+    proposal = yaml.safe_load(out)
+    expected = {
+        "approvers": "approved_by",
+        "category": "type",
+        "doc_id": "id",
+        "effective": "approved_on",
+        "last_reviewed_on": "reviewed_on",
+        "name": "title",
+        "review_in": "review_cycle",
+    }
+    assert proposal["field_map"] == expected
+    assert proposal["value_map"]["status"] == {
+        "accepted": "approved",
+        "active": "approved",
+        "implemented": "approved",
+        "ongoing": "approved",
+        "proposed": "draft",
+    }
+    assert proposal["value_map"]["type"] == {"Policy": "policy", "Procedure": "procedure"}
+    assert proposal["formats"] == {"*.mdx": "markdown"}
+    assert "**/*.docx" in proposal["include"] and "**/*.pdf" in proposal["include"]
+    assert "legacy office files" in out  # the .doc under references/ is pointed out
+    # printing writes nothing
+    assert repo.git("status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_after_adoption_no_blocking_error_comes_from_the_repositorys_conventions(repo: GitRepo) -> None:
+    before = report(repo.path)
+    assert all(d["type"] is None for d in before["documents"])  # their keys are not ours yet
+
+    code, out = cli("init", "--adopt", "--write", str(repo.path))
+    assert code == 0, out
+    assert (repo.path / ".escm-check.yaml").is_file()
+    repo.commit("Adopt escm-check", author=EDITOR, trailers={"Approved-by": APPROVER})
+
+    after = report(repo.path)
+    blocking = [f for f in after["findings"] if f["severity"] == "error" and f["rule"] in BLOCKING]
+    assert blocking == []
+    docs = {d["path"]: d for d in after["documents"]}
+    assert docs["policies/information-security.md"]["type"] == "policy"
+    assert docs["policies/information-security.md"]["status"] == "approved"
+    assert docs["procedures/onboarding.md"]["status"] == "draft"
+    # the PDF's /Type is not our type; the legacy file is at most a warning
+    assert docs["plans/disaster-recovery-plan.pdf"]["type"] is None
+    assert not [f for f in after["findings"] if f["rule"] == "front-matter-invalid"]
+
+
+def test_adopt_write_refuses_to_overwrite_a_configuration(repo: GitRepo) -> None:
+    repo.write(".escm-check.yaml", "target_level: 2\n")
+    code, out = cli("init", "--adopt", "--write", str(repo.path))
+    assert code == 2 and "exists" in out
+    assert repo.read(".escm-check.yaml") == "target_level: 2\n"
