@@ -65,9 +65,10 @@ _INFO_STANDARD = {
     "CreationDate": "created",
     "ModDate": "modified",
 }
-# Keys the PDF format gives a meaning of its own (an Info dictionary may carry /Type /Info):
-# never read as ours under their bare name; `escm_type` (or a sidecar) says our type.
-_PDF_OWN_NAMES = frozenset({"type"})
+# Names the PDF format gives a meaning of its own (an Info dictionary may carry /Type /Info;
+# PDF names are case-sensitive): never read as ours. A custom `type` entry, `escm_type` or a
+# sidecar says our type.
+_PDF_OWN_NAMES = frozenset({"Type"})
 _XMP_STANDARD = {
     "title": "title",
     "creator": "author",
@@ -257,7 +258,7 @@ def _info(pdf: Any) -> dict[str, str]:
             out[name] = value
     for key in [*sorted(KNOWN_KEYS), *(PROPERTY_PREFIX + k for k in sorted(KNOWN_KEYS))]:
         for name in _spellings(key):
-            if name.lower() in _PDF_OWN_NAMES:
+            if name in _PDF_OWN_NAMES:
                 continue
             value = pdf.get_metadata_value(name)
             if value:
@@ -467,9 +468,7 @@ def _unreadable_pages(rel: str, pages: list[int]) -> list[Finding]:
 def _properties(rel: str, data: bytes, info: dict[str, str]) -> tuple[dict[str, Any], bool, str, list[Finding]]:
     """Info entries first, then XMP for the keys Info does not have."""
     info_props = [
-        Property(_INFO_STANDARD.get(k, k), _info_text(k, v))
-        for k, v in info.items()
-        if k.strip().lower() not in _PDF_OWN_NAMES
+        Property(_INFO_STANDARD.get(k, k), _info_text(k, v)) for k, v in info.items() if k.strip() not in _PDF_OWN_NAMES
     ]
     from_info = property_metadata(info_props, rel, "PDF Info entry")
     packet = _xmp_packet(data)
