@@ -70,6 +70,21 @@ def demote_unclaimed(findings: Iterable[Finding], unclaimed: Collection[str]) ->
     return out
 
 
+FRONT_MATTER_RULES = frozenset({"front-matter-missing", "front-matter-invalid", "yaml-error", "version-not-string"})
+
+
+def demote_front_matter(findings: Iterable[Finding], paths: Collection[str]) -> list[Finding]:
+    """Findings about the front matter of documents whose claims come only from the crosswalk
+    (their own metadata is unread or absent, and nothing rests on it) become notes."""
+    out: list[Finding] = []
+    for f in findings:
+        if f.path in paths and f.rule in FRONT_MATTER_RULES and f.severity != "info":
+            hint = (f.hint + " " if f.hint else "") + "Its claims come from the crosswalk, so nothing rests on it."
+            f = dataclasses.replace(f, severity="info", hint=hint)
+        out.append(f)
+    return out
+
+
 def not_evidence_findings(paths: Sequence[str]) -> list[Finding]:
     """One note per document that claims nothing, so the report lists them."""
     return [

@@ -13,8 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .claims import claims_something, demote_unclaimed, not_evidence_findings
+from .claims import claims_something, demote_front_matter, demote_unclaimed, not_evidence_findings
 from .config import Config, Waiver
+from .crosswalk import Crosswalk
+from .crosswalkclaims import apply_crosswalk, crosswalked_paths
 from .documents import Document, Section
 from .durations import Duration, parse_date, parse_duration
 from .findings import Finding, make, sort_findings
@@ -44,6 +46,7 @@ BLOCKING = frozenset(
         "unknown-practice",
         "unknown-activity",
         "waiver-invalid",
+        "crosswalk-invalid",
     }
 )
 
@@ -575,9 +578,15 @@ def evaluate(
     cfg: Config,
     as_of: dt.date,
     extra_findings: Sequence[Finding] = (),
+    crosswalk: Crosswalk | None = None,
+    crosswalk_approved: bool = True,
 ) -> CheckResult:
-    """Rate every Practice, derive the level and the gate, and collect the findings."""
+    """Rate every Practice, derive the level and the gate, and collect the findings.
+
+    The crosswalk's accepted entries count as the claims of the documents they name."""
     findings: list[Finding] = list(extra_findings)
+    without_metadata = {d.path for d in docs if not d.doc.has_metadata}
+    docs = apply_crosswalk(docs, crosswalk, crosswalk_approved)
     index, idx_findings = build_index(docs, pack)
     findings += idx_findings
     for d in docs:
@@ -720,8 +729,9 @@ def evaluate(
             )
         )
 
-    unclaimed = unclaimed_documents(docs, pack, cfg)
+    unclaimed = unclaimed_documents(docs, pack, cfg, crosswalked_paths(crosswalk))
     findings = demote_unclaimed(findings, unclaimed) + not_evidence_findings(unclaimed)
+    findings = demote_front_matter(findings, without_metadata & crosswalked_paths(crosswalk))
     level = capability_level(results, pack, cfg.sustained_evaluations)
     practice_level = {p.id: p.level for p in pack.practices}
     target = cfg.target_level
@@ -833,9 +843,11 @@ def _summary(d: DocInput) -> DocumentSummary:
     )
 
 
-def unclaimed_documents(docs: Sequence[DocInput], pack: Pack, cfg: Config) -> list[str]:
+def unclaimed_documents(
+    docs: Sequence[DocInput], pack: Pack, cfg: Config, crosswalked: frozenset[str] = frozenset()
+) -> list[str]:
     """Paths of the documents that claim nothing: not evidence, never judged."""
-    return [d.path for d in docs if not claims_something(d.doc, d.meta, cfg.field_map, pack.doc_types)]
+    return [d.path for d in docs if not claims_something(d.doc, d.meta, cfg.field_map, pack.doc_types, crosswalked)]
 
 
 __all__ = [

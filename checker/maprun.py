@@ -44,10 +44,10 @@ def title_of(doc: Document, claimed: str | None) -> str | None:
 
 def read_documents(path: Path, cfg: Config, jobs: int | None = None) -> tuple[Path, list[Parsed]]:
     """The repository root and the documents under `path`, discovered and read as a check does."""
-    disc = discover(path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None)
-    docs = read_all(disc.root, list(disc.documents), Limits.from_mapping(cfg.limits), jobs=cfg.jobs or jobs)
-    field_map = dict(cfg.field_map)
-    return disc.root, [(d, normalise(d, field_map)[0]) for d in docs]
+    disc = discover(path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None, cfg.formats)
+    limits = Limits.from_mapping(cfg.limits)
+    docs = read_all(disc.root, list(disc.documents), limits, jobs=cfg.jobs or jobs, formats=cfg.formats)
+    return disc.root, [(d, normalise(d, cfg.field_map, cfg.value_map)[0]) for d in docs]
 
 
 def rank_documents(ranker: Ranker, parsed: Sequence[Parsed], top: int) -> list[DocumentMapping]:

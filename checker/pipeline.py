@@ -31,6 +31,7 @@ from . import changecontrol, progress
 from .adapters.limits import Limits
 from .cache import JUDGEMENT, KEEP_HISTORIES, PARSED, Deferred, Memo, Print, history_codec, make_key
 from .config import Config
+from .crosswalkcheck import crosswalk_file, read_for_check
 from .discover import Discovery, discover
 from .evaluate import DocInput, RepoInfo, evaluate
 from .gitrun import GitError, run_git
@@ -67,7 +68,7 @@ def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
     """Run the whole pipeline once and return the result every reporter renders."""
     cfg = opts.config
     progress.set_current(f"the file list of {opts.path}")
-    disc = discover(opts.path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None)
+    disc = discover(opts.path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None, cfg.formats)
     if cfg.path:
         # findings about the config (waivers) are located relative to the repository like all others
         with contextlib.suppress(ValueError):
@@ -84,7 +85,7 @@ def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
 def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, memo: Memo) -> CheckResult:
     root, as_of, settings = disc.root, opts.as_of, control_settings(cfg)
     limits = Limits.from_mapping(cfg.limits)
-    prints = memo.fingerprints(root, disc.documents, cfg.hash_key(), limits.max_file_bytes)
+    prints = memo.fingerprints(root, disc.documents, cfg.hash_key(), limits.max_file_bytes, cfg.formats)
 
     def read(rels: Sequence[str]) -> dict[str, Parsed]:
         got = memo.map(
@@ -93,16 +94,16 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, memo: Mem
             rels,
             key=lambda rel: prints[rel].key if rel in prints else None,
             compute=lambda todo: read_documents(
-                root, todo, limits, cfg.jobs or opts.jobs, cfg.field_map, cfg.value_map
+                root, todo, limits, cfg.jobs or opts.jobs, cfg.field_map, cfg.value_map, cfg.formats
             ),
             keep=lambda rel, p: p[0].error is None and prints[rel].unchanged(),
         )
         return dict(zip(rels, got, strict=True))
 
-    heavy = [r for r in disc.documents if _doc_format(r) in _HEAVY]
+    heavy = [r for r in disc.documents if _doc_format(r, cfg.formats) in _HEAVY]
     parsed = read(heavy)  # Word and PDF first: their worker processes fork before any thread starts
     hist = _history(memo, disc, as_of, settings)  # git log in a thread, or the stored history
-    parsed |= read([r for r in disc.documents if _doc_format(r) not in _HEAVY])
+    parsed |= read([r for r in disc.documents if _doc_format(r, cfg.formats) not in _HEAVY])
     docs = [parsed[r] for r in disc.documents]
     judged = _judge(memo, docs, disc, hist, settings, as_of, prints, limits)
 
@@ -112,8 +113,15 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, memo: Mem
     available = hist is not None and (known is None or known.available)
     repo = RepoInfo(str(root), disc.head, available=available, shallow=bool(known and known.shallow))
     inputs = [DocInput(doc=d, meta=m, control=j.control) for (d, m, _), j in zip(docs, judged, strict=True)]
+    # the crosswalk's change control is judged from the history on every run, stored or not
+    cw_hist = hist.get() if hist is not None and crosswalk_file(root, cfg)[0].is_file() else None
+    cw = read_for_check(root, cfg, pack, [d for d, _, _ in docs], cw_hist, settings)
     progress.set_current(f"the rating of {root}")
-    result = evaluate(pack, inputs, repo, cfg, as_of, findings)
+    result = evaluate(pack, inputs, repo, cfg, as_of, [*findings, *cw.findings], cw.crosswalk, cw.approved)
+    if cw.summary is not None:
+        result = dataclasses.replace(
+            result, documents=tuple(sorted((*result.documents, cw.summary), key=lambda s: s.path))
+        )
     progress.set_current(None)
     return result
 

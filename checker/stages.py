@@ -67,12 +67,13 @@ def read_documents(
     jobs: int | None,
     field_map: Mapping[str, str | None],
     value_map: Mapping[str, Mapping[str, str]] | None = None,
+    formats: Mapping[str, str] | None = None,
 ) -> list[Parsed]:
     """Read and normalise `rels`, in order (Word and PDF in worker processes, see `read_all`)."""
     progress.set_current(f"the documents under {root}")
     bar = ProgressBar("parsing") if ProgressBar.wanted(len(rels), quiet=False) else None
     try:
-        docs = read_all(root, list(rels), limits, jobs=jobs, progress=bar)
+        docs = read_all(root, list(rels), limits, jobs=jobs, progress=bar, formats=formats)
     finally:
         if bar is not None:
             bar.close()

@@ -92,6 +92,30 @@ def test_after_adoption_no_blocking_error_comes_from_the_repositorys_conventions
     assert not [f for f in after["findings"] if f["rule"] == "front-matter-invalid"]
 
 
+def test_adopt_map_accept_check(repo: GitRepo) -> None:
+    """The README's walk-through: init --adopt --write, accept suggestions, check."""
+    code, out = cli("init", "--adopt", "--write", str(repo.path))
+    assert code == 0, out
+    cw = yaml.safe_load(repo.read(".escm-crosswalk.yaml"))
+    assert cw["entries"] and all(e["status"] == "suggested" for e in cw["entries"])
+    paths = {e["path"] for e in cw["entries"]}
+    assert {"plans/disaster-recovery-plan.pdf", "procedures/supplier-management.docx"} <= paths
+    repo.commit("Adopt escm-check", author=EDITOR, trailers={"Approved-by": APPROVER})
+    drafted = report(repo.path)
+    pdf = next(d for d in drafted["documents"] if d["path"] == "plans/disaster-recovery-plan.pdf")
+    assert pdf["practices"] == []  # suggestions never count
+
+    # a person accepts the signed plan's first suggestion
+    first = next(e for e in cw["entries"] if e["path"] == "plans/disaster-recovery-plan.pdf")
+    first["status"] = "accepted"
+    repo.write(".escm-crosswalk.yaml", yaml.safe_dump(cw, sort_keys=False))
+    repo.commit("Accept the plan's mapping", author=EDITOR, trailers={"Approved-by": APPROVER})
+    accepted = report(repo.path)
+    pdf = next(d for d in accepted["documents"] if d["path"] == "plans/disaster-recovery-plan.pdf")
+    assert pdf["practices"] == first["practices"] and pdf["status"] == "approved"
+    assert not [f for f in accepted["findings"] if f["severity"] == "error" and f["rule"] in BLOCKING]
+
+
 def test_adopt_write_refuses_to_overwrite_a_configuration(repo: GitRepo) -> None:
     repo.write(".escm-check.yaml", "target_level: 2\n")
     code, out = cli("init", "--adopt", "--write", str(repo.path))

@@ -107,13 +107,19 @@ def render_text(result: CheckResult, colour: bool = False, verbose: bool = False
     return "\n".join(lines) + "\n"
 
 
+SUGGESTIONS_SHOWN = 10  # crosswalk suggestions listed without -v
+
+
 def _adoption_lines(result: CheckResult, verbose: bool) -> list[str]:
     """Crosswalk suggestions waiting for a person, and how many documents are not evidence."""
     lines: list[str] = []
     suggested = [f for f in result.findings if f.rule == "crosswalk-suggestion"]
     if suggested:
         lines += ["", f"{len(suggested)} crosswalk suggestion(s), not counted until accepted:"]
-        lines += [f"  {printable(f.message)}" for f in suggested]
+        shown = suggested if verbose else suggested[:SUGGESTIONS_SHOWN]
+        lines += [f"  {printable(f.message)}" for f in shown]
+        if len(shown) < len(suggested):
+            lines.append(f"  ... and {len(suggested) - len(shown)} more in {suggested[0].path} (-v lists them)")
     unclaimed = sum(1 for f in result.findings if f.rule == "not-evidence")
     if unclaimed and not verbose:
         lines += ["", f"{unclaimed} document(s) claim no Practice and are not evidence (-v lists them)."]
