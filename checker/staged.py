@@ -102,7 +102,7 @@ def _check_root(root: Path, rels: Sequence[str], pack: Pack, cfg: Config, as_of:
     findings: list[Finding] = []
     inputs: list[DocInput] = []
     for doc in docs:
-        parsed = read_document(doc, cfg.field_map)
+        parsed = read_document(doc, cfg.field_map, cfg.value_map)
         findings += parsed[2]
         control = None
         if doc.has_metadata and doc.path in repo.files:
