@@ -369,7 +369,7 @@ def _style_levels(root: Any, ns: str) -> dict[str, int]:
 
 def _outline_level(val: str | None) -> int | None:
     """Word's 0-based outline level; 9 means body text."""
-    if val is None or not val.isdigit():
+    if val is None or not val.isascii() or not val.isdigit() or len(val) > 2:
         return None
     n = int(val)
     return n + 1 if 0 <= n <= 8 else None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
+from escm_check.decoding import decode_text, undecodable
 from escm_check.documents import TAG_ID, Document, Section, Tag, section_spans
 from escm_check.findings import Finding, make
 from escm_check.frontmatter import normalise_text, split_front_matter
@@ -92,22 +94,16 @@ def strip_comments(text: str) -> str:
 
 
 def decode(data: bytes, rel: str) -> tuple[str | None, Finding | None]:
-    """Bytes to text: UTF-8 (with or without BOM) or UTF-16 with BOM; otherwise a parse-error."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), None
-        except UnicodeDecodeError as exc:
-            return None, make("parse-error", f"invalid UTF-16 text: {exc.reason}", path=rel)
-    if b"\0" in data:
+    """Bytes to text by the one text decoding (`decoding.decode_text`).
+
+    NUL bytes mean a binary file: no text, a parse-error. Undecodable bytes are read as
+    U+FFFD and a parse-error names the first one's byte offset; the text is still returned.
+    """
+    if b"\0" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         line = data[: data.index(b"\0")].count(b"\n") + 1
         return None, make("parse-error", "the file holds NUL bytes: it is binary, not Markdown", path=rel, line=line)
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, make(
-            "parse-error", f"not valid UTF-8 at byte {exc.start}", path=rel, line=line, hint="Save the file as UTF-8."
-        )
+    decoded = decode_text(data)
+    return decoded.text, undecodable(decoded, data, rel)
 
 
 def parse_tags(comment_body: str, line: int) -> tuple[list[Tag], list[str]]:
@@ -232,7 +228,10 @@ def parse_markdown_bytes(data: bytes, rel: str, limits: Limits) -> Document:
     if text is None:
         assert problem is not None
         return Document(path=rel, format="markdown", problems=(problem,), error=problem.message)
-    return parse_markdown(text, rel)
+    doc = parse_markdown(text, rel)
+    if problem is None:
+        return doc
+    return dataclasses.replace(doc, problems=(problem, *doc.problems))
 
 
 def _failed(rel: str, reason: str) -> Document:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..decoding import decode_text, undecodable
 from ..documents import TAG_ID, DocFormat, Document, LocationKind, Tag
 from ..findings import Finding, make
 from ..frontmatter import load_mapping, normalise_text
@@ -115,23 +116,11 @@ def load_sidecar(abs_path: Path, rel: str, limits: Limits) -> SidecarMeta | None
 
 def parse_sidecar(raw: bytes, srel: str) -> SidecarMeta:
     """A sidecar's metadata from its bytes (a file, or a blob from git history); findings name `srel`."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return SidecarMeta(
-            problems=(
-                make(
-                    "yaml-error",
-                    f"sidecar is not UTF-8 text (byte {exc.start} cannot be decoded)",
-                    path=srel,
-                    line=line,
-                    hint="Save the sidecar as UTF-8.",
-                ),
-            )
-        )
-    block = load_mapping(normalise_text(text), srel)
-    return SidecarMeta(dict(block.data), dict(block.lines), block.problems, block.ok)
+    decoded = decode_text(raw)
+    bad = undecodable(decoded, raw, srel, rule="yaml-error")
+    block = load_mapping(normalise_text(decoded.text), srel)
+    problems = block.problems if bad is None else (bad, *block.problems)
+    return SidecarMeta(dict(block.data), dict(block.lines), problems, block.ok)
 
 
 def read_sidecar(abs_path: Path, rel: str, limits: Limits) -> Document | None:

@@ -45,7 +45,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -54,6 +53,7 @@ from .durations import Duration, parse_date, parse_duration
 from .findings import Finding, make
 from .history import STAGED, Change, Commit, DocVersion, RepoHistory
 from .result import VersionEntry
+from .versions import VersionError, compare_versions
 
 # Bookkeeping keys: changing them records a decision about the content, not new content.
 EXEMPT_KEYS = frozenset({"status", "approved_by", "approved_on", "reviewed_on", "reviewed_by", "next_review"})
@@ -97,36 +97,12 @@ class ControlResult:
 
 # --------------------------------------------------------------------------- small pure helpers
 
-_NUMERIC = re.compile(r"[vV]?(\d+(?:\.\d+)*)")
-_PIECES = re.compile(r"\d+|\D+")
-
-
-@functools.lru_cache(maxsize=4096)
-def _numeric_key(version: str) -> tuple[int, ...] | None:
-    m = _NUMERIC.fullmatch(version.strip())
-    if not m:
+def _compare(a: str, b: str) -> int | None:
+    """`compare_versions`, or None when either is not a version (the metadata check says so)."""
+    try:
+        return compare_versions(a, b)
+    except VersionError:
         return None
-    parts = [int(p) for p in m.group(1).split(".")]
-    while len(parts) > 1 and parts[-1] == 0:
-        parts.pop()  # 2.0 and 2 are the same version
-    return tuple(parts)
-
-
-def compare_versions(a: str, b: str) -> int:
-    """-1, 0 or 1 as `a` is lower than, equal to or higher than `b`.
-
-    Dotted numbers compare numerically ("2.10" > "2.9", "2.0" == "2"), with an optional
-    leading "v". Anything else compares piecewise, digit runs as numbers and the rest as text.
-    """
-    ka, kb = _numeric_key(a), _numeric_key(b)
-    if ka is not None and kb is not None:
-        return (ka > kb) - (ka < kb)
-    sa, sb = a.strip(), b.strip()
-    if sa == sb:
-        return 0
-    na = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in _PIECES.findall(sa)]
-    nb = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in _PIECES.findall(sb)]
-    return (na > nb) - (na < nb)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -534,7 +510,8 @@ class _Run:
         else:
             ref, ref_changed = None, False
         controlled = prev_appr or now_appr or self.last_approved is not None
-        if controlled and new_v is not None and old_v is not None and compare_versions(new_v, old_v) < 0:
+        lowered = _compare(new_v, old_v) if controlled and new_v is not None and old_v is not None else None
+        if lowered is not None and lowered < 0:
             self._add("version-regressed", f"{self._where(c)} lowered the version from {old_v} to {new_v}", "version")
             return
         if ref is None or not ref_changed:
@@ -554,7 +531,9 @@ class _Run:
             return
         if ref_v is None:
             return
-        cmp = compare_versions(new_v, ref_v)
+        cmp = _compare(new_v, ref_v)
+        if cmp is None:
+            return
         if cmp == 0:
             self._add(
                 "version-not-bumped",

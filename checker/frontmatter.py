@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .decoding import scrub
 from .findings import Finding, make
 
 try:  # the C loader is several times faster; fall back when libyaml is absent
@@ -276,7 +277,8 @@ def _trap_findings(top: yaml.MappingNode, data: dict[str, Any], b: _Builder) -> 
 
 def load_mapping(text: str, path: str, line_offset: int = 0) -> MetaBlock:
     """Parse a YAML mapping safely; problems are findings, never exceptions."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+    text = scrub(text)  # a lone surrogate makes libyaml raise; text from bytes never holds one
+    if len(text.encode("utf-8")) > MAX_BYTES:
         return MetaBlock(
             problems=(make("yaml-error", f"metadata larger than {MAX_BYTES} bytes", path=path, line=line_offset + 1),),
             ok=False,
@@ -376,21 +378,23 @@ def load_mapping(text: str, path: str, line_offset: int = 0) -> MetaBlock:
             ),
             ok=False,
         )
-    lines = {str(k.value): b.line(k) for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+    lines = {scrub(str(k.value)): b.line(k) for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
     return MetaBlock(data=_jsonable(data), lines=lines, problems=tuple(b.problems))
 
 
 def _jsonable(value: Any) -> Any:
-    """Dates become ISO strings so metadata is plain JSON data."""
+    """Dates become ISO strings and escaped surrogates real characters: plain JSON data."""
+    if isinstance(value, str):
+        return scrub(value)
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {scrub(str(k)): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, bytes):
+    if isinstance(value, bytes):  # !!binary
         return value.decode("latin-1")
     return value
 

@@ -37,6 +37,7 @@ from typing import IO, Any, Literal
 
 from .adapters.limits import Limits
 from .adapters.sidecar import SAVE_STAMP_KEYS
+from .decoding import text_of
 from .findings import Finding, make
 from .frontmatter import MetaBlock, load_mapping, normalise_text, split_front_matter
 from .gitrun import GitError, popen_git, run_git
@@ -698,13 +699,13 @@ def _split_version(path: str, raw: bytes) -> tuple[str, str, Layout]:
     if raw.startswith(_BOM) or b"\r" in raw:
         raw = normalise_text(raw.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
     if path.lower().endswith((".yaml", ".yml")):
-        return raw.decode("utf-8", "surrogateescape"), "", "sidecar"
+        return text_of(raw), "", "sidecar"
     nl = raw.find(b"\n")
     m = _CLOSE.search(raw, nl + 1) if raw.startswith(b"---") and nl >= 0 and raw[:nl].rstrip() == b"---" else None
     if m is None or _DELIM_START.search(raw, nl + 1, m.start()):
-        return _split_text(path, raw.decode("utf-8", "surrogateescape"))
+        return _split_text(path, text_of(raw))
     front_bytes = raw[nl + 1 : max(nl + 1, m.start() - 1)]
-    return front_bytes.decode("utf-8", "surrogateescape"), _digest(raw[m.end() + 1 :]), "front"
+    return text_of(front_bytes, whole=False), _digest(raw[m.end() + 1 :]), "front"
 
 
 def _read_properties(kind: Kind, path: str, blob: str, stream: IO[bytes], size: int, limits: Limits) -> Cut:

@@ -13,8 +13,9 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .documents import Document
-from .durations import parse_date
+from .durations import parse_date, parse_duration
 from .findings import Finding, make
+from .versions import version_error
 
 if TYPE_CHECKING:  # imported when a schema is first used: most warm runs validate nothing
     import jsonschema
@@ -212,6 +213,10 @@ def normalise(
             )
         )
         raw.pop(key, None) if key else None
+    for key, problem in _grammar_errors(raw):
+        valid = False
+        findings.append(make("front-matter-invalid", f"{key}: {problem}", path=doc.path, line=lines.get(key)))
+        raw.pop(key, None)
 
     def s(k: str) -> str | None:
         v = raw.get(k)
@@ -269,6 +274,21 @@ def approvers(doc: Document, field_map: Mapping[str, str | None]) -> tuple[str, 
     if isinstance(value, list):
         return tuple(str(v).strip() for v in value if isinstance(v, (str, int, float)) and str(v).strip())
     return ()
+
+
+def _grammar_errors(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Values the schema lets through that the version or duration grammar refuses."""
+    out: list[tuple[str, str]] = []
+    version = raw.get("version")
+    if isinstance(version, str) and (why := version_error(version)) is not None:
+        out.append(("version", why))
+    cycle = raw.get("review_cycle")
+    if isinstance(cycle, str):
+        try:
+            parse_duration(cycle)
+        except ValueError as exc:
+            out.append(("review_cycle", str(exc)))
+    return out
 
 
 def _claims_from_text(text: str) -> dict[str, list[str]]:

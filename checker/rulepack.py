@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .checks import CHECK_KINDS, SIDES, Side, kinds_for
+from .durations import parse_duration
 from .yamlsource import (
     DataFileError,
     JsonPath,
@@ -989,6 +990,11 @@ def _check_rule(rule: Mapping[str, Any], side: str, o: _Origin, raw: _Raw, probl
             near = difflib.get_close_matches(k, list(known_kinds), n=1, cutoff=0.6)
             hint = f"; did you mean {near[0]!r}?" if near else f" (record_kinds: {', '.join(known_kinds) or 'none'})"
             problems.append(o.error(f"{side}: unknown record kind {k!r}{hint}", "record_kinds", i))
+    if isinstance(rule.get("max_age"), str):
+        try:
+            parse_duration(rule["max_age"])
+        except ValueError as exc:
+            problems.append(o.error(f"{side} max_age: {exc}", "max_age"))
 
 
 def _activity_numbering(p: _RawPractice, problems: list[DataFileError]) -> None:
