@@ -116,6 +116,25 @@ class LimitExceeded(Exception):
         self.limit = limit
 
 
+class InflateBudget:
+    """The bytes one file may inflate to, across all its streams or zip members together."""
+
+    def __init__(self, limits: Limits, what: str) -> None:
+        self.limit = limits.max_unzipped_bytes
+        self.what = what
+        self.total = 0
+
+    def take(self, n: int) -> None:
+        """Count `n` more inflated bytes; raise LimitExceeded once the total is over the limit."""
+        self.total += n
+        if self.total > self.limit:
+            raise LimitExceeded(
+                "max_unzipped_bytes",
+                f"{self.what} inflates to more than {human_size(self.limit)}, over the limit "
+                f"max_unzipped_bytes = {human_size(self.limit)} (a decompression bomb?)",
+            )
+
+
 class NotAFile(Exception):
     """The path is not a regular file (a symlink, directory, FIFO or device)."""
 

@@ -29,6 +29,7 @@ from defusedxml.ElementTree import fromstring
 from ..documents import Document, Section
 from ..findings import Finding, make
 from .limits import (
+    InflateBudget,
     LimitExceeded,
     Limits,
     NotAFile,
@@ -38,6 +39,7 @@ from .limits import (
     read_bounded,
     skipped_document,
 )
+from .pdfstreams import count_inflated
 from .sidecar import (
     KNOWN_KEYS,
     PROPERTY_PREFIX,
@@ -139,6 +141,8 @@ def parse_pdf(
     try:
         check_size(len(data), limits)
         sniff(data)
+        # before any reader decodes a stream: PDFium and pdfminer inflate each one whole
+        count_inflated(data, InflateBudget(limits, "the PDF's streams"))
         extracted = extract(data, limits)
     except LimitExceeded as exc:
         return limit_document(rel, "pdf", exc, location_kind="page")

@@ -97,6 +97,7 @@ class ControlResult:
 
 # --------------------------------------------------------------------------- small pure helpers
 
+
 def _compare(a: str, b: str) -> int | None:
     """`compare_versions`, or None when either is not a version (the metadata check says so)."""
     try:

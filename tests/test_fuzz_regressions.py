@@ -105,8 +105,8 @@ def test_surrogate_pair_escapes_with_a_yaml_only_line_break(repo: GitRepo, tmp_p
     # NEL/LS/PS send the reader to PyYAML's pure-Python loader, which accepts \\u escapes of
     # surrogates; libyaml refuses them. Either way the report must be valid UTF-8.
     text = (
-        "---\nid: \"PRC-\\ud83d\\ude00-\\udc80\"\ntitle: Change\ntype: procedure\n"
-        f"practices: [knw07]\nstatus: approved\nversion: \"1.0\"\nowner: \"Q{odd_break}M\"\n"
+        '---\nid: "PRC-\\ud83d\\ude00-\\udc80"\ntitle: Change\ntype: procedure\n'
+        f'practices: [knw07]\nstatus: approved\nversion: "1.0"\nowner: "Q{odd_break}M"\n'
         "approved_by: Bob Approver\napproved_on: 2026-03-01\n---\n# Purpose\n\nText.\n"
     )
     repo.write("procedures/change.md", text)
@@ -185,9 +185,7 @@ def bomb_pdf(inflated: int, *, layers: int = 1) -> bytes:
     for _ in range(layers):
         content = zlib.compress(content, 9)
         filters.append(b"/FlateDecode")
-    stream = (
-        b"<< /Length %d /Filter [%s] >>\nstream\n" % (len(content), b" ".join(filters)) + content + b"\nendstream"
-    )
+    stream = b"<< /Length %d /Filter [%s] >>\nstream\n" % (len(content), b" ".join(filters)) + content + b"\nendstream"
     return raw_pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -220,6 +218,7 @@ def test_a_pdf_that_inflates_past_the_limit_is_refused(repo: GitRepo, tmp_path: 
     data = bomb_pdf(48 * mib, layers=2 if variant == "two-filters" else 1)
     if variant == "encrypted":
         data = encrypted(data, tmp_path)
+        assert b"/Encrypt" in data
     assert len(data) < mib
     repo.write(".escm-check.yaml", "as_of: 2026-10-01\nlimits:\n  max_unzipped_bytes: 16 MiB\n")
     repo.write("procedures/bomb.pdf", data)
