@@ -127,6 +127,12 @@ CATALOGUE: dict[str, RuleInfo] = {
             "Fix the YAML at the line given; quote versions and words such as yes/no.",
         ),
         _r(
+            "internal-error",
+            "error",
+            "The checker failed on this document (a bug in escm-check); the rest of the run went on, and it exits 3.",
+            "Report the bug with the message (and the traceback from --verbose); the document itself may be fine.",
+        ),
+        _r(
             "parse-error",
             "error",
             "The file could not be read as a document of its format.",

@@ -35,6 +35,7 @@ from typing import Any
 from .adapters.limits import LIMIT_HINT, Limits, error_document, skipped_document
 from .documents import DocFormat, Document, LocationKind
 from .formatmap import Formats, configured_reader
+from .safety import adopt, drain, internal_error
 
 _EXTENSIONS: dict[str, str] = {
     ".md": "markdown",
@@ -128,13 +129,8 @@ def _read(root: Path, rel: str, limits: Limits, formats: Formats | None = None) 
             )
         return doc
     except Exception as exc:  # the one place a bug in an adapter is turned into a finding
-        return error_document(
-            rel,
-            fmt,
-            f"internal error while reading the file: {type(exc).__name__}: {exc}",
-            location_kind=_LOCATIONS[fmt],
-            hint="Report this as a bug in escm-check, with the file if you can share it.",
-        )
+        problem = internal_error(rel, "reading the file", exc)
+        return Document(path=rel, format=fmt, location_kind=_LOCATIONS[fmt], problems=(problem,), error=problem.message)
 
 
 def parse_bytes(rel: str, data: bytes | None, limits: Limits, sidecar: bytes | None = None) -> Document:
@@ -341,11 +337,15 @@ def _worker_main(conn: Connection, root: str, limits: Limits, formats: Formats |
             return
         doc = _read(base, rel, limits, formats)
         try:
-            conn.send(doc)
+            conn.send((doc, drain()))
         except (OSError, ValueError):
             return
         except Exception as exc:  # a value in the Document that cannot be pickled
-            conn.send(error_document(rel, doc.format, f"internal error: {exc}", location_kind=doc.location_kind))
+            problem = internal_error(rel, "handing the document over", exc)
+            failed = Document(
+                path=rel, format=doc.format, location_kind=doc.location_kind, problems=(problem,), error=problem.message
+            )
+            conn.send((failed, drain()))
 
 
 @dataclass
@@ -431,7 +431,9 @@ class _Pool:
                         w.ready = True
                         self.start_failures = 0
                     else:
-                        self._store(w, msg)
+                        doc, tracebacks = msg
+                        adopt(tracebacks)
+                        self._store(w, doc)
                 elif w.proc.sentinel in ready:
                     self._lost(w)
             self._overruns()

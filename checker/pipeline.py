@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import changecontrol, progress
+from . import changecontrol, progress, safety
 from .adapters.limits import Limits
 from .cache import JUDGEMENT, KEEP_HISTORIES, PARSED, Deferred, Memo, Print, history_codec, make_key
 from .config import Config
@@ -96,7 +96,8 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, memo: Mem
             compute=lambda todo: read_documents(
                 root, todo, limits, cfg.jobs or opts.jobs, cfg.field_map, cfg.value_map, cfg.formats
             ),
-            keep=lambda rel, p: p[0].error is None and prints[rel].unchanged(),
+            # a document a bug stopped is read again next time, by then perhaps by a fixed checker
+            keep=lambda rel, p: p[0].error is None and not safety.is_internal(p[2]) and prints[rel].unchanged(),
         )
         return dict(zip(rels, got, strict=True))
 
@@ -192,7 +193,7 @@ def _judge(
         tracked,
         key,
         judge,
-        keep=lambda p, _: hist.key is not None and prints[p[0].path].unchanged(),
+        keep=lambda p, j: hist.key is not None and not safety.is_internal(j.findings) and prints[p[0].path].unchanged(),
         scope=scope or "",
     )
     by_path = {p[0].path: j for p, j in zip(tracked, made, strict=True)}

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import click
 
+from . import safety
 from .config import Config, ConfigError, find_config, load_config
 from .exitcodes import Exit
 from .gitrun import repo_root
+from .guard import ISSUES_URL
 from .pipeline import CheckOptions, run_check
 from .reporters import FORMATS, get_reporter
 from .result import CheckResult
@@ -98,6 +100,7 @@ def run(req: CheckRequest) -> Exit:
     """Run one check as requested and return the exit code."""
     overrides: dict[str, object] = {"model": req.model, "rules": req.rules_dir, "target_level": req.target_level}
     pairs = _targets(req.formats, req.outputs)
+    safety.drain()  # tracebacks of an earlier run in this process are not this run's
     cfg = resolve_config(req.path, req.config_file, overrides)
     pack = pack_for(cfg, req.path if req.use_cache else None)
     as_of = req.as_of or cfg.as_of or dt.date.today()
@@ -108,4 +111,15 @@ def run(req: CheckRequest) -> Exit:
 
         result = compare_since(result, opts, pack, req.since, req.fail_on_regression)
     write_reports(result, pairs, req.quiet, req.verbose)
+    if safety.is_internal(result.findings):
+        # every report is written; exit 3 tells CI that a bug, not the evidence, decided
+        for trace in safety.drain():
+            if req.verbose:
+                click.echo(trace, err=True, nl=False)
+        click.echo(
+            "escm-check: internal error on some documents (see the internal-error findings); "
+            f"please report it at {ISSUES_URL}",
+            err=True,
+        )
+        return Exit.INTERNAL
     return Exit.OK if result.gate.passed else Exit.GATE_FAILED

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from . import changecontrol, history, progress
+from . import changecontrol, history, progress, safety
 from .adapters.limits import Limits
 from .adapters.sidecar import sidecar_rel
 from .documents import Document
@@ -44,10 +44,11 @@ NOT_IN_GIT = Judgement(Control(False, reason="not in a git repository"))
 NOT_JUDGED = Judgement(None)  # in git, but without metadata to judge
 
 
-def each_document(path: str, step: Callable[[], T]) -> T:
-    """Run one document's step (reading, judging); the one place a per-document guard goes."""
-    progress.set_current(path)  # named in the one-line internal-error message
-    return step()
+def each_document(path: str, doing: str, step: Callable[[], T], fallback: Callable[[Finding], T]) -> T:
+    """Run one document's step (reading, judging) inside the per-document safety net: a bug
+    there is `fallback(internal-error finding)` for this document, and the run goes on."""
+    progress.set_current(path)
+    return safety.guard(path, doing, step, fallback)
 
 
 # --------------------------------------------------------------------------- read
@@ -77,7 +78,16 @@ def read_documents(
     finally:
         if bar is not None:
             bar.close()
-    return [each_document(d.path, partial(read_document, d, field_map, value_map)) for d in docs]
+    return [
+        each_document(
+            d.path, "reading the metadata", partial(read_document, d, field_map, value_map), partial(_unread, d)
+        )
+        for d in docs
+    ]
+
+
+def _unread(doc: Document, problem: Finding) -> Parsed:
+    return (doc, DocMeta(valid=False), (problem,))
 
 
 # --------------------------------------------------------------------------- history
@@ -148,7 +158,11 @@ def judge_document(
         or ("" if cr.controlled else "not under change control"),
         versions=cr.versions,
     )
-    return Judgement(control, cr.findings if controlled(meta) and meta.approved else ())
+    # a version a reader's bug could not read is reported whatever the document's status
+    shown = (
+        cr.findings if controlled(meta) and meta.approved else tuple(f for f in cr.findings if f.rule == safety.RULE)
+    )
+    return Judgement(control, shown)
 
 
 def judge_documents(
@@ -169,10 +183,14 @@ def judge_documents(
         doc = p[0]
         versions = (loader.get(meta_path(doc)) if loader is not None else None) or ()
         step = partial(judge_document, p, repo, versions, settings, as_of, modified=doc.path in modified)
-        out.append(each_document(doc.path, step))
+        out.append(each_document(doc.path, "judging its change control", step, _unjudged))
     if loader is not None:
         loader.join()
     return out
+
+
+def _unjudged(problem: Finding) -> Judgement:
+    return Judgement(Control(False, reason="change control could not be judged"), (problem,))
 
 
 VERSION_CHUNKS = 16  # chunks of paths, each read by one `git cat-file --batch` process

@@ -2,12 +2,14 @@
 
 The failures are real exceptions raised inside the CLI process (through CliRunner) by
 monkeypatching one function of the pipeline: the one place where forcing a failure is the
-point of the test. The traceback follows only with --verbose. An exception inside a document
-adapter is different by design: one bad file is a `parse-error` finding, never a crash.
+point of the test. The traceback follows only with --verbose. An exception while reading or
+judging one document is different by design: it is an `internal-error` finding on that
+document, every report is still written, and the exit code is 3.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -57,26 +59,55 @@ def assert_one_line(r: Result, naming: str) -> str:
     return line
 
 
-def test_error_names_the_document_and_where_to_report(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def assert_finding_on(r: Result, path: str, naming: str) -> dict[str, Any]:
+    """A bug on one document: exit 3, the whole JSON report, an internal-error finding on it."""
+    assert r.exit_code == 3, r.output
+    report = json.loads(r.stdout)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "internal-error"]
+    assert finding["path"] == path and naming in finding["message"]
+    assert "policies/a.md" in {d["path"] for d in report["documents"]}  # the run went on
+    (line,) = r.stderr.splitlines()
+    assert "internal error on some documents" in line and ISSUES_URL in line
+    return dict(finding)
+
+
+def test_a_bug_on_one_document_is_a_finding_and_exit_3(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stages, "normalise", boom_for(TARGET, stages.normalise))
-    r = invoke("check", str(repo.path), "--no-cache")
-    line = assert_one_line(r, TARGET)
-    assert "RuntimeError: boom" in line
-    assert r.stdout == ""  # no half-written report
+    r = invoke("check", str(repo.path), "--no-cache", "--format", "json")
+    finding = assert_finding_on(r, TARGET, "RuntimeError: boom")
+    assert finding["message"] == "internal error while reading the metadata: RuntimeError: boom"
+    assert "Traceback" not in r.output
 
 
 def test_verbose_adds_the_traceback(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stages, "normalise", boom_for(TARGET, stages.normalise))
     r = invoke("check", str(repo.path), "--no-cache", "--verbose")
     assert r.exit_code == 3
-    first, rest = r.stderr.split("\n", 1)
-    assert TARGET in first and ISSUES_URL in first
-    assert rest.startswith("Traceback") and "RuntimeError: boom" in rest
+    assert f"{TARGET}: internal error while reading the metadata:\nTraceback" in r.stderr
+    assert "RuntimeError: boom" in r.stderr and ISSUES_URL in r.stderr.splitlines()[-1]
 
 
-def test_error_in_change_control_names_the_document(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_error_in_change_control_is_a_finding_on_the_document(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stages.changecontrol, "check_document", boom_for(TARGET, stages.changecontrol.check_document))
-    assert_one_line(invoke("check", str(repo.path), "--no-cache"), TARGET)
+    r = invoke("check", str(repo.path), "--no-cache", "--format", "json")
+    assert_finding_on(r, TARGET, "while judging its change control: RuntimeError: boom")
+
+
+def test_every_report_format_is_written_in_full(repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from escm_check.reporters import FORMATS
+
+    monkeypatch.setattr(stages, "normalise", boom_for(TARGET, stages.normalise))
+    args = ["check", str(repo.path), "--no-cache"]
+    for fmt in FORMATS:
+        args += ["--format", fmt, "--output", str(tmp_path / f"out.{fmt}")]
+    r = invoke(*args)
+    assert r.exit_code == 3, r.output
+    for fmt in FORMATS:
+        text = (tmp_path / f"out.{fmt}").read_text(encoding="utf-8")
+        if fmt == "markdown":  # a pull-request comment, cut to its size limit by design
+            assert "The HTML, JSON and SARIF reports hold everything" in text
+            continue
+        assert "internal error while reading the metadata: RuntimeError: boom" in text, fmt
 
 
 def test_error_while_rating_names_the_stage(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,8 +126,8 @@ def test_a_multi_line_message_and_an_odd_file_name_stay_on_one_line(
     odd = "new\nline.md"
     r.write(odd, doc(id="ODD-1", title="t"))
     r.commit("add")
-    monkeypatch.setattr(stages, "normalise", boom_for(odd, stages.normalise, "first\nsecond"))
-    line = assert_one_line(invoke("check", str(r.path), "--no-cache"), "new\\nline.md")
+    monkeypatch.setattr(pipeline, "evaluate", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("first\nsecond")))
+    line = assert_one_line(invoke("check", str(r.path), "--no-cache"), "the rating of")
     assert "first\\nsecond" in line
 
 
@@ -110,9 +141,7 @@ def test_an_adapter_that_raises_costs_one_finding_not_the_run(repo: GitRepo, mon
         lambda text, rel: (_ for _ in ()).throw(RuntimeError("adapter bug")) if rel == TARGET else real(text, rel),
     )
     r = invoke("check", str(repo.path), "--no-cache", "--format", "json")
-    assert r.exit_code == 1, r.output
-    assert "internal error while reading the file: RuntimeError: adapter bug" in r.stdout
-    assert "policies/a.md" in r.stdout
+    assert_finding_on(r, TARGET, "internal error while reading the file: RuntimeError: adapter bug")
 
 
 def test_staged_internal_error(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,9 +168,9 @@ def test_interrupt_is_one_line(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_the_next_run_in_the_same_process_starts_clean(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the last run was processing does not leak into the next run's message."""
+    """What the last run was processing, and its tracebacks, do not leak into the next run."""
     monkeypatch.setattr(stages, "normalise", boom_for(TARGET, stages.normalise))
-    assert_one_line(invoke("check", str(repo.path), "--no-cache"), TARGET)
+    assert invoke("check", str(repo.path), "--no-cache").exit_code == 3
     monkeypatch.undo()
 
     def fail(*args: Any, **kwargs: Any) -> Any:
@@ -150,9 +179,9 @@ def test_the_next_run_in_the_same_process_starts_clean(repo: GitRepo, monkeypatc
     from escm_check import runner
 
     monkeypatch.setattr(runner, "write_reports", fail)
-    r = invoke("check", str(repo.path))
+    r = invoke("check", str(repo.path), "--verbose")
     assert r.exit_code == 3 and TARGET not in r.stderr, r.stderr
-    assert len(r.stderr.splitlines()) == 1
+    assert "boom" not in r.stderr
 
 
 @pytest.mark.parametrize(
