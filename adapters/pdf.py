@@ -253,18 +253,36 @@ def _clean(text: str) -> str:
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t\f"} | {0xFFFE: None, 0xFFFF: None}
 
 
+def _meta_text(pdf: Any, key: str) -> str:
+    """One Info entry's text; a lone UTF-16 surrogate in it reads as U+FFFD.
+
+    pypdfium2's own `get_metadata_value` decodes strictly and raises on such an entry.
+    """
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    enc_key = key.encode("ascii") + b"\0"
+    n_bytes = pdfium_c.FPDF_GetMetaText(pdf, enc_key, None, 0)
+    if n_bytes <= 2:
+        return ""
+    buffer = ctypes.create_string_buffer(n_bytes)
+    pdfium_c.FPDF_GetMetaText(pdf, enc_key, buffer, n_bytes)
+    return buffer.raw[: n_bytes - 2].decode("utf-16-le", "replace")
+
+
 def _info(pdf: Any) -> dict[str, str]:
     """Standard Info entries, and each of our keys under the spellings people use for it."""
     out: dict[str, str] = {}
     for name in _INFO_STANDARD:
-        value = pdf.get_metadata_value(name)
+        value = _meta_text(pdf, name)
         if value:
             out[name] = value
     for key in [*sorted(KNOWN_KEYS), *(PROPERTY_PREFIX + k for k in sorted(KNOWN_KEYS))]:
         for name in _spellings(key):
             if name in _PDF_OWN_NAMES:
                 continue
-            value = pdf.get_metadata_value(name)
+            value = _meta_text(pdf, name)
             if value:
                 out[name] = value
                 break
