@@ -378,6 +378,30 @@ def _stream(data: bytes, compress: bool = False) -> bytes:
     return b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
 
 
+def bomb_pdf(inflated: int, *, layers: int = 1) -> bytes:
+    """A one-page PDF whose content stream inflates to `inflated` bytes (spaces, valid content).
+
+    With `layers` > 1 the stream is deflated that many times over (a filter chain), so each
+    layer is small and only the last inflates to the full size.
+    """
+    content = b"BT /F1 12 Tf 72 720 Td (bomb) Tj ET\n" + b" " * inflated
+    filters = []
+    for _ in range(layers):
+        content = zlib.compress(content, 9)
+        filters.append(b"/FlateDecode")
+    stream = b"<< /Length %d /Filter [%s] >>\nstream\n" % (len(content), b" ".join(filters)) + content + b"\nendstream"
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            stream,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
 def circular_pdf(path: Path) -> Path:
     """A page tree whose Kids point back up the tree, and a page that is its own parent."""
     content = _stream(b"BT /F1 12 Tf 72 720 Td (Loop page) Tj ET")

@@ -8,7 +8,6 @@ and the bad input must be a finding on its own document.
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from click.testing import CliRunner
 from escm_check.cli import main
 from escm_check.reporters import FORMATS
 
-from .docfactory import raw_pdf
+from .docfactory import bomb_pdf
 from .gitrepo import GitRepo, doc
 
 APPROVED = "Bob Approver <bob@example.org>"
@@ -176,26 +175,6 @@ def test_the_oldest_record_window_at_the_first_date(repo: GitRepo, tmp_path: Pat
 
 
 # ---------------------------------------------------------------- decompression
-
-
-def bomb_pdf(inflated: int, *, layers: int = 1) -> bytes:
-    """A one-page PDF whose content stream inflates to `inflated` bytes (spaces, valid content)."""
-    content = b"BT /F1 12 Tf 72 720 Td (bomb) Tj ET\n" + b" " * inflated
-    filters = []
-    for _ in range(layers):
-        content = zlib.compress(content, 9)
-        filters.append(b"/FlateDecode")
-    stream = b"<< /Length %d /Filter [%s] >>\nstream\n" % (len(content), b" ".join(filters)) + content + b"\nendstream"
-    return raw_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            stream,
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        ]
-    )
 
 
 def encrypted(data: bytes, tmp: Path) -> bytes:
