@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -344,7 +345,10 @@ def mutate_text(rng: random.Random, data: bytes, sidecar: bool = False) -> bytes
         else:
             text += "\n" + "word " * rng.choice([10, 40_000]) + "\n"
     encoding = rng.randrange(10)
-    raw = text.encode("utf-8", "surrogateescape")
+    try:
+        raw = text.encode("utf-8", "surrogateescape")  # the bytes the text was read from
+    except UnicodeEncodeError:  # a surrogate spliced in: the bytes a careless encoder writes
+        raw = text.encode("utf-8", "surrogatepass")
     if encoding == 0:
         raw = text.encode("latin-1", "replace")
     elif encoding == 1:
@@ -365,17 +369,31 @@ def flip(rng: random.Random, data: bytes, count: int) -> bytes:
     return bytes(b)
 
 
+@functools.cache
+def _bomb_pdf(size: int, layers: int) -> bytes:
+    return bomb_pdf(size, layers=layers)  # built once per size: deflating 600 MiB takes seconds
+
+
+@functools.cache
+def _zip_bomb(mib: int) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        return zip_bomb_docx(Path(tmp) / "bomb.docx", unzipped_mib=mib).read_bytes()
+
+
 def docx_bytes(rng: random.Random, tmp: Path) -> bytes:
     """A new Word document: odd custom properties, and often a damaged part."""
     path = tmp / f"w{rng.randrange(10**9)}.docx"
-    props = {k: nasty_value(rng).strip('"') for k in rng.sample(KEYS, rng.randint(0, 5))}
+    # a surrogate cannot be written to XML as UTF-8: its bytes go in as Latin-1 mojibake
+    props = {
+        k: nasty_value(rng).strip('"').encode("utf-8", "surrogatepass").decode("latin-1")
+        for k in rng.sample(KEYS, rng.randint(0, 5))
+    }
     props.setdefault("practices", "knw07")
     xml = custom_properties_xml(props) if rng.random() < 0.8 else b"<Properties><property name='x'>" + b"\xff" * 4
     blocks = [Heading("Purpose"), "[escm: knw07.b1]", "Text of the procedure, enough to be read as content."]
     kind = rng.randrange(8)
     if kind == 0:
-        zip_bomb_docx(path, unzipped_mib=rng.choice([8, 300]))
-        return path.read_bytes()
+        return _zip_bomb(rng.choice([8, 300]))
     try:
         build_docx(path, blocks, custom_xml=xml)
     except Exception:  # python-docx refuses some values: the part goes in as bytes below
@@ -396,7 +414,7 @@ def pdf_bytes(rng: random.Random, tmp: Path) -> bytes:
     """A new PDF: bit flips, truncation, odd filters, Info values, bombs or encryption."""
     kind = rng.randrange(10)
     if kind == 0:
-        return bomb_pdf(rng.choice([1 * MiB, 64 * MiB, 600 * MiB]), layers=rng.choice([1, 2]))
+        return _bomb_pdf(rng.choice([1 * MiB, 64 * MiB, 600 * MiB]), rng.choice([1, 2]))
     path = tmp / f"p{rng.randrange(10**9)}.pdf"
     info = {k: nasty_value(rng).strip('"')[:200] for k in rng.sample(KEYS, rng.randint(0, 4))}
     password = {"user_password": "secret"} if kind == 1 else {"owner_password": "o"} if kind == 2 else {}
