@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .decoding import scrub
 from .frontmatter import YamlLimitError, compose_yaml, unsafe_tag
 
 JsonPath = tuple[str | int, ...]
@@ -77,7 +78,7 @@ def parse_yaml(text: str, path: str) -> Located:
             for k, v in n.value:
                 if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
                     raise DataFileError(path, k.start_mark.line + 1, "keys must be plain scalars")
-                key = str(k.value)
+                key = scrub(str(k.value))
                 if key in out:
                     raise DataFileError(path, k.start_mark.line + 1, f"duplicate key {key!r}")
                 lines[where + (key,)] = k.start_mark.line + 1
@@ -89,7 +90,7 @@ def parse_yaml(text: str, path: str) -> Located:
         # Dates stay text: rule and config data are JSON-shaped for schema validation.
         if n.tag == "tag:yaml.org,2002:timestamp":
             return str(n.value)
-        return value
+        return scrub(value) if isinstance(value, str) else value  # `"\ud800"` escapes
 
     try:
         data = build(node, (), 0) if node is not None else None

@@ -207,3 +207,16 @@ def test_a_pdf_that_inflates_past_the_limit_is_refused(repo: GitRepo, tmp_path: 
     assert code == 1, out
     (refused,) = [f for f in findings_of(report, "procedures/bomb.pdf") if f["rule"] == "parse-error"]
     assert "max_unzipped_bytes" in refused["message"] and "16 MiB" in refused["message"]
+
+
+def test_surrogate_escapes_in_the_configuration(repo: GitRepo, tmp_path: Path) -> None:
+    # the NEL sends the configuration to the pure-Python YAML reader, which accepts the escapes
+    repo.write(
+        ".escm-check.yaml",
+        'as_of: 2026-10-01\nwaivers:\n  - practice: ppl02\n    reason: "no staff \\ud83d\\ude00 \\udc80\x85here"\n'
+        "    approved_by: Chief Operating Officer\n    expires: 2027-06-30\n",
+    )
+    code, report, out = check_all_formats(repo, tmp_path)
+    assert code in (0, 1), out
+    ppl02 = next(p for p in report["practices"] if p["id"] == "ppl02")
+    assert "\U0001f600 \ufffd" in json.dumps(ppl02, ensure_ascii=False)
