@@ -146,7 +146,8 @@ def _read_package(data: bytes, rel: str, limits: Limits, load: Callable[[], Side
         raise DocxError(why, hint=hint)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+    # NotImplementedError: a directory entry naming a zip version or method zipfile lacks
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, NotImplementedError) as exc:
         raise DocxError(
             f"not a readable zip package (a .docx file is a zip archive): {exc}", hint=CONVERT_HINT
         ) from exc

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from escm_check.cli import main
 from escm_check.reporters import FORMATS
 
-from .docfactory import bomb_pdf
+from .docfactory import Heading, bomb_pdf, build_docx
 from .gitrepo import GitRepo, doc
 
 APPROVED = "Bob Approver <bob@example.org>"
@@ -220,3 +220,19 @@ def test_surrogate_escapes_in_the_configuration(repo: GitRepo, tmp_path: Path) -
     assert code in (0, 1), out
     ppl02 = next(p for p in report["practices"] if p["id"] == "ppl02")
     assert "\U0001f600 \ufffd" in json.dumps(ppl02, ensure_ascii=False)
+
+
+def test_a_word_package_naming_an_unknown_zip_version(repo: GitRepo, tmp_path: Path) -> None:
+    # found by bench/fuzz.py: zipfile raises NotImplementedError while reading the directory
+    import struct
+
+    path = build_docx(tmp_path / "v.docx", [Heading("Purpose"), "Text."], custom={"practices": "knw07"})
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    data[at + 6 : at + 8] = struct.pack("<H", 67)  # "version needed to extract": 6.7
+    repo.write("procedures/v.docx", bytes(data))
+    repo.commit("add", date="2026-03-01T10:00:00+00:00")
+    code, report, out = check_all_formats(repo, tmp_path)
+    assert code == 1, out
+    (bad,) = [f for f in findings_of(report, "procedures/v.docx") if f["rule"] == "parse-error"]
+    assert "zip file version 6.7" in bad["message"]
