@@ -737,7 +737,6 @@ def campaign(args: argparse.Namespace) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     bases = out / "bases"
     bases.mkdir(exist_ok=True)
-    rng = random.Random(args.seed)
     totals: dict[str, Any] = {
         "repositories": 0,
         "mutated_files": 0,
@@ -753,6 +752,9 @@ def campaign(args: argparse.Namespace) -> dict[str, Any]:
         "failures": [],
     }
     for i in range(args.repos):
+        if args.only is not None and i != args.only:
+            continue
+        rng = random.Random(f"{args.seed}-{i}")  # one stream per repository: --only N rebuilds it alone
         kind = "example" if i % 2 == 0 else "generated"
         base = base_repo(kind, 1 if kind == "example" else 1 + (i // 2) % args.bases, bases)
         work = Path(tempfile.mkdtemp(prefix="fuzz-", dir=out))
@@ -813,8 +815,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", default=str(HERE / "out" / "fuzz"))
     ap.add_argument("--cases", help="where reproducers go (tests/fuzz_cases makes them regression tests)")
     ap.add_argument("--no-minimise", dest="minimise", action="store_false")
-    ap.add_argument("--max-tries", type=int, default=80, help="re-runs allowed while minimising one failure")
+    ap.add_argument("--max-tries", type=int, default=60, help="re-runs allowed while minimising one failure")
     ap.add_argument("--keep", action="store_true", help="keep each mutated repository")
+    ap.add_argument("--only", type=int, help="only repository N (0-based) of the campaign, e.g. to minimise it")
     ap.add_argument("--json", help="write the totals here too")
     args = ap.parse_args(argv)
     started = time.monotonic()
