@@ -446,6 +446,8 @@ class _Run:
                 if v is s.new and v.problem is not None:
                     self.findings.append(v.problem)
                 self.missing = True
+        if s.new is not None and not s.new.missing and s.new.problem is not None:
+            self.findings.append(s.new.problem)  # a version a reader's bug could not read
         unknown = any(v is not None and v.missing for v in (s.new, s.old))
 
         if self.has_meta:

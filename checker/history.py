@@ -35,9 +35,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from . import safety
 from .adapters.limits import Limits
 from .adapters.sidecar import SAVE_STAMP_KEYS
 from .decoding import text_of
+from .documents import Document
 from .findings import Finding, make
 from .frontmatter import MetaBlock, load_mapping, normalise_text, split_front_matter
 from .gitrun import GitError, popen_git, run_git
@@ -708,11 +710,14 @@ def _split_version(path: str, raw: bytes) -> tuple[str, str, Layout]:
     return text_of(front_bytes, whole=False), _digest(raw[m.end() + 1 :]), "front"
 
 
-def _read_properties(kind: Kind, path: str, blob: str, stream: IO[bytes], size: int, limits: Limits) -> Cut:
+def _read_properties(
+    kind: Kind, path: str, blob: str, stream: IO[bytes], size: int, limits: Limits
+) -> tuple[Cut, Finding | None]:
     """A Word or PDF blob's metadata and text hash, read by its format's own reader.
 
     A blob over `max_file_bytes` is skipped unread, as the file would be. A version that
     cannot be read has no metadata ("") and stands for its blob, so any change of it counts.
+    A bug in the reader is that version's internal-error finding (the safety net).
     """
     if size > limits.max_file_bytes:
         left = size + 1  # the blob and its newline, never held in memory whole
@@ -721,21 +726,28 @@ def _read_properties(kind: Kind, path: str, blob: str, stream: IO[bytes], size: 
             if not got:
                 break
             left -= len(got)
-        return "", blob, "props"
+        return ("", blob, "props"), None
     data = stream.read(size + 1)[:size]
-    if kind == "docx":
-        from .adapters.docx import parse_docx
 
-        doc = parse_docx(data, path, limits)
-    else:
+    def read() -> Document:
+        if kind == "docx":
+            from .adapters.docx import parse_docx
+
+            return parse_docx(data, path, limits)
         from .adapters.pdf import parse_pdf
 
-        doc = parse_pdf(data, path, limits)
+        return parse_pdf(data, path, limits)
+
+    def failed(problem: Finding) -> Document:
+        return Document(path=path, format=kind, problems=(problem,), error=problem.message)
+
+    doc = safety.guard(path, f"reading the version in blob {blob[:10]}", read, failed)
     if doc.error is not None:
-        return "", blob, "props"
+        bug = next((f for f in doc.problems if f.rule == safety.RULE), None)
+        return ("", blob, "props"), bug
     meta = {k: v for k, v in doc.metadata.items() if k not in SAVE_STAMP_KEYS}
     front = json.dumps(meta, sort_keys=True, ensure_ascii=False, default=str)
-    return front, _digest(doc.text.encode("utf-8", "surrogateescape")), "props"
+    return (front, _digest(doc.text.encode("utf-8", "surrogateescape")), "props"), None
 
 
 def load_versions(
@@ -761,6 +773,7 @@ def load_versions(
             return {}
         cut: Mapping[tuple[str, Kind], Cut] = repo._cut
         missing, why = set(repo._missing), repo._missing_why
+        failed: dict[tuple[str, Kind], Finding] = {}
         todo = [(path, ch, kind) for path, ch, kind in wanted if (ch.blob, kind) not in cut and ch.blob not in missing]
         if todo:
             cutter = _Cutter.start(root, limits)
@@ -771,7 +784,8 @@ def load_versions(
                 cutter.close()
                 cut = {**cut, **cutter.cut}
                 why = cutter.why or why
-        return _versions(wanted, cut, why)
+                failed = cutter.failed
+        return _versions(wanted, cut, why, failed)
 
 
 def _kind(path: str) -> Kind | None:
@@ -793,7 +807,10 @@ def _text_kind(path: str) -> Kind | None:
 
 
 def _versions(
-    wanted: list[tuple[str, Change, Kind]], cut: Mapping[tuple[str, Kind], Cut], why: str
+    wanted: list[tuple[str, Change, Kind]],
+    cut: Mapping[tuple[str, Kind], Cut],
+    why: str,
+    failed: Mapping[tuple[str, Kind], Finding] | None = None,
 ) -> dict[str, tuple[DocVersion, ...]]:
     out: dict[str, list[DocVersion]] = {}
     for path, ch, kind in wanted:
@@ -810,7 +827,8 @@ def _versions(
             )
             dv = DocVersion(ch.commit, path, ch.blob, "", "", ch.old_blob, missing=True, problem=problem)
         else:
-            dv = DocVersion(ch.commit, path, ch.blob, parts[0], parts[1], ch.old_blob, layout=parts[2])
+            bug = (failed or {}).get((ch.blob, kind))
+            dv = DocVersion(ch.commit, path, ch.blob, parts[0], parts[1], ch.old_blob, problem=bug, layout=parts[2])
         out.setdefault(path, []).append(dv)
     return {path: tuple(vs) for path, vs in out.items()}
 
@@ -828,6 +846,7 @@ class _Cutter:
         self.blobs: dict[str, bytes] = {}  # the blobs asked for "raw"
         self._limits = limits or Limits()
         self.missing: set[str] = set()
+        self.failed: dict[tuple[str, Kind], Finding] = {}  # versions a reader's bug stopped
         self.why = ""
         self._proc = proc
         self._asked: set[tuple[str, Ask]] = set()
@@ -885,7 +904,10 @@ class _Cutter:
                 elif kind == "markdown" or kind == "sidecar":
                     self.cut[(blob, kind)] = _split_version(path, stdout.read(size + 1)[:size])
                 else:
-                    self.cut[(blob, kind)] = _read_properties(kind, path, blob, stdout, size, self._limits)
+                    cut, bug = _read_properties(kind, path, blob, stdout, size, self._limits)
+                    self.cut[(blob, kind)] = cut
+                    if bug is not None:
+                        self.failed[(blob, kind)] = bug
             elif len(parts) == 3:
                 stdout.read(int(parts[2]) + 1)  # not a blob (a submodule's commit)
             else:

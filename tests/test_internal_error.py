@@ -214,3 +214,26 @@ def test_every_command_reports_a_bug_in_one_line(
         " rerun with --verbose for the traceback)"
     ]
     assert "Traceback" not in r.output
+
+
+def test_a_bug_reading_a_historical_version_is_a_finding(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from escm_check.adapters import pdf
+
+    from .docfactory import build_pdf
+
+    info = {"id": "S-1", "type": "procedure", "practices": "knw07", "status": "approved", "version": "1.0"}
+    build_pdf(repo.path / "procedures/scan.pdf", ["Purpose\n[escm: knw07.b1] Text of the procedure."], info=info)
+    repo.commit("add a scan", date="2026-03-02T10:00:00+00:00")
+    real = pdf.parse_pdf
+
+    def history_bug(data: bytes, rel: str, limits: Any, sidecar: Any = None) -> Any:
+        if sidecar is None:  # only history reads a PDF without asking for its sidecar
+            raise ValueError("history bug")
+        return real(data, rel, limits, sidecar)
+
+    monkeypatch.setattr(pdf, "parse_pdf", history_bug)
+    r = invoke("check", str(repo.path), "--no-cache", "--format", "json")
+    finding = assert_finding_on(r, "procedures/scan.pdf", "ValueError: history bug")
+    assert "while reading the version in blob" in finding["message"]
