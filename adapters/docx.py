@@ -32,6 +32,7 @@ from lxml import etree
 from ..documents import Document, Section, Tag, section_spans
 from ..findings import Finding
 from .limits import (
+    InflateBudget,
     LimitExceeded,
     Limits,
     NotAFile,
@@ -153,7 +154,7 @@ def _read_package(data: bytes, rel: str, limits: Limits, load: Callable[[], Side
         ) from exc
     with zf:
         check_zip_directory(zf, limits)
-        pkg = _Package(zf)
+        pkg = _Package(zf, InflateBudget(limits, "the Word package's parts"))
         main = pkg.main_part()
         root = pkg.big_xml(main)
         ns = _namespace(root.tag)
@@ -215,8 +216,11 @@ def _dtd_refused(name: str, what: str) -> DocxError:
 class _Package:
     """Part access by name, with relationships resolved the way OPC defines them."""
 
-    def __init__(self, zf: zipfile.ZipFile) -> None:
+    def __init__(self, zf: zipfile.ZipFile, budget: InflateBudget) -> None:
         self.zf = zf
+        # every part read counts, once per read, against the one per-file limit the zip
+        # directory was checked against (zipfile never inflates past a declared size)
+        self.budget = budget
         # OPC part names are case-insensitive; zip names are not.
         self.names = {info.filename.lower(): info.filename for info in zf.infolist()}
 
@@ -230,6 +234,7 @@ class _Package:
         actual = self.names.get(name.lower())
         if actual is None:
             raise DocxError(f"the package has no part {name}", hint=CONVERT_HINT)
+        self.budget.take(self.zf.getinfo(actual).file_size)
         try:
             return self.zf.read(actual)  # never more than the size the directory declared
         except (
