@@ -380,9 +380,31 @@ def _zip_bomb(mib: int) -> bytes:
         return zip_bomb_docx(Path(tmp) / "bomb.docx", unzipped_mib=mib).read_bytes()
 
 
+BLOCKS = (Heading("Purpose"), "[escm: knw07.b1]", "Text of the procedure, enough to be read as content.")
+
+
+@functools.cache
+def _docx_template() -> bytes:
+    """A real Word file with a custom-properties part, built once: each variant swaps parts."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return build_docx(Path(tmp) / "t.docx", list(BLOCKS), custom={"practices": "knw07"}).read_bytes()
+
+
+@functools.cache
+def _pdf_template(password: str) -> bytes:
+    """A real reportlab PDF, built once per kind of password (none, user, owner)."""
+    pw = {"user": {"user_password": "secret"}, "owner": {"owner_password": "o"}}.get(password, {})
+    with tempfile.TemporaryDirectory() as tmp:
+        return build_pdf(Path(tmp) / "t.pdf", ["Purpose\n[escm: knw07.b1] Text of the procedure."], **pw).read_bytes()
+
+
 def docx_bytes(rng: random.Random, tmp: Path) -> bytes:
     """A new Word document: odd custom properties, and often a damaged part."""
+    kind = rng.randrange(8)
+    if kind == 0:
+        return _zip_bomb(rng.choice([8, 300]))
     path = tmp / f"w{rng.randrange(10**9)}.docx"
+    path.write_bytes(_docx_template())
     # a surrogate cannot be written to XML as UTF-8: its bytes go in as Latin-1 mojibake
     props = {
         k: nasty_value(rng).strip('"').encode("utf-8", "surrogatepass").decode("latin-1")
@@ -390,15 +412,7 @@ def docx_bytes(rng: random.Random, tmp: Path) -> bytes:
     }
     props.setdefault("practices", "knw07")
     xml = custom_properties_xml(props) if rng.random() < 0.8 else b"<Properties><property name='x'>" + b"\xff" * 4
-    blocks = [Heading("Purpose"), "[escm: knw07.b1]", "Text of the procedure, enough to be read as content."]
-    kind = rng.randrange(8)
-    if kind == 0:
-        return _zip_bomb(rng.choice([8, 300]))
-    try:
-        build_docx(path, blocks, custom_xml=xml)
-    except Exception:  # python-docx refuses some values: the part goes in as bytes below
-        build_docx(path, blocks)
-        rewrite_part(path, "docProps/custom.xml", xml)
+    rewrite_part(path, "docProps/custom.xml", xml)
     if kind == 1:
         part = rng.choice(["word/document.xml", "word/styles.xml", "docProps/core.xml", "[Content_Types].xml"])
         rewrite_part(path, part, flip(rng, zipfile.ZipFile(path).read(part), 5) if rng.random() < 0.5 else None)
@@ -410,19 +424,41 @@ def docx_bytes(rng: random.Random, tmp: Path) -> bytes:
     return data
 
 
+def pdf_string(text: str) -> bytes:
+    """A PDF text string: UTF-16BE with a BOM, surrogates written as they are (lone ones too)."""
+    return b"<FEFF" + text.encode("utf-16-be", "surrogatepass").hex().upper().encode() + b">"
+
+
+def _info_pdf(info: dict[str, str], compress: bool) -> bytes:
+    content = b"BT /F1 12 Tf 72 720 Td ([escm: knw07.b1] Text of the procedure.) Tj ET"
+    filt = b""
+    if compress:
+        content, filt = zlib.compress(content), b" /Filter /FlateDecode"
+    entries = b" ".join(b"/" + k.encode() + b" " + pdf_string(v) for k, v in info.items())
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d%s >>\nstream\n" % (len(content), filt) + content + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< " + entries + b" >>",
+        ],
+        extra_trailer=b"/Info 6 0 R ",
+    )
+
+
 def pdf_bytes(rng: random.Random, tmp: Path) -> bytes:
     """A new PDF: bit flips, truncation, odd filters, Info values, bombs or encryption."""
     kind = rng.randrange(10)
     if kind == 0:
         return _bomb_pdf(rng.choice([1 * MiB, 64 * MiB, 600 * MiB]), rng.choice([1, 2]))
-    path = tmp / f"p{rng.randrange(10**9)}.pdf"
-    info = {k: nasty_value(rng).strip('"')[:200] for k in rng.sample(KEYS, rng.randint(0, 4))}
-    password = {"user_password": "secret"} if kind == 1 else {"owner_password": "o"} if kind == 2 else {}
-    try:
-        build_pdf(path, ["Purpose\n[escm: knw07.b1] Text of the procedure."], info=info or None, **password)
-        data = path.read_bytes()
-    except Exception:
-        data = raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"])
+    if kind in (1, 2):
+        data = _pdf_template("user" if kind == 1 else "owner")
+    else:
+        info = {k: nasty_value(rng).strip('"')[:200] for k in rng.sample(KEYS, rng.randint(0, 4))}
+        data = _info_pdf(info, rng.random() < 0.5)
     if kind == 3:
         data = flip(rng, data, rng.randint(1, 30))
     elif kind == 4:
