@@ -255,7 +255,8 @@ class _Package:
             return fromstring(raw, forbid_dtd=True)  # type: ignore[no-any-return]
         except DefusedXmlException as exc:
             raise _dtd_refused(name, type(exc).__name__) from exc
-        except (ParseError, ValueError, RecursionError) as exc:
+        # LookupError: an XML declaration naming an encoding Python does not know
+        except (ParseError, ValueError, RecursionError, LookupError) as exc:
             raise DocxError(f"part {name} is not well-formed XML: {exc}", hint=CONVERT_HINT) from exc
 
     def big_xml(self, name: str) -> Any:
@@ -270,7 +271,7 @@ class _Package:
             raise _dtd_refused(name, "DOCTYPE")
         try:
             root = etree.fromstring(data, _LXML_PARSER)
-        except (etree.LxmlError, ValueError, RecursionError) as exc:
+        except (etree.LxmlError, ValueError, RecursionError, LookupError) as exc:
             raise DocxError(f"part {name} is not well-formed XML: {exc}", hint=CONVERT_HINT) from exc
         if root is None:
             raise DocxError(f"part {name} is empty", hint=CONVERT_HINT)

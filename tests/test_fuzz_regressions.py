@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from escm_check.cli import main
 from escm_check.reporters import FORMATS
 
-from .docfactory import Heading, bomb_pdf, build_docx
+from .docfactory import Heading, bomb_pdf, build_docx, rewrite_part
 from .gitrepo import GitRepo, doc
 
 APPROVED = "Bob Approver <bob@example.org>"
@@ -236,3 +236,23 @@ def test_a_word_package_naming_an_unknown_zip_version(repo: GitRepo, tmp_path: P
     assert code == 1, out
     (bad,) = [f for f in findings_of(report, "procedures/v.docx") if f["rule"] == "parse-error"]
     assert "zip file version 6.7" in bad["message"]
+
+
+@pytest.mark.parametrize("part", ["docProps/custom.xml", "word/document.xml"])
+def test_a_word_part_declaring_an_unknown_encoding(repo: GitRepo, tmp_path: Path, part: str) -> None:
+    # found by bench/fuzz.py: one flipped byte in the XML declaration names an encoding
+    # Python does not know, and the XML parser raises LookupError
+    import zipfile
+
+    path = build_docx(tmp_path / "e.docx", [Heading("Purpose"), "Text."], custom={"practices": "knw07"})
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read(part)
+    bad = xml.replace(b'encoding="UTF-8"', b'encoding="UTFM8"', 1).replace(b"encoding='UTF-8'", b"encoding='UTFM8'", 1)
+    assert bad != xml
+    rewrite_part(path, part, bad)
+    repo.write("procedures/e.docx", path.read_bytes())
+    repo.commit("add", date="2026-03-01T10:00:00+00:00")
+    code, report, out = check_all_formats(repo, tmp_path)
+    assert code == 1, out
+    assert not [f for f in report["findings"] if f["rule"] == "internal-error"]
+    assert [f for f in findings_of(report, "procedures/e.docx") if "UTFM8" in f["message"]]
