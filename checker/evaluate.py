@@ -9,10 +9,11 @@ import dataclasses
 import datetime as dt
 import functools
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .checks import CHECK_KINDS, Case, TagHit, Verdict, judge
 from .claims import claims_something, demote_front_matter, demote_unclaimed, not_evidence_findings
 from .config import Config, Waiver
 from .crosswalk import Crosswalk
@@ -20,15 +21,17 @@ from .crosswalkclaims import apply_crosswalk, crosswalked_paths
 from .documents import Document, Section
 from .durations import Duration, parse_date, parse_duration
 from .findings import Finding, make, sort_findings
-from .metadata import DocMeta, approvers
+from .metadata import DocMeta
 from .result import (
     ActivityResult,
+    ActivityStatus,
     CheckResult,
     DocumentSummary,
-    Evidence,
     Gate,
     PracticeResult,
+    PracticeStatus,
     ProfileCell,
+    SideResult,
     VersionEntry,
 )
 from .rulepack import Activity, EvidenceRule, Pack, Practice
@@ -275,16 +278,6 @@ def check_waivers(
     return by_practice, by_activity, findings
 
 
-def _loc(d: DocInput, key: str) -> int | None:
-    return d.doc.meta_line(key)
-
-
-def _ev(d: DocInput, line: int | None, kind: str, detail: str = "") -> Evidence:
-    return Evidence(
-        path=d.path, line=line, commit=d.control.last_commit if d.control else None, kind=kind, detail=detail
-    )
-
-
 @dataclass(frozen=True)
 class _Ctx:
     pack: Pack
@@ -294,152 +287,109 @@ class _Ctx:
     index: _Index
 
 
-def _rate_activity(
-    p: Practice, a: Activity, ctx: _Ctx, findings: list[Finding]
-) -> tuple[str, tuple[Evidence, ...], str]:
-    """Status, evidence and reason of one Required Activity: satisfied when both sides hold."""
-    judged = [(rule, _rate_rule(p, a, rule, ctx, findings)) for rule in a.rules]
-    evidence = tuple(e for _, (_, ev, _) in judged for e in ev)
-    failed = [(rule, reason) for rule, (status, _, reason) in judged if status != "satisfied"]
-    if not failed:
-        return "satisfied", evidence, ""
-    if len(judged) == 2 and len(failed) == 1:
-        rule, reason = failed[0]
-        lead = "documented, not yet performed" if rule.side == "performed" else "performed but not documented"
-        return "not-satisfied", evidence, f"{lead}: {reason}"
-    return "not-satisfied", (), "; ".join(reason for _, reason in failed)
+@dataclass(frozen=True)
+class Claims:
+    """Every place that says a document, or a section of it, evidences one activity."""
+
+    tagged: tuple[TagHit, ...] = ()  # substantive sections in approved documents
+    empty: tuple[TagHit, ...] = ()  # sections in approved documents with no real content
+    claimed: tuple[DocInput, ...] = ()  # approved documents claiming it in `satisfies`
+    unapproved: tuple[str, ...] = ()  # paths of documents that tag it but are not approved
 
 
-def _rate_rule(
-    p: Practice, a: Activity, rule: EvidenceRule, ctx: _Ctx, findings: list[Finding]
-) -> tuple[str, tuple[Evidence, ...], str]:
-    """Status, evidence and reason of one side of a Required Activity."""
-    serving = ctx.index.serving.get(p.id, [])
-    approved = [d for d in serving if d.meta.approved and d.meta.type != "record"]
-    check = rule.check
-    if check == "owner-named":
-        ev = tuple(_ev(d, _loc(d, "owner"), "owner", d.meta.owner or "") for d in approved if d.meta.owner)
-        return ("satisfied", ev, "") if ev else ("not-satisfied", (), "no approved document names an owner")
-    if check == "independent-approval":
-        ev_list: list[Evidence] = []
-        reasons: list[str] = []
-        for d in approved:
-            names = approvers(d.doc, ctx.cfg.field_map) or ((d.meta.approved_by,) if d.meta.approved_by else ())
-            if not names:
-                reasons.append(f"{d.path} has no approved_by")
-                continue
-            author = d.control.last_author if d.control else None
-            if author is None:
-                reasons.append(f"{d.path}: the author of its last change is unknown (no history)")
-                continue
-            # several approvers: independent when at least one of them is not the author
-            independent = [n for n in names if not same_person(n, author)]
-            if not independent:
-                reasons.append(f"{d.path} is approved by the author of its last change")
-                continue
-            ev_list.append(_ev(d, _loc(d, "approved_by"), "approval", ", ".join(independent)))
-        if ev_list:
-            return "satisfied", tuple(ev_list), ""
-        return "not-satisfied", (), "; ".join(reasons) or "no approved document serves the Practice"
-    if check == "change-controlled":
-        ev_list, reasons = [], []
-        for d in approved:
-            c = d.control
-            if c is None or not c.controlled:
-                reasons.append(f"{d.path}: {c.reason if c else 'not under version control'}")
-                continue
-            if c.review_due is not None and c.review_due < ctx.as_of:
-                reasons.append(f"{d.path}: review was due on {c.review_due.isoformat()}")
-                continue
-            ev_list.append(
-                _ev(d, _loc(d, "version"), "change-control", f"version {d.meta.version}" if d.meta.version else "")
-            )
-        if ev_list:
-            return "satisfied", tuple(ev_list), ""
-        return "not-satisfied", (), "; ".join(reasons) or "no approved document serves the Practice"
+def gather_claims(p: Practice, a: Activity, index: _Index, doc_types: tuple[str, ...] = ()) -> Claims:
+    """The section tags and `satisfies` claims of `p.a`; with `doc_types`, only documents of those types."""
 
-    tagged: list[tuple[DocInput, Section, int]] = []
-    empty: list[tuple[DocInput, Section, int]] = []
-    for d, s, line in ctx.index.tags.get((p.id, a.id), []):
+    def counts(d: DocInput) -> bool:
+        return not doc_types or d.meta.type in doc_types
+
+    tagged: list[TagHit] = []
+    empty: list[TagHit] = []
+    unapproved: list[str] = []
+    for d, s, line in index.tags.get((p.id, a.id), []):
         if not d.meta.approved:
-            continue
-        if rule.doc_types and d.meta.type not in rule.doc_types:
-            continue
-        (tagged if s.substantive else empty).append((d, s, line))
-    claimed = [
-        d
-        for d in ctx.index.claims.get((p.id, a.id), [])
-        if d.meta.approved and (not rule.doc_types or d.meta.type in rule.doc_types)
-    ]
-    for d, s, line in empty:
-        findings.append(
-            make(
-                "section-empty",
-                f"section {s.heading or '(untitled)'!r} tagged {p.id}.{a.id} has no substantive content",
-                path=d.path,
-                line=line,
-                practice=p.id,
-                activity=a.id,
-            )
-        )
-    if check == "tagged-section":
-        ev = tuple(_ev(d, line, "tagged-section", s.heading) for d, s, line in tagged)
-        ev += tuple(_ev(d, _loc(d, "satisfies"), "claim") for d in claimed)
-        if ev:
-            return "satisfied", ev, ""
-        if empty:
-            return "not-satisfied", (), "the tagged section is empty"
-        unapproved = [d.path for d, _, _ in ctx.index.tags.get((p.id, a.id), []) if not d.meta.approved]
-        if unapproved:
-            listed = ", ".join(sorted(set(unapproved)))
-            return "not-satisfied", (), f"tagged only in documents that are not approved: {listed}"
-        return "not-satisfied", (), "no tagged section or claim"
+            unapproved.append(d.path)
+        elif counts(d):
+            (tagged if s.substantive else empty).append(TagHit(d, s, line))
+    claimed = tuple(d for d in index.claims.get((p.id, a.id), []) if d.meta.approved and counts(d))
+    return Claims(tuple(tagged), tuple(empty), claimed, tuple(unapproved))
 
-    # record and record-or-section
-    # The pack's default record window yields to the organisation's record_max_age;
-    # a window a Practice sets for itself does not.
-    max_age = parse_duration(rule.max_age) if rule.own and rule.max_age else ctx.cfg.record_max_age
-    records: list[tuple[DocInput, int | None]] = []
-    for d in claimed:
-        if d.meta.type == "record":
-            records.append((d, _loc(d, "satisfies")))
-    for d, _s, tag_line in tagged:
-        if d.meta.type == "record":
-            records.append((d, tag_line))
-    fresh: list[tuple[DocInput, int | None, dt.date]] = []
-    stale: list[tuple[DocInput, int | None, dt.date]] = []
-    for d, rec_line in records:
-        when = d.meta.date
-        if when is None:
-            continue  # reported once per record by the caller
-        if when > ctx.as_of:
-            continue  # a record of the future does not evidence the past
-        (fresh if max_age.covers(when, ctx.as_of) else stale).append((d, rec_line, when))
-    if check == "record":
-        if fresh:
-            return "satisfied", tuple(_ev(d, line, "record", when.isoformat()) for d, line, when in fresh), ""
-        if stale:
-            newest = max(w for _, _, w in stale)
-            d0 = next(x[0] for x in stale if x[2] == newest)
-            findings.append(
-                make(
-                    "record-stale",
-                    f"newest record for {p.id}.{a.id} is dated {newest.isoformat()}, "
-                    f"older than {max_age} before {ctx.as_of.isoformat()}",
-                    path=d0.path,
-                    line=d0.doc.meta_line("date"),
-                    practice=p.id,
-                    activity=a.id,
-                )
-            )
-            return "not-satisfied", (), f"newest record is from {newest.isoformat()}"
-        return "not-satisfied", (), "no record"
-    ev = tuple(_ev(d, line, "record", when.isoformat()) for d, line, when in fresh)
-    ev += tuple(_ev(d, line, "tagged-section", s.heading) for d, s, line in tagged if d.meta.type != "record")
-    ev += tuple(_ev(d, _loc(d, "satisfies"), "claim") for d in claimed if d.meta.type != "record")
-    if ev:
-        return "satisfied", ev, ""
-    return "not-satisfied", (), "no record, tagged section or claim"
+
+def _window(rule: EvidenceRule, cfg: Config) -> Duration:
+    """The record window of a rule: the pack's default window yields to the organisation's
+    record_max_age; a window a Practice (or an extending pack) sets for itself does not."""
+    return parse_duration(rule.max_age) if rule.own and rule.max_age else cfg.record_max_age
+
+
+def _judge_side(p: Practice, a: Activity, rule: EvidenceRule, ctx: _Ctx) -> tuple[SideResult, Claims, Verdict]:
+    """One side of an activity, judged by the check kind its rule names."""
+    claims = gather_claims(p, a, ctx.index, rule.doc_types)
+    approved = tuple(d for d in ctx.index.serving.get(p.id, []) if d.meta.approved and d.meta.type != "record")
+    window = _window(rule, ctx.cfg)
+    case = Case(
+        p.id,
+        a.id,
+        rule,
+        approved,
+        claims.tagged,
+        claims.claimed,
+        claims.empty,
+        claims.unapproved,
+        ctx.as_of,
+        window,
+        ctx.cfg.field_map,
+    )
+    verdict = judge(case)
+    if verdict.satisfied and rule.check == "change-controlled" and ctx.repo.shallow:
+        verdict = Verdict(False, reason="shallow clone: change control cannot be verified")
+    reads_records = CHECK_KINDS[rule.check].reads_records
+    side = SideResult(
+        side=rule.side,
+        check=rule.check,
+        satisfied=verdict.satisfied,
+        evidence=verdict.evidence,
+        reason=verdict.reason,
+        record_kinds=rule.record_kinds,
+        max_age=str(window) if reads_records else None,
+        doc_types=rule.doc_types,
+    )
+    return side, claims, verdict
+
+
+def _empty_section_findings(p: Practice, a: Activity, claims: Sequence[Claims]) -> list[Finding]:
+    """One `section-empty` per empty tagged section, however many sides looked at it."""
+    hits = {(h.doc.path, h.line): h for c in claims for h in c.empty}
+    return [
+        make(
+            "section-empty",
+            f"section {h.section.heading or '(untitled)'!r} tagged {p.id}.{a.id} has no substantive content",
+            path=h.doc.path,
+            line=h.line,
+            practice=p.id,
+            activity=a.id,
+        )
+        for h in hits.values()
+    ]
+
+
+def _rate_activity(p: Practice, a: Activity, ctx: _Ctx) -> tuple[ActivityResult, list[Finding]]:
+    """One Required Activity: each side judged, satisfied when every side holds."""
+    judged = [_judge_side(p, a, rule, ctx) for rule in a.rules]
+    sides = [s for s, _, _ in judged]
+    findings = _empty_section_findings(p, a, [c for _, c, _ in judged])
+    findings += [f for _, _, v in judged for f in v.findings]
+    documented = next((s for s in sides if s.side == "documented"), None)
+    performed = next((s for s in sides if s.side == "performed"), None)
+    evidence = tuple(e for s in sides for e in s.evidence)
+    failed = [s for s in sides if not s.satisfied]
+    status: ActivityStatus = "not-satisfied" if failed else "satisfied"
+    result = ActivityResult(a.id, status, a.summary, evidence, "", documented, performed)
+    if failed:
+        reason = "; ".join(f"{s.side}: {s.reason}" if len(failed) > 1 else s.reason for s in failed)
+        if len(sides) > 1:
+            reason = f"{result.gap_words}: {reason}"
+        result = dataclasses.replace(result, reason=reason)
+    return result, findings
 
 
 def _doctype(p: Practice, ctx: _Ctx) -> tuple[bool, str]:
@@ -571,6 +521,15 @@ def _sustained(history: Sequence[tuple[str, int]], level: int, need: int) -> boo
     return len(recent) >= need and all(lv >= level for lv in recent)
 
 
+@dataclass(frozen=True)
+class _Gap:
+    """An activity that is not satisfied, kept until the Practices it depends on are rated."""
+
+    practice: Practice
+    activity: Activity
+    result: ActivityResult
+
+
 def evaluate(
     pack: Pack,
     docs: Sequence[DocInput],
@@ -596,84 +555,84 @@ def evaluate(
     ctx = _Ctx(pack, cfg, as_of, repo, index)
 
     results: list[PracticeResult] = []
-    pending: list[tuple[Practice, Activity, str]] = []
+    gaps: list[_Gap] = []
     for p in pack.practices:
-        serving_paths = tuple(sorted({d.path for d in index.serving.get(p.id, [])}))
-        if not _in_scope(p, cfg):
-            results.append(
-                PracticeResult(
-                    p.id,
-                    p.title,
-                    p.area,
-                    p.level,
-                    p.phase,
-                    p.type,
-                    "not-rated",
-                    tuple(ActivityResult(a.id, "not-rated", a.summary) for a in p.activities),
-                    None,
-                    serving_paths,
-                )
-            )
+        result, practice_gaps, practice_findings = _rate_practice(p, ctx, w_practice, w_activity)
+        results.append(result)
+        gaps += practice_gaps
+        findings += practice_findings
+    findings += _gap_findings(gaps, results, ctx)
+    unclaimed = unclaimed_documents(docs, pack, cfg, crosswalked_paths(crosswalk))
+    findings = demote_unclaimed(findings, unclaimed) + not_evidence_findings(unclaimed)
+    findings = demote_front_matter(findings, without_metadata & crosswalked_paths(crosswalk))
+
+    level = capability_level(results, pack, cfg.sustained_evaluations)
+    return CheckResult(
+        model_id=pack.id,
+        model_name=pack.name,
+        model_version=pack.version,
+        as_of=as_of.isoformat(),
+        root=repo.root,
+        head=repo.head,
+        capability_level=level,
+        target_level=cfg.target_level,
+        gate=_gate(level, results, findings, ctx),
+        practices=tuple(results),
+        profile=_profile(results, pack),
+        findings=sort_findings([_encodable(f) for f in findings]),
+        documents=tuple(sorted((_summary(d) for d in docs), key=lambda s: s.path)),
+        areas=tuple((a.id, a.name) for a in pack.areas),
+        levels=tuple((lv.level, lv.name) for lv in pack.levels),
+    )
+
+
+def _rate_practice(
+    p: Practice, ctx: _Ctx, w_practice: Mapping[str, Waiver], w_activity: Mapping[tuple[str, str], Waiver]
+) -> tuple[PracticeResult, list[_Gap], list[Finding]]:
+    """One Practice: out of scope, waived, or each activity rated and the documentation type checked."""
+    index = ctx.index
+    serving_paths = tuple(sorted({d.path for d in index.serving.get(p.id, [])}))
+    head = (p.id, p.title, p.area, p.level, p.phase, p.type)
+    if not _in_scope(p, ctx.cfg):
+        acts = tuple(ActivityResult(a.id, "not-rated", a.summary) for a in p.activities)
+        return PracticeResult(*head, "not-rated", acts, None, serving_paths), [], []
+    if p.id in w_practice:
+        w = w_practice[p.id]
+        acts = tuple(ActivityResult(a.id, "not-applicable", a.summary, (), w.reason or "") for a in p.activities)
+        return PracticeResult(*head, "not-applicable", acts, None, serving_paths, waiver=w.reason), [], []
+    findings: list[Finding] = []
+    results: list[ActivityResult] = []
+    gaps: list[_Gap] = []
+    for a in p.activities:
+        if (p.id, a.id) in w_activity:
+            results.append(ActivityResult(a.id, "not-applicable", a.summary, (), w_activity[(p.id, a.id)].reason or ""))
             continue
-        if p.id in w_practice:
-            w = w_practice[p.id]
-            results.append(
-                PracticeResult(
-                    p.id,
-                    p.title,
-                    p.area,
-                    p.level,
-                    p.phase,
-                    p.type,
-                    "not-applicable",
-                    tuple(ActivityResult(a.id, "not-applicable", a.summary, (), w.reason or "") for a in p.activities),
-                    None,
-                    serving_paths,
-                    waiver=w.reason,
-                )
-            )
-            continue
-        acts: list[ActivityResult] = []
-        for a in p.activities:
-            if (p.id, a.id) in w_activity:
-                acts.append(
-                    ActivityResult(a.id, "not-applicable", a.summary, (), w_activity[(p.id, a.id)].reason or "")
-                )
-                continue
-            status, ev, reason = _rate_activity(p, a, ctx, findings)
-            if status == "satisfied" and any(r.check == "change-controlled" for r in a.rules) and repo.shallow:
-                status, ev, reason = "not-satisfied", (), "shallow clone: change control cannot be verified"
-            acts.append(ActivityResult(a.id, status, a.summary, ev, reason))  # type: ignore[arg-type]
-            if status != "satisfied":
-                pending.append((p, a, reason))
-        met, why = _doctype(p, ctx)
-        if not met and index.serving.get(p.id):
-            main = _main_document(p, index)
-            findings.append(
-                make(
-                    "doctype-missing",
-                    f"{p.id} ({p.type or 'documentation'}): {why}",
-                    path=main.path if main else None,
-                    line=main.doc.meta_line("practices") if main else None,
-                    practice=p.id,
-                )
-            )
-        ok = met and all(x.status in ("satisfied", "not-applicable") for x in acts)
-        results.append(
-            PracticeResult(
-                p.id,
-                p.title,
-                p.area,
-                p.level,
-                p.phase,
-                p.type,
-                "satisfied" if ok else "not-satisfied",
-                tuple(acts),
-                met,
-                serving_paths,
+        result, act_findings = _rate_activity(p, a, ctx)
+        results.append(result)
+        findings += act_findings
+        if result.status != "satisfied":
+            gaps.append(_Gap(p, a, result))
+    met, why = _doctype(p, ctx)
+    if not met and index.serving.get(p.id):
+        main = _main_document(p, index)
+        findings.append(
+            make(
+                "doctype-missing",
+                f"{p.id} ({p.type or 'documentation'}): {why}",
+                path=main.path if main else None,
+                line=main.doc.meta_line("practices") if main else None,
+                practice=p.id,
             )
         )
+    ok = met and all(x.status in ("satisfied", "not-applicable") for x in results)
+    status: PracticeStatus = "satisfied" if ok else "not-satisfied"
+    return PracticeResult(*head, status, tuple(results), met, serving_paths), gaps, findings
 
+
+def _gap_findings(gaps: Sequence[_Gap], results: Sequence[PracticeResult], ctx: _Ctx) -> list[Finding]:
+    """`activity-not-evidenced` findings: one per Practice nothing (approved) serves, else one per activity."""
+    index, pack = ctx.index, ctx.pack
+    findings: list[Finding] = []
     status_of = {r.id: r.status for r in results}
     unserved = {p.id for p in pack.practices if not index.serving.get(p.id)}
     unapproved = {
@@ -681,39 +640,40 @@ def evaluate(
         for p in pack.practices
         if index.serving.get(p.id) and not any(d.meta.approved for d in index.serving[p.id])
     }
+    gap_count = Counter(g.practice.id for g in gaps)
     # One finding per Practice, not one per activity, when nothing (approved) serves it at all.
-    for pid in sorted({p.id for p, _, _ in pending} & unserved):
-        n = sum(1 for p, _, _ in pending if p.id == pid)
+    for pid in sorted(set(gap_count) & unserved):
         findings.append(
             make(
                 "activity-not-evidenced",
-                f"no document serves {pid}: its {n} Required Activities have no evidence",
+                f"no document serves {pid}: its {gap_count[pid]} Required Activities have no evidence",
                 practice=pid,
                 hint=f"Add an approved document with {pid} in `practices` "
                 f"(`escm-check explain {pid}` lists what it must cover).",
             )
         )
-    for pid in sorted({p.id for p, _, _ in pending} & unapproved):
-        n = sum(1 for p, _, _ in pending if p.id == pid)
+    for pid in sorted(set(gap_count) & unapproved):
         docs_ = sorted(index.serving[pid], key=lambda d: d.path)
         listed = ", ".join(f"{d.path} ({d.meta.status or 'no status'})" for d in docs_)
         findings.append(
             make(
                 "activity-not-evidenced",
-                f"{pid}: none of its documents is approved, so its {n} Required Activities have no evidence: {listed}",
+                f"{pid}: none of its documents is approved, so its {gap_count[pid]} Required Activities have no "
+                f"evidence: {listed}",
                 path=docs_[0].path,
                 line=docs_[0].doc.meta_line("status"),
                 practice=pid,
                 hint="Approve the document (status: approved, approved_by, approved_on).",
             )
         )
-    unserved |= unapproved
-    for p, a, reason in pending:
-        if p.id in unserved:
+    for g in gaps:
+        p, a = g.practice, g.activity
+        if p.id in unserved or p.id in unapproved:
             continue
         main = _main_document(p, index)
         causes = [s for s in a.supports if s != p.id and status_of.get(s) == "not-satisfied"]
         cause = f"Support Practice {', '.join(causes)} not satisfied" if causes else None
+        reason = g.result.reason
         msg = f"{p.id}.{a.id} not evidenced: {reason}" if reason else f"{p.id}.{a.id} not evidenced"
         if cause:
             msg += f" ({cause})"
@@ -726,13 +686,33 @@ def evaluate(
                 practice=p.id,
                 activity=a.id,
                 cause=cause,
+                # the catalogue's hint fits one-sided rules; a two-sided gap says which side to add
+                hint=_gap_hint(p, g.result) if len(g.result.sides) > 1 else None,
             )
         )
+    return findings
 
-    unclaimed = unclaimed_documents(docs, pack, cfg, crosswalked_paths(crosswalk))
-    findings = demote_unclaimed(findings, unclaimed) + not_evidence_findings(unclaimed)
-    findings = demote_front_matter(findings, without_metadata & crosswalked_paths(crosswalk))
-    level = capability_level(results, pack, cfg.sustained_evaluations)
+
+def _gap_hint(p: Practice, r: ActivityResult) -> str:
+    """How to close the side that is missing, in the syntax the documents use."""
+    key = f"{p.id}.{r.id}"
+    hints = []
+    doc = r.documented
+    if doc is not None and not doc.satisfied and doc.check == "tagged-section":
+        where = f"an approved {' or '.join(doc.doc_types)}" if doc.doc_types else "an approved document"
+        hints.append(f"Describe it in a section of {where} tagged <!-- escm: {key} -->")
+    done = r.performed
+    if done is not None and not done.satisfied and done.check in ("record", "record-or-section"):
+        kind = f"record_kind: {' or '.join(done.record_kinds)}, " if done.record_kinds else ""
+        hints.append(
+            f"Keep a record (type: record, {kind}date: within {done.max_age}) with satisfies: {{{p.id}: [{r.id}]}}"
+        )
+    return "; ".join(hints) + ("." if hints else "")
+
+
+def _gate(level: int, results: Sequence[PracticeResult], findings: Sequence[Finding], ctx: _Ctx) -> Gate:
+    """The gate: the level against the target, blocking error findings, and a shallow clone."""
+    pack, cfg = ctx.pack, ctx.cfg
     practice_level = {p.id: p.level for p in pack.practices}
     target = cfg.target_level
     top = target if target is not None else max((p.level for p in pack.practices), default=1)
@@ -754,32 +734,12 @@ def evaluate(
     )
     if blocking:
         reasons.append("error findings: " + ", ".join(blocking))
-    if repo.shallow:
+    if ctx.repo.shallow:
         reasons.append(
             "shallow clone: history-based activities cannot be rated; fetch the full "
             "history (in GitHub Actions: actions/checkout with fetch-depth: 0)"
         )
-    gate = Gate(passed=not reasons, target_level=target, reasons=tuple(reasons))
-
-    profile = _profile(results, pack)
-    summaries = tuple(sorted((_summary(d) for d in docs), key=lambda s: s.path))
-    return CheckResult(
-        model_id=pack.id,
-        model_name=pack.name,
-        model_version=pack.version,
-        as_of=as_of.isoformat(),
-        root=repo.root,
-        head=repo.head,
-        capability_level=level,
-        target_level=target,
-        gate=gate,
-        practices=tuple(results),
-        profile=profile,
-        findings=sort_findings([_encodable(f) for f in findings]),
-        documents=summaries,
-        areas=tuple((a.id, a.name) for a in pack.areas),
-        levels=tuple((lv.level, lv.name) for lv in pack.levels),
-    )
+    return Gate(passed=not reasons, target_level=target, reasons=tuple(reasons))
 
 
 def _text(value: str) -> str:

@@ -25,14 +25,68 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class SideResult:
+    """One side of an activity's evidence as judged: where it is documented, or that it was performed."""
+
+    side: Literal["documented", "performed"]
+    check: str
+    satisfied: bool
+    evidence: tuple[Evidence, ...] = ()
+    reason: str = ""
+    record_kinds: tuple[str, ...] = ()
+    max_age: str | None = None  # the window applied, for the record checks
+    doc_types: tuple[str, ...] = ()
+
+
+# What an unsatisfied activity lacks, in the words every report uses.
+GAP_WORDS = {
+    "not-performed": "documented, not yet performed",
+    "not-documented": "performed but not documented",
+    "neither": "neither documented nor performed",
+    "documented-missing": "not documented",
+    "performed-missing": "not performed",
+}
+
+
+@dataclass(frozen=True)
 class ActivityResult:
-    """One Required Activity's status and evidence."""
+    """One Required Activity's status and evidence, overall and per side."""
 
     id: str
     status: ActivityStatus
     summary: str
     evidence: tuple[Evidence, ...] = ()
     reason: str = ""
+    documented: SideResult | None = None
+    performed: SideResult | None = None
+
+    @property
+    def sides(self) -> tuple[SideResult, ...]:
+        """The sides that were judged, documented first."""
+        return tuple(s for s in (self.documented, self.performed) if s is not None)
+
+    @property
+    def gap(self) -> str | None:
+        """Which side is missing (a key of GAP_WORDS), or None when nothing or no side is missing."""
+        if self.status != "not-satisfied" or not self.sides:
+            return None
+        doc, done = self.documented, self.performed
+        if doc is not None and done is not None:
+            if doc.satisfied and not done.satisfied:
+                return "not-performed"
+            if done.satisfied and not doc.satisfied:
+                return "not-documented"
+            return "neither" if not (doc.satisfied or done.satisfied) else None
+        if doc is not None and not doc.satisfied:
+            return "documented-missing"
+        if done is not None and not done.satisfied:
+            return "performed-missing"
+        return None
+
+    @property
+    def gap_words(self) -> str:
+        """The gap in the words the reports use, or an empty string."""
+        return GAP_WORDS.get(self.gap or "", "")
 
 
 @dataclass(frozen=True)
