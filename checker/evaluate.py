@@ -675,6 +675,9 @@ def _gap_findings(gaps: Sequence[_Gap], results: Sequence[PracticeResult], ctx: 
         cause = f"Support Practice {', '.join(causes)} not satisfied" if causes else None
         reason = g.result.reason
         msg = f"{p.id}.{a.id} not evidenced: {reason}" if reason else f"{p.id}.{a.id} not evidenced"
+        held = [s for s in g.result.sides if s.satisfied and s.evidence]
+        if held and len(g.result.sides) > 1:
+            msg += "; " + "; ".join(f"{s.side} at {', '.join(e.ref for e in s.evidence[:3])}" for s in held)
         if cause:
             msg += f" ({cause})"
         findings.append(

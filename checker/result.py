@@ -10,7 +10,7 @@ from .findings import Finding
 ActivityStatus = Literal["satisfied", "not-satisfied", "not-applicable", "not-rated"]
 PracticeStatus = Literal["satisfied", "not-satisfied", "not-applicable", "not-rated"]
 
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"  # 1.1: activities carry their documented and performed sides
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,12 @@ class Evidence:
     commit: str | None
     kind: str  # tagged-section | claim | record | owner | approval | change-control
     detail: str = ""
+
+    @property
+    def ref(self) -> str:
+        """`path:line@commit` (short commit; `uncommitted` when there is none)."""
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}@{self.commit[:10] if self.commit else 'uncommitted'}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,26 @@ class SideResult:
     record_kinds: tuple[str, ...] = ()
     max_age: str | None = None  # the window applied, for the record checks
     doc_types: tuple[str, ...] = ()
+
+    @property
+    def rule_words(self) -> str:
+        """The rule in a few words: `record (minutes) within 12 months`, `tagged-section in a plan`."""
+        text = self.check
+        if self.record_kinds:
+            text += f" ({' or '.join(self.record_kinds)})"
+        if self.max_age:
+            text += f" within {self.max_age}"
+        if self.doc_types:
+            text += f" in a {' or '.join(self.doc_types)}"
+        return text
+
+    def line(self) -> str:
+        """One line for a report: the side, its rule, and its evidence as path:line@commit or why not."""
+        if self.satisfied:
+            shown = ", ".join(e.ref for e in self.evidence[:3])
+            more = f" (+{len(self.evidence) - 3} more)" if len(self.evidence) > 3 else ""
+            return f"{self.side}: {self.rule_words}: {shown}{more}"
+        return f"{self.side}: {self.rule_words}: missing ({self.reason})"
 
 
 # What an unsatisfied activity lacks, in the words every report uses.

@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 from escm_check.cli import main
+from escm_check.result import REPORT_SCHEMA_VERSION
 
 from .evalkit import FILLER
 from .gitrepo import GitRepo, doc
@@ -222,7 +223,7 @@ def test_multiple_formats_and_outputs(repo: GitRepo, tmp_path: Path) -> None:
     )
     assert code == 1
     assert "Practice Satisfaction Profile" in out
-    assert json.loads(out_json.read_text())["schema_version"] == "1.0"
+    assert json.loads(out_json.read_text())["schema_version"] == REPORT_SCHEMA_VERSION
 
 
 def test_a_pdf_is_change_controlled_through_its_sidecar(tmp_path: Path) -> None:

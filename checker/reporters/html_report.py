@@ -416,7 +416,16 @@ def _activity(a: ActivityResult, doc_anchors: dict[str, str]) -> str:
     parts = [f"<p>{e(a.summary)}</p>"]
     if a.reason:
         parts.append(f'<p class="reason">{e(a.reason)}</p>')
-    if a.evidence:
+    if len(a.sides) > 1:
+        # both sides, each with its own evidence, so a gap shows which side is missing
+        for s in a.sides:
+            state = "holds" if s.satisfied else f"missing: {s.reason}"
+            parts.append(f'<p class="side"><strong>{e(s.side)}</strong> <code>{e(s.rule_words)}</code> {e(state)}</p>')
+            if s.evidence:
+                parts.append(
+                    '<ul class="evidence">' + "".join(_evidence(ev, doc_anchors) for ev in s.evidence) + "</ul>"
+                )
+    elif a.evidence:
         parts.append('<ul class="evidence">' + "".join(_evidence(ev, doc_anchors) for ev in a.evidence) + "</ul>")
     return (
         f'<li data-activity="{e(a.id)}"><span class="aid">{e(a.id)}</span>'

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..findings import Finding
-from ..result import REPORT_SCHEMA_VERSION, CheckResult, Evidence
+from ..result import REPORT_SCHEMA_VERSION, ActivityResult, CheckResult, Evidence, SideResult
 
 
 def _finding(f: Finding) -> dict[str, Any]:
@@ -35,6 +35,32 @@ def _evidence(e: Evidence) -> dict[str, Any]:
     return {"path": e.path, "line": e.line, "commit": e.commit, "kind": e.kind, "detail": e.detail}
 
 
+def _side(s: SideResult | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {
+        "check": s.check,
+        "satisfied": s.satisfied,
+        "reason": s.reason,
+        "record_kinds": list(s.record_kinds),
+        "max_age": s.max_age,
+        "doc_types": list(s.doc_types),
+        "evidence": [_evidence(e) for e in s.evidence],
+    }
+
+
+def _activity(a: ActivityResult) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "status": a.status,
+        "reason": a.reason,
+        "gap": a.gap,
+        "evidence": [_evidence(e) for e in a.evidence],
+        "documented": _side(a.documented),
+        "performed": _side(a.performed),
+    }
+
+
 def as_dict(result: CheckResult) -> dict[str, Any]:
     """The report as plain data (also used by other reporters and tests)."""
     return {
@@ -60,10 +86,7 @@ def as_dict(result: CheckResult) -> dict[str, Any]:
                 "doctype_met": p.doctype_met,
                 "documents": list(p.documents),
                 "waiver": p.waiver,
-                "activities": [
-                    {"id": a.id, "status": a.status, "reason": a.reason, "evidence": [_evidence(e) for e in a.evidence]}
-                    for a in p.activities
-                ],
+                "activities": [_activity(a) for a in p.activities],
             }
             for p in result.practices
         ],

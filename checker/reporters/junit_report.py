@@ -62,6 +62,8 @@ def _failure_text(p: PracticeResult, findings: list[Finding]) -> tuple[str, str]
             lines.append(f"  {a.id:<4} {a.summary}")
             if a.reason:
                 lines.append(f"       reason: {a.reason}")
+            if len(a.sides) > 1:
+                lines += [f"       {s.line()}" for s in a.sides]
     if p.doctype_met is False:
         lines.append("")
         lines.append(f"Documentation type: the {p.type or 'documentation-type'} expectation is not met.")

@@ -194,6 +194,8 @@ def _gap_item(p: PracticeResult, findings: list[Finding]) -> str:
     for a in missing:
         reason = f" — {md(a.reason)}" if a.reason else ""
         lines.append(f"  - {code(a.id)} {md(a.summary)}{reason}")
+        if len(a.sides) > 1:
+            lines += [f"    - {md(s.line())}" for s in a.sides]
     for f in findings[:3]:
         where = f" at {code(f.location())}" if f.path else ""
         lines.append(f"  - {f.severity} {code(f.rule)}{where}: {md(f.message)}")

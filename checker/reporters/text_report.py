@@ -73,6 +73,11 @@ def render_text(result: CheckResult, colour: bool = False, verbose: bool = False
         lines.append(_paint(f"{p.id}  {p.title}  (Level {p.level}, {p.type or 'no type'})", "bold", colour))
         if p.missing:
             lines.append(f"  missing: {', '.join(p.missing)}")
+        for a in p.activities:
+            # a two-sided gap shows both sides, so the reader sees which one to add
+            if a.gap_words and len(a.sides) > 1:
+                lines.append(f"  {a.id}: {a.gap_words}")
+                lines += [f"      {printable(s.line())}" for s in a.sides]
         for f in by_practice.get(p.id, []):
             lines.append(f"  {_where(f)}: {f.rule}: {printable(f.message)}")
             if verbose and f.hint:
