@@ -163,11 +163,12 @@ def _records(c: Case) -> _Records:
         if when is None or when > c.as_of:
             continue  # undated records are reported once per record; a future one evidences nothing yet
         (fresh if c.window.covers(when, c.as_of) else stale).append((d, line, when))
-    return _Records(tuple(fresh), tuple(stale), tuple(dict.fromkeys(other)))
+    once = {d.path: d for d in other}  # a record may both claim and tag the activity
+    return _Records(tuple(fresh), tuple(stale), tuple(once.values()))
 
 
 def _kind_reason(c: Case, recs: _Records) -> str:
-    wanted = " or ".join(c.rule.record_kinds)
+    wanted = ", ".join(c.rule.record_kinds)
     if not recs.other_kind:
         return f"no record ({wanted})" if wanted else "no record"
     said = ", ".join(f"{d.path} ({d.meta.record_kind or 'no record_kind'})" for d in recs.other_kind)

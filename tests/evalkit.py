@@ -95,25 +95,42 @@ def practice_doc(practice: str, doc_type: str, activities: list[str], **extra: A
 
 
 def full_practice(practice: str, record_date: str = "2026-09-15") -> dict[str, str]:
-    """Documents that satisfy every Required Activity of one Practice."""
+    """Documents that satisfy every Required Activity of one Practice, read from its rules: each
+    documented side tagged in a document of the type it asks for, record-or-section sides tagged in
+    the main document, and each record side met by a record of the first kind it names."""
     p = pack().practice(practice)
     assert p is not None
-    doc_type = p.type or "procedure"
-    b = [a.id for a in p.activities if a.major == "b"]
-    files = {f"{practice}/{doc_type}.md": practice_doc(practice, doc_type, b + ["c1", "c2", "c3", "c4"])}
-    if p.type == "program":
+    main_type = p.type or "procedure"
+    tagged: dict[str, list[str]] = {main_type: []}
+    records: dict[str, list[str]] = {}
+    for a in p.activities:
+        doc, done = a.documented, a.performed
+        if doc is not None and doc.check == "tagged-section":
+            tagged.setdefault(doc.doc_types[0] if doc.doc_types else main_type, []).append(a.id)
+        if done is not None and done.check == "record-or-section":
+            tagged[main_type].append(a.id)  # a tagged section serves as well as a record
+        elif done is not None and done.check == "record":
+            records.setdefault(done.record_kinds[0] if done.record_kinds else "", []).append(a.id)
+    files = {}
+    for doc_type, acts in tagged.items():
+        name = f"{practice}/{doc_type}.md"
+        files[name] = practice_doc(practice, doc_type, acts, id=f"DOC-{practice.upper()}-{doc_type.upper()}")
+    if p.type == "program" and "plan" not in tagged:
         files[f"{practice}/plan.md"] = practice_doc(practice, "plan", [], id=f"PLAN-{practice}")
-    files[f"{practice}/verification.md"] = (
-        front(
-            id=f"REC-{practice}",
-            title="Verification",
-            type="record",
-            practices=f"[{practice}]",
-            satisfies=f"{{{practice}: [c5]}}",
-            date=record_date,
+    for kind, acts in sorted(records.items()):
+        keys = {"record_kind": kind} if kind else {}
+        files[f"{practice}/{'verification' if 'c5' in acts else kind}.md"] = (
+            front(
+                id=f"REC-{practice}-{kind or 'any'}",
+                title="Verification" if "c5" in acts else f"{kind} record",
+                type="record",
+                **keys,
+                practices=f"[{practice}]",
+                satisfies=f"{{{practice}: [{', '.join(acts)}]}}",
+                date=record_date,
+            )
+            + "# Record\n\n"
+            + FILLER
+            + "\n"
         )
-        + "# Verification record\n\n"
-        + FILLER
-        + "\n"
-    )
     return files

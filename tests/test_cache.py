@@ -83,6 +83,7 @@ def build_repo(path: Path) -> GitRepo:
             practices=["knw07"],
             satisfies={"knw07": ["c5"]},
             date="2026-09-10",
+            record_kind="audit-report",
         ),
     )
     build_docx(

@@ -84,6 +84,7 @@ def audit(date: str) -> str:
         practices=["knw07"],
         satisfies={"knw07": ["c5"]},
         date=date,
+        record_kind="audit-report",
     )
 
 

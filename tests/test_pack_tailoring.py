@@ -174,6 +174,7 @@ def test_an_added_practice_is_rated_and_counts_for_its_level(tailored: Pack) -> 
         practices="[thr08]",
         satisfies="{thr08: [c5]}",
         date="2026-10-01",
+        record_kind="review-record",
     )
     files = {"thr08/procedure.md": body, "thr08/check.md": record + "# Residency check\n\n" + FILLER + "\n"}
     assert status(rate(tailored, files), "thr08") == "satisfied"
