@@ -128,8 +128,18 @@ def _sections(c: Case) -> tuple[Evidence, ...]:
 
 
 def _tagged_section(c: Case) -> Verdict:
-    ev = tuple(evidence_at(h.doc, h.line, "tagged-section", h.section.heading) for h in c.tagged)
-    ev += tuple(evidence_at(d, d.doc.meta_line("satisfies"), "claim") for d in c.claimed)
+    # a record shows the work was done; it describes the activity only where the rule names records
+    records_describe = "record" in c.rule.doc_types
+    ev = tuple(
+        evidence_at(h.doc, h.line, "tagged-section", h.section.heading)
+        for h in c.tagged
+        if records_describe or h.doc.meta.type != "record"
+    )
+    ev += tuple(
+        evidence_at(d, d.doc.meta_line("satisfies"), "claim")
+        for d in c.claimed
+        if records_describe or d.meta.type != "record"
+    )
     if ev:
         return Verdict(True, ev)
     if c.empty:

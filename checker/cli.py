@@ -124,14 +124,31 @@ def check(
 
 
 def _pack(model: str | None, rules_dir: str | None) -> Any:
-    from .config import load_config
-    from .runner import pack_for
+    return _pack_and_config(model, rules_dir, None, False)[0]
 
+
+def _pack_and_config(
+    model: str | None, rules_dir: str | None, config_file: str | None, find: bool = True
+) -> tuple[Any, Any]:
+    """The rule pack and the configuration: the one given, else (with `find`) the nearest one above
+    the working folder, as a check of it would read them."""
+    from .config import ConfigError, load_config
+    from .runner import pack_for, resolve_config
+
+    overrides: dict[str, object] = {"model": model, "rules": rules_dir}
+    try:
+        if find:
+            cfg = resolve_config(Path.cwd(), Path(config_file) if config_file else None, overrides)
+        else:
+            cfg = load_config(None, overrides)
+    except ConfigError as exc:
+        _fail(f"configuration error: {exc}")
     try:
         # through the default cache, which remembers rule files as it does for checks
-        return pack_for(load_config(None, {"model": model, "rules": rules_dir}), Path.cwd())
+        return pack_for(cfg, Path.cwd()), cfg
     except PackError as exc:
         _fail(f"rule pack error:\n{exc}")
+    raise AssertionError("unreachable: _fail exits")
 
 
 @main.command()
@@ -141,12 +158,21 @@ def _pack(model: str | None, rules_dir: str | None) -> Any:
 @click.option("--area", help="Only Practices of this Capability Area (e.g. knw).")
 @click.option("--type", "doc_type", help="Only Practices of this documentation type (use 'none' for none).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--config", "config_file", help="Configuration file (default: the nearest one above this folder).")
 @guarded
 def practices(
-    model: str | None, rules_dir: str | None, level: int | None, area: str | None, doc_type: str | None, fmt: str
+    model: str | None,
+    rules_dir: str | None,
+    level: int | None,
+    area: str | None,
+    doc_type: str | None,
+    fmt: str,
+    config_file: str | None,
 ) -> None:
-    """List the Practices of the model."""
-    pack = _pack(model, rules_dir)
+    """List the Practices of the model (JSON: with each activity's evidence rules)."""
+    from .explain import practices_json, practices_text
+
+    pack, cfg = _pack_and_config(model, rules_dir, config_file)
     want_type = None if doc_type in (None, "") else doc_type.lower()
     rows = [
         p
@@ -156,46 +182,29 @@ def practices(
         and (want_type is None or (p.type or "none") == want_type)
     ]
     if fmt == "json":
-        data = {
-            "model": {"id": pack.id, "name": pack.name, "version": pack.version},
-            "practices": [
-                {
-                    "id": p.id,
-                    "title": p.title,
-                    "area": p.area,
-                    "phase": p.phase,
-                    "level": p.level,
-                    "type": p.type,
-                    "required_activities": list(p.required_ids),
-                    "recommended_activities": list(p.recommended_ids),
-                }
-                for p in rows
-            ],
-        }
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps(practices_json(pack, rows, cfg.record_max_age), indent=2))
         return
-    for p in rows:
-        click.echo(f"{p.id}  L{p.level}  {p.phase:<10}  {p.type or '-':<9}  {p.title}")
-    click.echo(f"{len(rows)} Practice(s)")
+    click.echo(practices_text(rows), nl=False)
 
 
 @main.command()
 @click.argument("practice")
 @click.option("--model", help="Built-in rule pack (default escm-sp-v2).")
 @click.option("--rules", "rules_dir", help="Folder of an organization's rule pack.")
+@click.option("--config", "config_file", help="Configuration file (default: the nearest one above this folder).")
 @guarded
-def explain(practice: str, model: str | None, rules_dir: str | None) -> None:
-    """Explain one Practice: statement, attributes, activities, evidence and relations."""
+def explain(practice: str, model: str | None, rules_dir: str | None, config_file: str | None) -> None:
+    """Explain one Practice: the documents it expects, what to write and keep for each activity, and how."""
     from .explain import render_explain
 
-    pack = _pack(model, rules_dir)
+    pack, cfg = _pack_and_config(model, rules_dir, config_file)
     p = pack.practice(practice.lower())
     if p is None:
         near = difflib.get_close_matches(practice.lower(), [x.id for x in pack.practices], n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(near)}?" if near else ""
         _fail(f"unknown Practice {practice!r}{hint}")
         return
-    click.echo(render_explain(pack, p), nl=False)
+    click.echo(render_explain(pack, p, cfg.record_max_age), nl=False)
 
 
 @main.command("rules")

@@ -12,7 +12,7 @@ import pytest
 from escm_check.checks import CHECK_KINDS, SIDES, kinds_for
 from escm_check.rulepack import Activity, Pack, PackError, load_pack, schema_document
 
-from .evalkit import pack
+from .evalkit import config, pack
 
 HEAD = 'id: {id}\nname: Test\nversion: "1"\nextends: escm-sp-v2\n'
 RECORD_KINDS = {
@@ -106,8 +106,8 @@ def test_b_by_type_applies_to_practices_of_that_type_only(tmp_path: Path) -> Non
     plan_b = act(p, "del01", "b1")  # del01 expects a plan
     assert plan_b.documented is not None and plan_b.documented.doc_types == ("plan",)
     assert plan_b.performed is None
-    program_b = act(p, "prf07", "b1")  # prf07 expects a program: documented stays the b default
-    assert program_b.documented is not None and program_b.documented.doc_types == ()
+    program_b = act(p, "prf07", "b1")  # prf07 expects a program: documented stays the base's
+    assert program_b.documented is not None and program_b.documented.doc_types == ("program", "plan")
     assert program_b.performed is not None and program_b.performed.record_kinds == ("report",)
     other = act(p, "knw07", "b1")
     assert other.sides == act(pack(), "knw07", "b1").sides
@@ -174,3 +174,25 @@ def test_front_matter_says_a_records_kind() -> None:
     bad, findings = normalise(parse_markdown(text.replace("minutes\n", "Minutes Of Meeting\n", 1), "m.md"), {})
     assert bad.record_kind is None
     assert [f.rule for f in findings] == ["front-matter-invalid"] and findings[0].line == 4
+
+
+def test_every_performed_rule_of_the_pack_names_record_kinds_and_a_window() -> None:
+    """Walk the built-in pack: a performed side that reads records names kinds the pack defines, and
+    its window is its own max_age or the configuration's record_max_age (the default applies)."""
+    from escm_check.durations import parse_duration
+
+    p = pack()
+    walked = 0
+    for practice in p.practices:
+        for a in practice.activities:
+            assert a.rules, f"{practice.id}.{a.id} asks for nothing"
+            rule = a.performed
+            if rule is None or not CHECK_KINDS[rule.check].reads_records:
+                continue
+            walked += 1
+            where = f"{practice.id}.{a.id}"
+            assert rule.record_kinds, f"{where}: performed names no record kind"
+            assert set(rule.record_kinds) <= set(p.record_kinds), where
+            window = parse_duration(rule.max_age) if rule.max_age else config().record_max_age
+            assert window.count > 0 and window.unit in ("day", "week", "month", "year"), where
+    assert walked >= 84 * 5  # at least c1..c5 of every Practice

@@ -57,6 +57,14 @@ def test_init_scaffolds_a_repository_the_checker_accepts(tmp_path: Path) -> None
     knw07 = (target / "procedures").glob("knw07-*.md")
     text = next(knw07).read_text()
     assert all(f"<!-- escm: knw07.b{i} -->" in text for i in range(1, 6))
+    # an activity that needs a record says which, and its kind has a template the check skips
+    ppl08 = next((target / "practices").glob("ppl08-*.md")).read_text()
+    records = ppl08[ppl08.index("## Records") :]
+    assert "- b6: a record (training-record)" in records and "satisfies: {ppl08: [b6]}" in records
+    assert "- c5: a record (audit-report" in records
+    template = target / "records" / "templates" / "training-record.md"
+    assert "record_kind: training-record" in template.read_text()
+    assert "records/templates/training-record.md" not in {d["path"] for d in data["documents"]}
     # refuses to overwrite
     code, out = run("init", str(target), "--level", "3")
     assert code == 2 and "--force" in out
