@@ -158,3 +158,13 @@ def test_a_plan_practice_without_its_plan(tmp_path: Path) -> None:
     repo.commit("Add the delivery plan", author=ANN, date="2026-04-01T10:00:00+00:00", trailers={"Approved-by": BOB})
     b1 = activity(report(repo), "del01", "b1")
     assert b1["documented"]["satisfied"] and b1["documented"]["evidence"][0]["path"] == "plans/delivery.md"
+
+
+def test_every_report_format_says_which_side_is_missing(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, {"procedures/training.md": training_procedure(True)})
+    b6 = activity(report(repo), "ppl08", "b6")
+    ref = f"procedures/training.md:{b6['documented']['evidence'][0]['line']}@{repo.head()[:10]}"
+    for fmt in ("text", "markdown", "junit", "sarif", "html"):
+        out = CliRunner().invoke(main, ["check", str(repo.path), "--format", fmt]).output
+        assert "documented, not yet performed" in out, fmt
+        assert ref in out or (fmt == "html" and "procedures/training.md" in out), fmt
