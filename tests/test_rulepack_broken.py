@@ -102,11 +102,7 @@ def _old_evidence_key(d: Path) -> tuple[str, int, str]:
 
 
 def _unknown_record_kind_in_defaults(d: Path) -> tuple[str, int, str]:
-    line = _edit(
-        d / "pack.yaml",
-        "performed: {check: record, max_age:",
-        "performed: {check: record, record_kinds: [memo], max_age:",
-    )
+    line = _edit(d / "pack.yaml", "record_kinds: [audit-report,", "record_kinds: [memo,")
     return "pack.yaml", line, "unknown record kind 'memo'"
 
 
