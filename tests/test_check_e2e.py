@@ -88,6 +88,20 @@ def audit(date: str) -> str:
     )
 
 
+def change_log(date: str) -> str:
+    """The register of approved changes that shows knw07's b3 and b5 were carried out."""
+    return doc(
+        "# Change log\n\n" + FILLER + "\n",
+        id=f"REC-CHG-{date}",
+        title="Change log",
+        type="record",
+        practices=["knw07"],
+        satisfies={"knw07": ["b3", "b5"]},
+        date=date,
+        record_kind="register",
+    )
+
+
 @pytest.fixture()
 def repo(tmp_path: Path) -> GitRepo:
     r = GitRepo(tmp_path / "proc")
@@ -98,6 +112,7 @@ def repo(tmp_path: Path) -> GitRepo:
     )
     r.write("procedures/version-control.md", procedure("1.1", " Status is reported monthly."))
     r.write("records/audit-2026-09.md", audit("2026-09-10"))
+    r.write("records/change-log-2026-09.md", change_log("2026-09-11"))
     r.commit(
         "Clarify status reporting; add September audit",
         author=ANN,
@@ -166,6 +181,7 @@ def test_monorepo_subfolder_and_config_found_upward(tmp_path: Path) -> None:
     r.write("process/.escm-check.yaml", "as_of: 2026-10-01\nscope: {practices: [knw07]}\ntarget_level: 2\n")
     r.write("process/procedures/version-control.md", procedure("1.0"))
     r.write("process/records/audit.md", audit("2026-09-01"))
+    r.write("process/records/change-log.md", change_log("2026-09-01"))
     r.write("README.md", "# not a process document\n")
     r.commit("init", author=ANN, date="2026-03-01T10:00:00+00:00", trailers={"Approved-by": BOB})
     sub = r.path / "process" / "procedures"
@@ -174,6 +190,7 @@ def test_monorepo_subfolder_and_config_found_upward(tmp_path: Path) -> None:
     assert {d["path"] for d in data["documents"]} == {
         "process/procedures/version-control.md",
         "process/records/audit.md",
+        "process/records/change-log.md",
     }
     # config is found by searching upward from a deeper folder
     code, _ = check("check", str(sub), "-q")
