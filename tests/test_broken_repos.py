@@ -30,7 +30,7 @@ import pytest
 
 from .clirun import Run, escm_check
 from .gitrepo import GitRepo, base_env, doc
-from .test_check_e2e import ANN, BOB, audit, procedure
+from .test_check_e2e import ANN, BOB, audit, change_log, procedure
 
 NARROW = "scope: {practices: [knw07]}\ntarget_level: 2\nas_of: 2026-10-01\n"
 
@@ -61,6 +61,7 @@ def passing(tmp_path: Path) -> GitRepo:
     )
     r.write("procedures/version-control.md", procedure("1.1", " Status is reported monthly."))
     r.write("records/audit-2026-09.md", audit("2026-09-10"))
+    r.write("records/change-log-2026-09.md", change_log("2026-09-11"))
     r.commit(
         "Clarify status reporting; add September audit",
         author=ANN,
