@@ -52,6 +52,7 @@ from typing import Any, Literal
 from .durations import Duration, parse_date, parse_duration
 from .findings import Finding, make
 from .history import STAGED, Change, Commit, DocVersion, RepoHistory
+from .identity import parse_identity, same_person
 from .result import VersionEntry
 from .versions import VersionError, compare_versions
 
@@ -104,26 +105,6 @@ def _compare(a: str, b: str) -> int | None:
         return compare_versions(a, b)
     except VersionError:
         return None
-
-
-@functools.lru_cache(maxsize=4096)
-def parse_identity(text: str) -> tuple[str, str]:
-    """`Name <email>` (or a bare name or email) as (name, email); either may be empty."""
-    t = text.strip()
-    # string scanning, not a regex: names come from commit messages and must not backtrack
-    lt = t.rfind("<")
-    if lt != -1 and t.endswith(">") and ">" not in t[lt + 1 : -1]:
-        return t[:lt].strip(), t[lt + 1 : -1].strip()
-    if "@" in t and " " not in t:
-        return "", t
-    return t, ""
-
-
-def same_person(a: tuple[str, str], b: tuple[str, str]) -> bool:
-    """Whether two (name, email) identities are one person: email first, name as fallback."""
-    if a[1] and b[1]:
-        return a[1].casefold() == b[1].casefold()
-    return bool(a[0]) and a[0].casefold() == b[0].casefold()
 
 
 def _status(meta: Mapping[str, Any] | None) -> str | None:

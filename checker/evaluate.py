@@ -21,6 +21,7 @@ from .crosswalkclaims import apply_crosswalk, crosswalked_paths
 from .documents import Document, Section
 from .durations import Duration, parse_date, parse_duration
 from .findings import Finding, make, sort_findings
+from .identity import same_person
 from .metadata import DocMeta
 from .result import (
     ActivityResult,
@@ -97,28 +98,6 @@ class _Index:
     serving: dict[str, list[DocInput]] = field(default_factory=lambda: defaultdict(list))
     tags: dict[tuple[str, str], list[tuple[DocInput, Section, int]]] = field(default_factory=lambda: defaultdict(list))
     claims: dict[tuple[str, str], list[DocInput]] = field(default_factory=lambda: defaultdict(list))
-
-
-def _name_email(person: str) -> tuple[str, str]:
-    # `Name <email>` split by position: the regex `\s*(.*?)\s*<([^>]*)>\s*$` it replaces
-    # backtracked quadratically on a long run of spaces in a name.
-    text = person.strip()
-    if text.endswith(">"):
-        lt = text.find("<", text.rfind(">", 0, len(text) - 1) + 1)
-        if 0 <= lt < len(text) - 1 and "\n" not in text[:lt].rstrip():
-            return text[:lt].strip().lower(), text[lt + 1 : -1].strip().lower()
-    return text.lower(), ""
-
-
-def same_person(a: str, b: str) -> bool:
-    """True when two `Name <email>` strings (either part optional) name one person."""
-    na, ea = _name_email(a)
-    nb, eb = _name_email(b)
-    if ea and eb:
-        return ea == eb
-    if (ea and nb == ea) or (eb and na == eb):
-        return True
-    return bool(na) and na == nb
 
 
 def build_index(docs: Sequence[DocInput], pack: Pack) -> tuple[_Index, list[Finding]]:

@@ -21,7 +21,7 @@ import time
 
 import pytest
 from escm_check.adapters.markdown import parse_markdown
-from escm_check.changecontrol import parse_identity
+from escm_check.identity import parse_identity
 from escm_check.documents import TAG_ID
 from escm_check.findings import CATALOGUE
 from escm_check.frontmatter import load_mapping, normalise_text, split_front_matter
