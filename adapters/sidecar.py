@@ -24,20 +24,18 @@ from ..decoding import decode_text, undecodable
 from ..documents import TAG_ID, DocFormat, Document, LocationKind, Tag
 from ..findings import Finding, make
 from ..frontmatter import load_mapping, normalise_text
-from ..metadata import KNOWN_KEYS as METADATA_KEYS
+from ..metadata_keys import ALL_KEYS, DATE_KEYS, LIST_KEYS
 from .limits import LimitExceeded, Limits, NotAFile, read_bounded
 
 SIDECAR_SUFFIX = ".yaml"
 
 # The user-facing evidence keys (DESIGN.md); property names are matched to these after
 # case folding so `Approved By` in Word's custom property dialog still counts.
-KNOWN_KEYS = frozenset(METADATA_KEYS) | {"reviewed_by"}
-LIST_KEYS = frozenset({"practices"})
+KNOWN_KEYS = ALL_KEYS
 # Properties the writing application stamps on every save (Word's core properties, a PDF's
 # dates): they record that the file was saved, not what it says, so a change of them alone
 # is not a change of the document's content.
 SAVE_STAMP_KEYS = frozenset({"created", "modified", "revision", "last_modified_by"})
-DATE_KEYS = frozenset({"approved_on", "next_review", "date", "reviewed_on"})
 
 # Linear: the body excludes brackets, so a stray `[escm:` cannot make the scan backtrack.
 MARKER = re.compile(r"\[\s*escm\s*:([^\[\]]{0,2000})\]", re.IGNORECASE)

@@ -53,11 +53,12 @@ from .durations import Duration, parse_date, parse_duration
 from .findings import Finding, make
 from .history import STAGED, Change, Commit, DocVersion, RepoHistory
 from .identity import parse_identity, same_person
+from .metadata_keys import BOOKKEEPING_KEYS
 from .result import VersionEntry
 from .versions import VersionError, compare_versions
 
 # Bookkeeping keys: changing them records a decision about the content, not new content.
-EXEMPT_KEYS = frozenset({"status", "approved_by", "approved_on", "reviewed_on", "reviewed_by", "next_review"})
+EXEMPT_KEYS = BOOKKEEPING_KEYS
 
 # Violations that take a document out of change control while they stand.
 CONTROL_RULES = frozenset({"version-not-bumped", "version-regressed", "change-unapproved", "self-approved"})

@@ -18,6 +18,7 @@ import yaml
 
 from .decoding import scrub
 from .findings import Finding, make
+from .metadata_keys import ALL_KEYS, DATE_KEYS, TEXT_KEYS
 
 try:  # the C loader is several times faster; fall back when libyaml is absent
     from yaml import CSafeLoader as _Loader
@@ -39,11 +40,6 @@ SAFE_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 )
 
-# Keys whose values are text: a YAML date, number or boolean there is a trap.
-STRING_KEYS = frozenset(
-    {"id", "title", "type", "status", "version", "owner", "approved_by", "review_cycle", "reviewed_by"}
-)
-DATE_KEYS = frozenset({"approved_on", "next_review", "date", "reviewed_on"})
 
 _TAG_BOOL = "tag:yaml.org,2002:bool"
 _TAG_INT = "tag:yaml.org,2002:int"
@@ -244,7 +240,7 @@ def _trap_findings(top: yaml.MappingNode, data: dict[str, Any], b: _Builder) -> 
                 )
             )
             data[key] = raw
-        elif key in STRING_KEYS and vnode.tag == _TAG_BOOL:
+        elif key in TEXT_KEYS and vnode.tag == _TAG_BOOL:
             b.problems.append(
                 make(
                     "yaml-error",
@@ -255,7 +251,7 @@ def _trap_findings(top: yaml.MappingNode, data: dict[str, Any], b: _Builder) -> 
                 )
             )
             data[key] = raw
-        elif key in STRING_KEYS and vnode.tag == _TAG_TS:
+        elif key in TEXT_KEYS and vnode.tag == _TAG_TS:
             b.problems.append(
                 make(
                     "yaml-error",
@@ -266,7 +262,7 @@ def _trap_findings(top: yaml.MappingNode, data: dict[str, Any], b: _Builder) -> 
                 )
             )
             data[key] = raw
-        elif key in STRING_KEYS and vnode.tag in (_TAG_INT, _TAG_FLOAT):
+        elif key in TEXT_KEYS and vnode.tag in (_TAG_INT, _TAG_FLOAT):
             data[key] = raw  # ids such as 42 are harmless as text
         elif key in DATE_KEYS and vnode.tag == _TAG_TS:
             value = data.get(key)
@@ -407,21 +403,6 @@ def normalise_text(text: str) -> str:
 
 
 _KEY_LINE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,40}[ \t]*:(?:[ \t]|$)")
-_OUR_KEYS = frozenset(
-    {
-        "id",
-        "title",
-        "type",
-        "practices",
-        "status",
-        "version",
-        "owner",
-        "approved_by",
-        "approved_on",
-        "satisfies",
-        "date",
-    }
-)
 LOOKAHEAD_LINES = 100
 
 
@@ -436,7 +417,7 @@ def _looks_like_metadata(lines: list[str]) -> bool:
         m = _KEY_LINE.match(ln)
         if m:
             keys += 1
-            ours = ours or ln.split(":", 1)[0].strip() in _OUR_KEYS
+            ours = ours or ln.split(":", 1)[0].strip() in ALL_KEYS
         elif n == 0 or (not ln[:1].isspace() and not ln.startswith("- ")):
             return False
     return keys >= 2 and ours

@@ -15,28 +15,11 @@ from typing import TYPE_CHECKING, Any
 from .documents import Document
 from .durations import parse_date, parse_duration
 from .findings import Finding, make
+from .metadata_keys import DATE_KEYS, KEYS
 from .versions import version_error
 
 if TYPE_CHECKING:  # imported when a schema is first used: most warm runs validate nothing
     import jsonschema
-
-KNOWN_KEYS = (
-    "id",
-    "title",
-    "type",
-    "practices",
-    "satisfies",
-    "status",
-    "version",
-    "owner",
-    "approved_by",
-    "approved_on",
-    "reviewed_on",
-    "review_cycle",
-    "next_review",
-    "date",
-    "record_kind",
-)
 
 
 @dataclass(frozen=True)
@@ -88,7 +71,6 @@ def _validator() -> jsonschema.Draft202012Validator:
 # computed on that stand-in instance, which fails exactly where the document's does, with
 # the same messages (only the failing values, kept as they are, appear in them).
 _TEXT_KEYS = {"id": 120, "title": None, "version": None, "owner": None, "approved_by": None}
-_DATE_KEYS = ("approved_on", "reviewed_on", "next_review", "date")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _PLAIN = (str, int, float, bool, type(None))
 _ERRORS: dict[str, tuple[tuple[tuple[str | int, ...], str], ...]] = {}
@@ -111,7 +93,7 @@ def _stand_in(key: str, value: Any) -> Any:
     if key in _TEXT_KEYS:
         top = _TEXT_KEYS[key]
         return "x" if len(value) >= 1 and (top is None or len(value) <= top) else value
-    if key in _DATE_KEYS and _ISO_DATE.fullmatch(value):
+    if key in DATE_KEYS and _ISO_DATE.fullmatch(value):
         try:
             dt.date.fromisoformat(value)
         except ValueError:
@@ -140,14 +122,14 @@ def _validate(instance: dict[str, Any]) -> tuple[tuple[tuple[str | int, ...], st
 
 
 def _near_miss(key: str) -> str | None:
-    if key in KNOWN_KEYS:
+    if key in KEYS:
         return None
     norm = key.lower().replace("-", "_").replace(" ", "_")
-    if norm in KNOWN_KEYS:
+    if norm in KEYS:
         return norm
-    if norm.rstrip("s") in KNOWN_KEYS or norm + "s" in KNOWN_KEYS:
-        return norm.rstrip("s") if norm.rstrip("s") in KNOWN_KEYS else norm + "s"
-    hits = difflib.get_close_matches(norm, KNOWN_KEYS, n=1, cutoff=0.8)
+    if norm.rstrip("s") in KEYS or norm + "s" in KEYS:
+        return norm.rstrip("s") if norm.rstrip("s") in KEYS else norm + "s"
+    hits = difflib.get_close_matches(norm, KEYS, n=1, cutoff=0.8)
     return hits[0] if hits else None
 
 
@@ -200,7 +182,7 @@ def normalise(
         if isinstance(raw.get(k), (int, float)) and not isinstance(raw.get(k), bool):
             raw[k] = str(raw[k])
     valid = True
-    for where, message in _schema_errors({k: v for k, v in raw.items() if k in KNOWN_KEYS}):
+    for where, message in _schema_errors({k: v for k, v in raw.items() if k in KEYS}):
         key = str(where[0]) if where else ""
         valid = False
         label = key or "front matter"
