@@ -21,10 +21,10 @@ import time
 
 import pytest
 from escm_check.adapters.markdown import parse_markdown
-from escm_check.identity import parse_identity
 from escm_check.documents import TAG_ID
 from escm_check.findings import CATALOGUE
 from escm_check.frontmatter import load_mapping, normalise_text, split_front_matter
+from escm_check.identity import parse_identity
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
