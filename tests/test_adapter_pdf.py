@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -242,9 +241,7 @@ def test_not_a_pdf_and_empty(tmp_path: Path) -> None:
 
 
 def test_circular_page_tree(tmp_path: Path) -> None:
-    start = time.perf_counter()
     doc = read(circular_pdf(tmp_path / "loop.pdf"))
-    assert time.perf_counter() - start < 5
     # the readable page is kept; the unreadable one is a warning on its page
     assert doc.error is None and "Loop page" in doc.text
     assert [(f.rule, f.severity, f.line) for f in doc.problems] == [("parse-error", "warning", 2)]
@@ -275,35 +272,34 @@ def test_page_tree_that_only_loops(tmp_path: Path) -> None:
     assert "page" in only_error(read(path))
 
 
-@pytest.mark.parametrize(
-    "objects",
+# PDFs whose objects refer to themselves (bench/adversarial.py times them)
+SELF_REFERENCES = [
+    # an object whose stream length is itself, and an outline whose Next is itself
     [
-        # an object whose stream length is itself, and an outline whose Next is itself
-        [
-            b"<< /Type /Catalog /Pages 2 0 R /Outlines 3 0 R >>",
-            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-            b"<< /Type /Outlines /First 3 0 R /Next 3 0 R /Count 1 /Title (x) >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R >>",
-            b"<< /Length 5 0 R >>\nstream\nBT ET\nendstream",
-        ],
-        # a form XObject that draws itself
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /XObject << /X 5 0 R >> >> >>",
-            _stream(b"/X Do"),
-            b"<< /Type /XObject /Subtype /Form /BBox [0 0 9 9] /Resources << /XObject << /X 5 0 R"
-            b" >> >> /Length 5 >>\nstream\n/X Do\nendstream",
-        ],
+        b"<< /Type /Catalog /Pages 2 0 R /Outlines 3 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Outlines /First 3 0 R /Next 3 0 R /Count 1 /Title (x) >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R >>",
+        b"<< /Length 5 0 R >>\nstream\nBT ET\nendstream",
     ],
-)
+    # a form XObject that draws itself
+    [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /XObject << /X 5 0 R >> >> >>",
+        _stream(b"/X Do"),
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 9 9] /Resources << /XObject << /X 5 0 R"
+        b" >> >> /Length 5 >>\nstream\n/X Do\nendstream",
+    ],
+]
+
+
+@pytest.mark.parametrize("objects", SELF_REFERENCES)
 def test_self_references_do_not_hang(tmp_path: Path, objects: list[bytes]) -> None:
     path = tmp_path / "selfref.pdf"
     path.write_bytes(raw_pdf(objects))
-    start = time.perf_counter()
     doc = read(path)
-    assert time.perf_counter() - start < 5
     assert doc.format == "pdf"
 
 
@@ -325,7 +321,5 @@ def test_directory_and_fifo_named_pdf(tmp_path: Path) -> None:
     import os
 
     os.mkfifo(fifo)
-    start = time.perf_counter()
     doc = read(fifo)  # must not block waiting for a writer
-    assert time.perf_counter() - start < 2
     assert [f.rule for f in doc.problems] == ["file-skipped"]

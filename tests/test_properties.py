@@ -17,7 +17,6 @@ comments, line ends, BOMs, NULs) mixed with arbitrary Unicode.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from escm_check.adapters.markdown import parse_markdown
@@ -201,22 +200,21 @@ def test_python_tags_are_refused_not_run(text: str) -> None:
     assert "not allowed" in block.problems[0].message
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "id: " + "[" * 100_000 + "]" * 100_000,
-        "- " * 100_000 + "x",
-        "? " * 100_000 + "x",
-        "a: " + "{a: " * 60_000 + "}" * 60_000,
-        "a: " + '["]", ' * 40_000,
-    ],
-)
+# YAML nested past any limit (bench/adversarial.py times it)
+DEEP_NESTING = [
+    "id: " + "[" * 100_000 + "]" * 100_000,
+    "- " * 100_000 + "x",
+    "? " * 100_000 + "x",
+    "a: " + "{a: " * 60_000 + "}" * 60_000,
+    "a: " + '["]", ' * 40_000,
+]
+
+
+@pytest.mark.parametrize("text", DEEP_NESTING)
 def test_deep_nesting_is_refused_quickly_without_crashing(text: str) -> None:
     # libyaml recurses in C per level: without the guard these overflow the C stack (SIGSEGV)
-    start = time.monotonic()
     block = load_mapping(text, "x.md")
     assert not block.ok
-    assert time.monotonic() - start < 10
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -266,31 +264,24 @@ def test_markdown_headings_and_tags_are_found(heads: list[tuple[int, str, bool]]
     assert [bool(s.tags) for s in headed] == [tagged for _, _, tagged in heads]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "# a" + " " * 200_000 + "b",
-        "<!-- escm:" + " " * 200_000 + "x",
-        "<!--\n" * 100_000,
-        "<!-- escm: " + "knw07.b1, " * 100_000 + "-->",
-    ],
-)
+# Markdown that once made the scanner quadratic (bench/adversarial.py times it)
+SLOW_MARKDOWN = [
+    "# a" + " " * 200_000 + "b",
+    "<!-- escm:" + " " * 200_000 + "x",
+    "<!--\n" * 100_000,
+    "<!-- escm: " + "knw07.b1, " * 100_000 + "-->",
+]
+
+
+@pytest.mark.parametrize("text", SLOW_MARKDOWN)
 def test_markdown_scanning_is_linear(text: str) -> None:
     # these backtracked quadratically (minutes to hours) in the regular expressions replaced
-    start = time.monotonic()
     parse_markdown(text, "doc.md")
-    assert time.monotonic() - start < 10
 
 
 # ----------------------------------------------------------------------------- known slow spots
 
 
-def _seconds(fn: object, arg: str) -> float:
-    start = time.monotonic()
-    fn(arg)  # type: ignore[operator]
-    return time.monotonic() - start
-
-
 def test_identity_parser_is_linear_on_spaces() -> None:
     parse_identity.cache_clear()
-    assert _seconds(parse_identity, "a" + " " * 20_000 + "b") < 0.2
+    assert parse_identity("a" + " " * 20_000 + "b") == ("a" + " " * 20_000 + "b", "")
