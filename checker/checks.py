@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Literal
 from .documents import Section
 from .durations import Duration
 from .findings import Finding, make
+from .identity import same_person
+from .metadata import approvers
 from .result import Evidence
 
 if TYPE_CHECKING:  # evaluation imports this module; these are only its value types
@@ -77,8 +79,6 @@ def _owner_named(c: Case) -> Verdict:
 
 
 def _independent_approval(c: Case) -> Verdict:
-    from .evaluate import same_person  # evaluation imports this module first
-    from .metadata import approvers
 
     ev: list[Evidence] = []
     reasons: list[str] = []
