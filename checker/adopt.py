@@ -21,7 +21,7 @@ import yaml
 
 from .adapters.markdown import parse_markdown
 from .gitrun import GitError, run_git, split_z
-from .metadata import KNOWN_KEYS
+from .metadata_keys import KEYS as KNOWN_KEYS
 
 MAX_SURVEY_BYTES = 512 * 1024  # a page larger than this is not read for its keys
 

@@ -14,11 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol, TypeVar
 
-from .changecontrol import ControlSettings, parse_identity, same_person
+from .changecontrol import ControlSettings
 from .crosswalk import Crosswalk, Entry
 from .documents import Document, Section, Tag
 from .findings import Finding, make
 from .history import RepoHistory
+from .identity import parse_identity, same_person
 from .metadata import DocMeta
 from .result import DocumentSummary, VersionEntry
 
