@@ -66,7 +66,7 @@ def test_accepted_entries_are_claims_and_suggested_ones_never_count(repo: GitRep
             "  - path: handbook/security.md\n    section: Incident handling\n    practices: [thr04]\n"
             "    satisfies: {thr04: [b1]}\n    status: accepted\n",
             "  - path: signed/continuity-plan.pdf\n    page: 2\n    practices: [thr07]\n"
-            "    satisfies: {thr07: [b1]}\n    status: accepted\n",
+            "    satisfies: {thr07: [b3]}\n    status: accepted\n",
             "  - path: handbook/security.md\n    section: Holidays\n    practices: [ppl03]\n"
             "    satisfies: {ppl03: [b1]}\n    status: suggested\n    score: 0.41\n",
         ),
@@ -76,7 +76,7 @@ def test_accepted_entries_are_claims_and_suggested_ones_never_count(repo: GitRep
     thr04 = activity(data, "thr04", "b1")
     assert thr04["status"] == "satisfied", thr04
     assert thr04["evidence"][0]["path"] == "handbook/security.md"
-    thr07 = activity(data, "thr07", "b1")
+    thr07 = activity(data, "thr07", "b3")  # b3 asks for no record
     assert thr07["status"] == "satisfied", thr07
     assert thr07["evidence"][0]["path"] == "signed/continuity-plan.pdf"
     assert activity(data, "ppl03", "b1")["status"] == "not-satisfied"
@@ -116,7 +116,7 @@ def test_an_unapproved_crosswalk_change_is_reported_and_approves_nothing(repo: G
         ".escm-crosswalk.yaml",
         crosswalk(
             "  - path: signed/continuity-plan.pdf\n    page: 2\n    practices: [thr07]\n"
-            "    satisfies: {thr07: [b1]}\n    status: accepted\n"
+            "    satisfies: {thr07: [b3]}\n    status: accepted\n"
         ),
     )
     repo.commit("Claim the plan myself", author=EDITOR)
@@ -124,7 +124,7 @@ def test_an_unapproved_crosswalk_change_is_reported_and_approves_nothing(repo: G
     assert [f["rule"] for f in data["findings"] if f["path"] == ".escm-crosswalk.yaml"] == ["crosswalk-unapproved"]
     pdf = next(d for d in data["documents"] if d["path"] == "signed/continuity-plan.pdf")
     assert pdf["status"] == "draft"
-    assert activity(data, "thr07", "b1")["status"] == "not-satisfied"
+    assert activity(data, "thr07", "b3")["status"] == "not-satisfied"
 
 
 def test_a_legacy_doc_claimed_by_the_crosswalk_is_judged_in_full(repo: GitRepo) -> None:
