@@ -59,13 +59,14 @@ def _unknown_check_kind(d: Path) -> tuple[str, int, str]:
 
 
 # The first b-activity of knw01, given its own evidence rules in the tests below.
-_KNW01_B1 = "      - id: b1\n"
+# knw01.b4 sets neither side in the pack, so a breaker adds the only one
+_KNW01_B4 = "      - id: b4\n"
 
 
 def _with_sides(d: Path, sides: str) -> int:
-    """Give knw01's b1 the `sides` (YAML lines at activity indent); the line of the first one."""
+    """Give knw01's b4 the `sides` (YAML lines at activity indent); the line of the first one."""
     text = (d / "knw.yaml").read_text()
-    at = text.index(_KNW01_B1)
+    at = text.index(_KNW01_B4)
     end = text.index("\n      - id: ", at + 1) + 1
     (d / "knw.yaml").write_text(text[:end] + sides + text[end:])
     return text[:end].count("\n") + 1
