@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ..documents import DocFormat, Document, LocationKind
+from ..documents import Document, LocationKind
 from ..findings import make
+from ..formats import DocFormat
 
 MiB = 1024 * 1024
 

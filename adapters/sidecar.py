@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from ..decoding import decode_text, undecodable
-from ..documents import TAG_ID, DocFormat, Document, LocationKind, Tag
+from ..documents import TAG_ID, Document, LocationKind, Tag
 from ..findings import Finding, make
+from ..formats import SIDECAR_SUFFIX, DocFormat, sidecar_rel
 from ..frontmatter import load_mapping, normalise_text
 from ..metadata_keys import ALL_KEYS, DATE_KEYS, LIST_KEYS
 from .limits import LimitExceeded, Limits, NotAFile, read_bounded
-
-SIDECAR_SUFFIX = ".yaml"
 
 # The user-facing evidence keys (DESIGN.md); property names are matched to these after
 # case folding so `Approved By` in Word's custom property dialog still counts.
@@ -47,22 +46,6 @@ _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2}
 def sidecar_path(abs_path: Path) -> Path:
     """``report.pdf`` -> ``report.pdf.yaml``: the sidecar keeps the full file name."""
     return abs_path.with_name(abs_path.name + SIDECAR_SUFFIX)
-
-
-def sidecar_rel(rel: str) -> str:
-    """The repository-relative path of a document's sidecar."""
-    return rel + SIDECAR_SUFFIX
-
-
-def is_sidecar_name(rel: str) -> bool:
-    """True for ``x.pdf.yaml`` / ``audit-log.xlsx.yml``: a file that describes another file."""
-    name = rel.rsplit("/", 1)[-1]
-    lower = name.lower()
-    for suffix in (".yaml", ".yml"):
-        if lower.endswith(suffix):
-            stem = name[: -len(suffix)]
-            return "." in stem.strip(".")
-    return False
 
 
 @dataclass(frozen=True)

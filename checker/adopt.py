@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from .adapters.markdown import parse_markdown
+from .formats import BUILT_IN, is_legacy
 from .gitrun import GitError, run_git, split_z
 from .metadata_keys import KEYS as KNOWN_KEYS
 
@@ -104,20 +105,22 @@ TYPE_SYNONYMS: Mapping[str, str] = {
     **dict.fromkeys(["other", "template", "form", "reference", "narrative", "note"], "other"),
 }
 
-# File names (lower case) -> the reader that reads them, longest suffix first.
-READERS: Sequence[tuple[str, str]] = (
+# Page names of handbooks and site generators that the Markdown reader reads given a
+# `formats` entry, in the order the proposal lists them.
+THEIRS: Sequence[tuple[str, str]] = (
     (".html.md.erb", "markdown"),
     (".md.erb", "markdown"),
-    (".markdown", "markdown"),
     (".mdx", "markdown"),
     (".md.tmpl", "markdown"),
-    (".md", "markdown"),
-    (".docx", "docx"),
-    (".docm", "docx"),
-    (".pdf", "pdf"),
 )
-BUILT_IN = frozenset({".md", ".markdown", ".docx", ".docm", ".pdf"})  # read without a `formats` entry
-LEGACY = (".doc", ".xls", ".ppt")
+# File names (lower case) -> the reader that reads them, longest suffix first: theirs and the
+# built-in formats a reader opens (legacy ones are counted apart).
+READERS: Sequence[tuple[str, str]] = tuple(
+    sorted(
+        [*THEIRS, *((s, f.reader) for s, f in BUILT_IN.items() if f.reader is not None and not f.legacy)],
+        key=lambda pair: -len(pair[0]),
+    )
+)
 # Files every repository has that are not its policies.
 FURNITURE = (
     ".github/**",
@@ -190,7 +193,7 @@ def survey(root: Path, files: Iterable[str], practice_ids: Iterable[str] = ()) -
     ours = set(practice_ids)
     for rel in files:
         out.files += 1
-        if rel.lower().endswith(LEGACY):
+        if is_legacy(rel):
             out.legacy.append(rel)
         found = reader_of(rel)
         if found is None or is_furniture(rel):
@@ -266,7 +269,7 @@ def propose(s: Survey) -> Proposal:
                 left.append(value)
         if left:
             unmapped[which] = tuple(left)
-    formats = {f"*{suffix}": reader for suffix, reader in READERS if s.suffixes.get(suffix) and suffix not in BUILT_IN}
+    formats = {f"*{suffix}": reader for suffix, reader in THEIRS if s.suffixes.get(suffix)}
     # `.html.md.erb` is matched by `*.md.erb` too: one entry is enough
     if "*.html.md.erb" in formats and "*.md.erb" in formats:
         del formats["*.html.md.erb"]

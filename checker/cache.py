@@ -56,12 +56,11 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from . import __version__
-from .adapters.sidecar import sidecar_rel
 from .codec import BadEntry, Codec, Unencodable, tag, untag
 from .config import Config
 from .documents import Document
 from .findings import Finding
-from .formatmap import Formats
+from .formats import Formats, sidecar_rel
 from .gitrun import GitError, run_git
 from .history import Change, Commit, FileHistory, RepoHistory
 from .metadata import DocMeta

@@ -12,11 +12,10 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from .documents import Document
 from .findings import Finding, Severity, make
+from .formats import is_legacy
 from .metadata import DocMeta
 
 CLAIM_KEYS = ("practices", "satisfies")
-# Formats no reader of ours opens: a warning when nothing claims them, an error when something does.
-LEGACY_SUFFIXES = (".doc", ".xls", ".ppt")
 # Kept as they are on a document that claims nothing: a near miss such as `practice:` is
 # most likely a claim that did not register, exactly what its author needs to hear.
 KEPT_RULES = frozenset({"front-matter-unknown-key"})
@@ -43,11 +42,6 @@ def claims_something(
     if doc.has_metadata and _mapped_keys(doc, field_map) & set(CLAIM_KEYS):
         return True
     return meta.type is not None and (meta.type in pack_types or meta.type == "record")
-
-
-def is_legacy(path: str) -> bool:
-    """A binary format of an older office suite that the checker cannot read."""
-    return path.lower().endswith(LEGACY_SUFFIXES)
 
 
 def demote_unclaimed(findings: Iterable[Finding], unclaimed: Collection[str]) -> list[Finding]:

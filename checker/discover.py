@@ -8,13 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .findings import Finding, make
-from .formatmap import Formats, configured_reader
+from .formats import Formats, classify, reader_for
 from .gitrun import GitError, run_git, split_z
 from .globs import match_any
 from .includecheck import include_findings
-
-DOCUMENT_SUFFIXES = (".md", ".markdown", ".docx", ".docm", ".doc", ".pdf")
-SIDECAR_SUFFIX = ".yaml"
 
 
 @dataclass(frozen=True)
@@ -33,12 +30,7 @@ class Discovery:
 
 def is_candidate(rel: str, all_paths: frozenset[str] | set[str], formats: Formats | None = None) -> bool:
     """A document by extension or by the configuration's `formats`, or any file with a `NAME.ext.yaml` sidecar."""
-    low = rel.lower()
-    if low.endswith(DOCUMENT_SUFFIXES) or configured_reader(rel, formats) is not None:
-        return True
-    if low.endswith((".yaml", ".yml")):
-        return False
-    return f"{rel}{SIDECAR_SUFFIX}" in all_paths
+    return classify(rel, all_paths, formats) is not None
 
 
 def _walk(base: Path) -> list[str]:
@@ -71,7 +63,7 @@ def _folders_named_like_documents(files: list[str], prefix: str) -> list[str]:
     for rel in files:
         parts = rel.split("/")[:-1]
         for i in range(len(parts)):
-            if parts[i].lower().endswith(DOCUMENT_SUFFIXES):
+            if reader_for(parts[i]) is not None:
                 folder = "/".join(parts[: i + 1])
                 if not prefix or folder.startswith(prefix + "/"):
                     found.add(folder)

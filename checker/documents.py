@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .findings import Finding
+from .formats import DocFormat
 
-DocFormat = Literal["markdown", "docx", "pdf", "sidecar"]
 LocationKind = Literal["line", "paragraph", "page"]
 
 # `knw07.b3` or `knw07.b3a`; practice ids are three letters and two digits in eSCM-SP

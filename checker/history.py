@@ -41,6 +41,7 @@ from .adapters.sidecar import SAVE_STAMP_KEYS
 from .decoding import text_of
 from .documents import Document
 from .findings import Finding, make
+from .formats import DocFormat, Formats, history_kind
 from .frontmatter import MetaBlock, load_mapping, normalise_text, split_front_matter
 from .gitrun import GitError, popen_git, run_git
 
@@ -84,7 +85,7 @@ Layout = Literal["front", "sidecar", "other", "props"]
 Cut = tuple[str, str, Layout]  # front-matter text, body hash, layout
 # How a path's historical metadata is read: front matter, a YAML sidecar, or the properties
 # a Word or PDF file carries (through that format's own reader)
-Kind = Literal["markdown", "sidecar", "docx", "pdf"]
+Kind = DocFormat
 Ask = Literal["markdown", "sidecar", "docx", "pdf", "raw"]  # "raw": the bytes as they are
 _TEXT_KINDS: frozenset[Kind] = frozenset({"markdown", "sidecar"})
 CHUNK = 1 << 18
@@ -443,17 +444,23 @@ def _cutoff(as_of: dt.date) -> str:
 
 
 def read_history(
-    root: Path | str, *, as_of: dt.date | None = None, pathspec: str | None = None, prefetch: bool = False
+    root: Path | str,
+    *,
+    as_of: dt.date | None = None,
+    pathspec: str | None = None,
+    prefetch: bool = False,
+    formats: Formats | None = None,
 ) -> RepoHistory:
     """Read the history of the repository at `root` in one streamed `git log` pass.
 
     `as_of` keeps only what HEAD's first-parent line held at the end of that day (UTC).
     `pathspec` (relative to `root`) limits which paths get histories; all commits are still
     walked so that merge-mode approval sees the whole graph. With `prefetch`, every version
-    of a Markdown or YAML file is read through a `git cat-file --batch` running alongside
-    the log, so that `load_versions` afterwards needs no git call: on a large history this
-    hides most of its cost behind the log's. Never raises for a broken or missing
-    repository: the result is then unavailable with a ``history-unavailable`` finding.
+    of a Markdown or YAML file (by name, or by the configuration's `formats`) is read through
+    a `git cat-file --batch` running alongside the log, so that `load_versions` afterwards
+    needs no git call: on a large history this hides most of its cost behind the log's.
+    Never raises for a broken or missing repository: the result is then unavailable with a
+    ``history-unavailable`` finding.
     """
     rootstr = str(root)
     try:
@@ -498,7 +505,7 @@ def read_history(
     cutter = _Cutter.start(root) if prefetch else None
     try:
         with _gc_paused():
-            commits, changes = _parse_log(proc.stdout, cutter)
+            commits, changes = _parse_log(proc.stdout, cutter, formats)
     except (ValueError, IndexError) as exc:  # output we do not understand: say so, do not crash
         proc.kill()
         return _unavailable(
@@ -609,7 +616,9 @@ def _date(text: str) -> dt.datetime:
             return _EPOCH
 
 
-def _parse_log(stream: IO[bytes], cutter: _Cutter | None = None) -> tuple[dict[str, Commit], dict[str, list[Change]]]:
+def _parse_log(
+    stream: IO[bytes], cutter: _Cutter | None = None, formats: Formats | None = None
+) -> tuple[dict[str, Commit], dict[str, list[Change]]]:
     """Parse `git log -z --raw` output as it streams: headers, then `:meta` and path tokens.
 
     With a `cutter`, each new blob of a Markdown or YAML path is requested as it is seen.
@@ -647,7 +656,7 @@ def _parse_log(stream: IO[bytes], cutter: _Cutter | None = None) -> tuple[dict[s
                 entry = by_path.get(tok)
                 if entry is None:
                     path = tok.decode("utf-8", "surrogateescape")
-                    entry = by_path[tok] = (path, [], _text_kind(path) if cutter else None)
+                    entry = by_path[tok] = (path, [], _text_kind(path, formats) if cutter else None)
                 # ":100644 100644 OLD NEW M": modes, blob ids, status letter
                 m = meta.decode()
                 if len(m) == 98:  # SHA-1 ids: slicing beats splitting
@@ -692,7 +701,7 @@ def _split_text(path: str, text: str) -> tuple[str, str, Layout]:
     return front, _digest(fm.body.encode("utf-8", "surrogateescape")), "front"
 
 
-def _split_version(path: str, raw: bytes) -> tuple[str, str, Layout]:
+def _split_version(path: str, raw: bytes, kind: Kind) -> tuple[str, str, Layout]:
     """(front-matter text, body hash, layout) of one blob, without parsing the YAML.
 
     Cuts where `frontmatter.split_front_matter` cuts the normalised text, on bytes with one
@@ -700,7 +709,7 @@ def _split_version(path: str, raw: bytes) -> tuple[str, str, Layout]:
     """
     if raw.startswith(_BOM) or b"\r" in raw:
         raw = normalise_text(raw.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
-    if path.lower().endswith((".yaml", ".yml")):
+    if kind == "sidecar":
         return text_of(raw), "", "sidecar"
     nl = raw.find(b"\n")
     m = _CLOSE.search(raw, nl + 1) if raw.startswith(b"---") and nl >= 0 and raw[:nl].rstrip() == b"---" else None
@@ -751,9 +760,14 @@ def _read_properties(
 
 
 def load_versions(
-    root: Path | str, repo: RepoHistory, paths: Iterable[str], limits: Limits | None = None
+    root: Path | str,
+    repo: RepoHistory,
+    paths: Iterable[str],
+    limits: Limits | None = None,
+    formats: Formats | None = None,
 ) -> dict[str, tuple[DocVersion, ...]]:
-    """Historical metadata of `paths` (Markdown, YAML sidecars, Word, PDF), newest first per path.
+    """Historical metadata of `paths` (Markdown, YAML sidecars, Word, PDF; by name or by the
+    configuration's `formats`), newest first per path.
 
     Blobs already read by `read_history(prefetch=True)` are reused; the others come from one
     `git cat-file --batch` process. Each distinct blob is cut once, and its YAML is parsed
@@ -765,7 +779,7 @@ def load_versions(
     with _gc_paused():
         wanted: list[tuple[str, Change, Kind]] = []
         for path in dict.fromkeys(paths):
-            kind = _kind(path)
+            kind = history_kind(path, formats)
             fh = repo.files.get(path)
             if kind is not None and fh is not None:
                 wanted.extend((path, ch, kind) for ch in fh.changes if ch.blob is not None)
@@ -788,21 +802,9 @@ def load_versions(
         return _versions(wanted, cut, why, failed)
 
 
-def _kind(path: str) -> Kind | None:
-    """How the historical metadata of a path is read; None for files that carry none."""
-    low = path.lower()
-    if low.endswith((".yaml", ".yml")):
-        return "sidecar"
-    if low.endswith((".md", ".markdown")):
-        return "markdown"
-    if low.endswith((".docx", ".docm")):
-        return "docx"
-    return "pdf" if low.endswith(".pdf") else None
-
-
-def _text_kind(path: str) -> Kind | None:
+def _text_kind(path: str, formats: Formats | None = None) -> Kind | None:
     """The kind of a path whose blobs are cut while the log streams (front matter, sidecars)."""
-    kind = _kind(path)
+    kind = history_kind(path, formats)
     return kind if kind in _TEXT_KINDS else None
 
 
@@ -902,7 +904,7 @@ class _Cutter:
                 if kind == "raw":
                     self.blobs[blob] = stdout.read(size + 1)[:size]
                 elif kind == "markdown" or kind == "sidecar":
-                    self.cut[(blob, kind)] = _split_version(path, stdout.read(size + 1)[:size])
+                    self.cut[(blob, kind)] = _split_version(path, stdout.read(size + 1)[:size], kind)
                 else:
                     cut, bug = _read_properties(kind, path, blob, stdout, size, self._limits)
                     self.cut[(blob, kind)] = cut

@@ -12,6 +12,7 @@ from typing import Any
 
 from .documents import Document
 from .findings import SEVERITY_ORDER, Finding
+from .formats import sidecar_rel
 
 INSPECT_VERSION = "1"
 
@@ -44,7 +45,7 @@ def inspect_documents(docs: Sequence[Document]) -> dict[str, Any]:
 
 
 def _meta_file(doc: Document) -> str:
-    return doc.path + ".yaml" if doc.meta_source == "sidecar" else doc.path
+    return sidecar_rel(doc.path) if doc.meta_source == "sidecar" else doc.path
 
 
 def _inspect_one(doc: Document) -> dict[str, Any]:
@@ -120,12 +121,12 @@ def _notes(doc: Document) -> list[str]:
     if doc.error is not None:
         return notes
     if not doc.has_metadata:
+        side = sidecar_rel(doc.path)
         where = {
             "markdown": "YAML front matter at the top",
-            "docx": "custom document properties (File > Info > Properties > Advanced "
-            "> Custom) or a sidecar " + doc.path + ".yaml",
-            "pdf": "a sidecar " + doc.path + ".yaml (or custom Info/XMP entries)",
-            "sidecar": "a sidecar " + doc.path + ".yaml",
+            "docx": "custom document properties (File > Info > Properties > Advanced > Custom) or a sidecar " + side,
+            "pdf": "a sidecar " + side + " (or custom Info/XMP entries)",
+            "sidecar": "a sidecar " + side,
         }[doc.format]
         notes.append(f"no evidence metadata (id, type, practices, ...) was found; add {where}")
     if doc.format == "pdf" and doc.sections and not doc.text.strip():

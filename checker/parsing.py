@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -33,45 +33,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .adapters.limits import LIMIT_HINT, Limits, error_document, skipped_document
-from .documents import DocFormat, Document, LocationKind
-from .formatmap import Formats, configured_reader
+from .documents import Document, LocationKind
+from .formats import DocFormat, Formats, classify, sidecar_rel
 from .safety import adopt, drain, internal_error
 
-_EXTENSIONS: dict[str, str] = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".docx": "docx",
-    ".docm": "docx",
-    # A legacy .doc is given to the Word reader so the user hears "convert it", not silence.
-    ".doc": "docx",
-    ".pdf": "pdf",
-}
 _LOCATIONS: dict[str, LocationKind] = {"markdown": "line", "docx": "paragraph", "pdf": "page", "sidecar": "line"}
-_WORKER_FORMATS = frozenset({"docx", "pdf"})
+WORKER_FORMATS: frozenset[DocFormat] = frozenset({"docx", "pdf"})  # read in worker processes
 
 MIN_FILES_PER_WORKER = 4  # starting a worker costs about as much as reading a few files
 MAX_TASKS_PER_WORKER = 500  # recycle workers so a parser's leaks cannot accumulate
-
-
-def classify(rel: str, present: Container[str] | None = None) -> str | None:
-    """``markdown``, ``docx``, ``pdf``, ``sidecar`` or None (not a document).
-
-    Sidecars themselves (``x.pdf.yaml``) are not documents. Any other file is a
-    ``sidecar`` document when ``present`` (the set of paths in the repository) holds its
-    sidecar ``rel + ".yaml"``; without ``present`` such files are None.
-    """
-    from .adapters.sidecar import is_sidecar_name, sidecar_rel
-
-    name = rel.rsplit("/", 1)[-1]
-    if not name or is_sidecar_name(rel):
-        return None
-    ext = os.path.splitext(name)[1].lower()
-    kind = _EXTENSIONS.get(ext)
-    if kind is not None:
-        return kind
-    if present is not None and sidecar_rel(rel) in present:
-        return "sidecar"
-    return None
 
 
 def read_one(root: Path, rel: str, limits: Limits) -> Document:
@@ -90,14 +60,8 @@ def read_one(root: Path, rel: str, limits: Limits) -> Document:
 
 
 def _doc_format(rel: str, formats: Formats | None = None) -> DocFormat:
-    kind = configured_reader(rel, formats) or classify(rel)
-    if kind == "markdown":
-        return "markdown"
-    if kind == "docx":
-        return "docx"
-    if kind == "pdf":
-        return "pdf"
-    return "sidecar"
+    # a path discovery took without a reader of its own is read through its sidecar
+    return classify(rel, formats=formats) or "sidecar"
 
 
 def _location(rel: str, formats: Formats | None = None) -> LocationKind:
@@ -133,14 +97,16 @@ def _read(root: Path, rel: str, limits: Limits, formats: Formats | None = None) 
         return Document(path=rel, format=fmt, location_kind=_LOCATIONS[fmt], problems=(problem,), error=problem.message)
 
 
-def parse_bytes(rel: str, data: bytes | None, limits: Limits, sidecar: bytes | None = None) -> Document:
+def parse_bytes(
+    rel: str, data: bytes | None, limits: Limits, sidecar: bytes | None = None, formats: Formats | None = None
+) -> Document:
     """A document from its bytes and its sidecar's (as git stores them), by format; never raises.
 
     `data` None: the file itself is not there (a file described only by its sidecar needs none).
     """
-    from .adapters.sidecar import parse_sidecar, sidecar_rel
+    from .adapters.sidecar import parse_sidecar
 
-    fmt = _doc_format(rel)
+    fmt = _doc_format(rel, formats)
     side = sidecar
     load = (lambda: parse_sidecar(side, sidecar_rel(rel))) if side is not None else None
     try:
@@ -266,7 +232,7 @@ def read_all(
             skip = f"the path cannot be examined: {exc}"
         if skip is not None:
             results[i] = skipped_document(rel, _doc_format(rel, formats), skip, location_kind=_location(rel, formats))
-        elif _doc_format(rel, formats) in _WORKER_FORMATS:
+        elif _doc_format(rel, formats) in WORKER_FORMATS:
             heavy.append(i)
         else:
             light.append(i)
@@ -380,7 +346,7 @@ class _Pool:
         self.start_failures = 0
         self.ctx = _context()
         if self.ctx.get_start_method() == "fork":
-            _preload(rel for _, rel in tasks)
+            _preload((rel for _, rel in tasks), self.formats)
         self.workers: list[_Worker] = []
         for _ in range(max(1, size)):
             self.workers.append(self._spawn())
@@ -546,9 +512,9 @@ class _Pool:
         self.workers = []
 
 
-def _preload(rels: Any) -> None:
+def _preload(rels: Any, formats: Formats | None = None) -> None:
     """Import the parsers once in the parent, so forked workers start with them loaded."""
-    kinds = {_doc_format(rel) for rel in rels}
+    kinds = {_doc_format(rel, formats) for rel in rels}
     if "docx" in kinds:
         from .adapters import docx  # noqa: F401
     if "pdf" in kinds:

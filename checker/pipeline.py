@@ -34,9 +34,10 @@ from .config import Config
 from .crosswalkcheck import crosswalk_file, read_for_check
 from .discover import Discovery, discover
 from .evaluate import DocInput, RepoInfo, evaluate
+from .formats import Formats
 from .gitrun import GitError, run_git
 from .history import RepoHistory
-from .parsing import _doc_format
+from .parsing import WORKER_FORMATS, _doc_format
 from .result import CheckResult
 from .rulepack import Pack
 from .stages import (
@@ -49,8 +50,6 @@ from .stages import (
     read_documents,
     read_history,
 )
-
-_HEAVY = frozenset({"docx", "pdf"})  # the formats read_all gives to worker processes
 
 
 @dataclass(frozen=True)
@@ -101,12 +100,12 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, memo: Mem
         )
         return dict(zip(rels, got, strict=True))
 
-    heavy = [r for r in disc.documents if _doc_format(r, cfg.formats) in _HEAVY]
+    heavy = [r for r in disc.documents if _doc_format(r, cfg.formats) in WORKER_FORMATS]
     parsed = read(heavy)  # Word and PDF first: their worker processes fork before any thread starts
-    hist = _history(memo, disc, as_of, settings)  # git log in a thread, or the stored history
-    parsed |= read([r for r in disc.documents if _doc_format(r, cfg.formats) not in _HEAVY])
+    hist = _history(memo, disc, as_of, settings, cfg.formats)  # git log in a thread, or the stored history
+    parsed |= read([r for r in disc.documents if _doc_format(r, cfg.formats) not in WORKER_FORMATS])
     docs = [parsed[r] for r in disc.documents]
-    judged = _judge(memo, docs, disc, hist, settings, as_of, prints, limits)
+    judged = _judge(memo, docs, disc, hist, settings, as_of, prints, limits, cfg.formats)
 
     known = hist.peek() if hist is not None else None  # None: stored, so complete, and not needed
     findings = [*disc.findings, *(f for _, _, fs in docs for f in fs), *(known.problems if known else ())]
@@ -138,7 +137,11 @@ def control_settings(cfg: Config) -> changecontrol.ControlSettings:
 
 
 def _history(
-    memo: Memo, disc: Discovery, as_of: dt.date, settings: changecontrol.ControlSettings
+    memo: Memo,
+    disc: Discovery,
+    as_of: dt.date,
+    settings: changecontrol.ControlSettings,
+    formats: Formats | None = None,
 ) -> Deferred[RepoHistory] | None:
     """The history stage, started now; None outside git. Only a complete history read while
     HEAD stayed put is kept."""
@@ -153,7 +156,7 @@ def _history(
         "history",
         history_codec(str(root)),
         memo.history_key(root, disc.head, as_of.isoformat(), pathspec, settings),
-        lambda: read_history(root, as_of, pathspec),
+        lambda: read_history(root, as_of, pathspec, formats),
         keep=complete,
         scope=make_key("scope", str(root), pathspec),
         prune=KEEP_HISTORIES,
@@ -169,6 +172,7 @@ def _judge(
     as_of: dt.date,
     prints: dict[str, Print],
     limits: Limits,
+    formats: Formats | None = None,
 ) -> list[Judgement]:
     """The judge stage: every tracked document with metadata judged from the history (kept
     by the history's, the document's and the settings' fingerprints); the others at once."""
@@ -185,7 +189,7 @@ def _judge(
 
     def judge(todo: Sequence[Parsed]) -> list[Judgement]:
         progress.set_current(f"the git history of {disc.root}")
-        return judge_documents(todo, hist.get(), settings, as_of, disc.modified, limits)
+        return judge_documents(todo, hist.get(), settings, as_of, disc.modified, limits, formats)
 
     made = memo.map(
         "control",

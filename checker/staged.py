@@ -24,11 +24,11 @@ from pathlib import Path
 
 from . import history
 from .adapters.limits import Limits
-from .adapters.sidecar import sidecar_rel
 from .config import Config
 from .discover import is_candidate
 from .evaluate import DocInput, RepoInfo, evaluate
 from .findings import Finding, make, sort_findings
+from .formats import SIDECAR_SUFFIX, sidecar_rel
 from .gitrun import repo_root
 from .parsing import parse_bytes, read_all
 from .pipeline import control_settings
@@ -70,10 +70,10 @@ def check_staged(paths: Sequence[Path], pack: Pack, cfg: Config, as_of: dt.date 
         if full.is_symlink():
             findings.append(make("file-skipped", "symbolic link not followed", path=rel))
             continue
-        if rel.endswith(".yaml") and (root / rel[: -len(".yaml")]).is_file():
-            rel = rel[: -len(".yaml")]  # a staged sidecar re-checks the file it describes
+        if rel.endswith(SIDECAR_SUFFIX) and (root / rel[: -len(SIDECAR_SUFFIX)]).is_file():
+            rel = rel[: -len(SIDECAR_SUFFIX)]  # a staged sidecar re-checks the file it describes
             full = root / rel
-        if not is_candidate(rel, {sidecar_rel(rel)} if Path(f"{full}.yaml").exists() else set()):
+        if not is_candidate(rel, {sidecar_rel(rel)} if Path(sidecar_rel(str(full))).exists() else set(), cfg.formats):
             continue
         if rel not in by_root.setdefault(root, []):
             by_root[root].append(rel)
@@ -90,15 +90,16 @@ def _check_root(root: Path, rels: Sequence[str], pack: Pack, cfg: Config, as_of:
     staged_bytes = history.read_blobs(root, [b for b in blobs.values() if b is not None])
     docs = []
     outside = [r for r in rels if blobs.get(r) is None and blobs.get(sidecar_rel(r)) is None]
-    worktree = dict(zip(outside, read_all(root, outside, limits, jobs=cfg.jobs), strict=True))
+    worktree = dict(zip(outside, read_all(root, outside, limits, jobs=cfg.jobs, formats=cfg.formats), strict=True))
     for rel in rels:
         if rel in worktree:  # in no index (a repository without commits, a file not added)
             docs.append(worktree[rel])
             continue
         data, side = (staged_bytes.get(blobs[r] or "") for r in (rel, sidecar_rel(rel)))
-        docs.append(parse_bytes(rel, data, limits, side))
+        docs.append(parse_bytes(rel, data, limits, side, cfg.formats))
     settings = control_settings(cfg)
-    versions = history.load_versions(root, repo, [meta_path(d) for d in docs], limits) if repo.available else {}
+    paths = [meta_path(d) for d in docs]
+    versions = history.load_versions(root, repo, paths, limits, cfg.formats) if repo.available else {}
     findings: list[Finding] = []
     inputs: list[DocInput] = []
     for doc in docs:

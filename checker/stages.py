@@ -19,10 +19,10 @@ from typing import TypeVar
 
 from . import changecontrol, history, progress, safety
 from .adapters.limits import Limits
-from .adapters.sidecar import sidecar_rel
 from .documents import Document
 from .evaluate import Control
 from .findings import Finding, make
+from .formats import Formats, sidecar_rel
 from .metadata import DocMeta, normalise
 from .parsing import read_all
 from .progressbar import ProgressBar
@@ -68,7 +68,7 @@ def read_documents(
     jobs: int | None,
     field_map: Mapping[str, str | None],
     value_map: Mapping[str, Mapping[str, str]] | None = None,
-    formats: Mapping[str, str] | None = None,
+    formats: Formats | None = None,
 ) -> list[Parsed]:
     """Read and normalise `rels`, in order (Word and PDF in worker processes, see `read_all`)."""
     progress.set_current(f"the documents under {root}")
@@ -93,10 +93,12 @@ def _unread(doc: Document, problem: Finding) -> Parsed:
 # --------------------------------------------------------------------------- history
 
 
-def read_history(root: Path, as_of: dt.date, pathspec: str | None) -> history.RepoHistory:
+def read_history(
+    root: Path, as_of: dt.date, pathspec: str | None, formats: Formats | None = None
+) -> history.RepoHistory:
     """The repository's history in one `git log` pass, every historical front matter read
     alongside (a history read afresh means every document is judged afresh)."""
-    return history.read_history(root, as_of=as_of, pathspec=pathspec, prefetch=True)
+    return history.read_history(root, as_of=as_of, pathspec=pathspec, prefetch=True, formats=formats)
 
 
 # --------------------------------------------------------------------------- judge
@@ -172,12 +174,13 @@ def judge_documents(
     as_of: dt.date,
     modified: Container[str],
     limits: Limits | None = None,
+    formats: Formats | None = None,
 ) -> list[Judgement]:
     """`judge_document` over tracked documents with metadata; the historical versions of the
     controlled ones are read in a thread meanwhile (see `_VersionLoader`), Word and PDF
-    versions under `limits`."""
+    versions under `limits`, each path by its format (`formats` first)."""
     wanted = [meta_path(d) for d, m, _ in parsed if controlled(m)]
-    loader = _VersionLoader(repo, wanted, limits) if repo.available and wanted else None
+    loader = _VersionLoader(repo, wanted, limits, formats=formats) if repo.available and wanted else None
     out = []
     for p in parsed:
         doc = p[0]
@@ -213,6 +216,7 @@ class _VersionLoader:
         paths: Sequence[str],
         limits: Limits | None = None,
         readers: int = VERSION_READERS,
+        formats: Formats | None = None,
     ) -> None:
         paths = list(dict.fromkeys(paths))
         size = max(MIN_VERSION_CHUNK, math.ceil(len(paths) / VERSION_CHUNKS))
@@ -223,6 +227,7 @@ class _VersionLoader:
         self._error: BaseException | None = None
         self._repo = repo
         self._limits = limits
+        self._formats = formats
         self._next = 0
         self._lock = threading.Lock()
         self._threads = [
@@ -240,7 +245,7 @@ class _VersionLoader:
                     return
                 self._next += 1
             try:
-                got = history.load_versions(self._repo.root, self._repo, self._chunks[n], self._limits)
+                got = history.load_versions(self._repo.root, self._repo, self._chunks[n], self._limits, self._formats)
             except BaseException as exc:  # handed to the caller of get()
                 with self._lock:
                     self._error = exc

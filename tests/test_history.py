@@ -455,7 +455,7 @@ PIECES = [
 def test_the_fast_split_cuts_where_the_front_matter_reader_cuts(lines: list[str], eol: str, final_eol: bool) -> None:
     text = eol.join(lines) + (eol if final_eol else "")
     raw = text.encode("utf-8")
-    front, body_hash, layout = _split_version("a.md", raw)
+    front, body_hash, layout = _split_version("a.md", raw, "markdown")
     fm = split_front_matter(normalise_text(text), "a.md")
     assert body_hash == _digest(fm.body.encode("utf-8"))
     v = DocVersion(_commit(), "a.md", "1" * 40, front, body_hash, layout=layout)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from escm_check.adapters.limits import Limits
 from escm_check.documents import Document
-from escm_check.parsing import classify, read_all, read_one
+from escm_check.formats import classify
+from escm_check.parsing import read_all, read_one
 
 from .docfactory import Heading, build_docx, build_pdf, legacy_doc, slow_pdf
 

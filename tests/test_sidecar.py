@@ -10,16 +10,15 @@ from escm_check.adapters.sidecar import (
     Property,
     canonical_key,
     find_markers,
-    is_sidecar_name,
     iso_date,
     parse_satisfies,
     property_metadata,
     read_sidecar,
     sidecar_path,
-    sidecar_rel,
     split_list,
 )
 from escm_check.documents import TAG_ID
+from escm_check.formats import is_sidecar_name, sidecar_rel
 from hypothesis import given
 from hypothesis import strategies as st
 
