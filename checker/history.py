@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import hashlib
 import io
 import json
@@ -43,6 +42,7 @@ from .documents import Document
 from .findings import Finding, make
 from .formats import DocFormat, Formats, history_kind
 from .frontmatter import MetaBlock, load_mapping, normalise_text, split_front_matter
+from .gcpause import gc_paused
 from .gitrun import GitError, popen_git, run_git
 
 # Field separator inside one commit header. The message goes last so that a stray \x1f in
@@ -504,7 +504,7 @@ def read_history(
     assert proc.stdout is not None
     cutter = _Cutter.start(root) if prefetch else None
     try:
-        with _gc_paused():
+        with gc_paused():
             commits, changes = _parse_log(proc.stdout, cutter, formats)
     except (ValueError, IndexError) as exc:  # output we do not understand: say so, do not crash
         proc.kill()
@@ -516,13 +516,13 @@ def read_history(
         rc = proc.wait()
         drain.join()
         if cutter is not None:
-            with _gc_paused():
+            with gc_paused():
                 cutter.close()
     if rc != 0:
         msg = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
         why = msg[-1] if msg else f"git log exited with {rc}"
         return _unavailable(why, as_of=as_of, pathspec=pathspec, root=rootstr, shallow=shallow)
-    with _gc_paused():
+    with gc_paused():
         files = {path: FileHistory(path, tuple(chs)) for path, chs in changes.items()}
     return RepoHistory(
         available=True,
@@ -538,24 +538,6 @@ def read_history(
         _missing=frozenset(cutter.missing) if cutter else frozenset(),
         _missing_why=cutter.why if cutter else "",
     )
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many acyclic objects.
-
-    Every few hundred allocations the collector walks the young objects, and the older
-    generations ever more of the 100,000 commits and their changes: half the parse time,
-    for nothing, since these values hold no reference cycles. Plain reference counting
-    still frees everything as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _drain(proc: subprocess.Popen[bytes], sink: list[bytes]) -> threading.Thread:
@@ -776,7 +758,7 @@ def load_versions(
     becomes a version with `missing` set and a ``history-unavailable`` finding naming the
     path and commit; nothing raises.
     """
-    with _gc_paused():
+    with gc_paused():
         wanted: list[tuple[str, Change, Kind]] = []
         for path in dict.fromkeys(paths):
             kind = history_kind(path, formats)

@@ -22,8 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from .crosswalkcheck import crosswalk_file, read_for_check
 from .discover import Discovery, discover
 from .evaluate import DocInput, RepoInfo, evaluate
 from .formats import Formats
+from .gcpause import gc_paused
 from .gitrun import GitError, run_git
 from .history import RepoHistory
 from .parsing import WORKER_FORMATS, _doc_format
@@ -75,7 +75,7 @@ def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
             cfg = dataclasses.replace(cfg, path=rel)
     memo = Memo.open(cfg, disc.root, enabled=opts.use_cache)
     try:
-        with _gc_paused():
+        with gc_paused(promote=True):
             return _run(opts, pack, cfg, disc, memo)
     finally:
         memo.close()
@@ -209,20 +209,3 @@ def _head_now(root: Path) -> str | None:
         return run_git(root, "rev-parse", "--verify", "-q", "HEAD").decode().strip() or None
     except GitError:
         return None
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            # Everything allocated while paused is still in the youngest generation, and the
-            # first collection after enable() would walk all of it (half a second for the
-            # result of a large check). freeze() + unfreeze() moves it to the oldest
-            # generation without a walk; it stays collectable there.
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
