@@ -48,8 +48,6 @@ BUILT_IN: Mapping[str, Format] = {
     ".xls": Format(None, history=False, legacy=True),
     ".ppt": Format(None, history=False, legacy=True),
 }
-# Extensions read without a `formats` entry (legacy ones only to say they cannot be read).
-DOCUMENT_SUFFIXES: tuple[str, ...] = tuple(s for s, f in BUILT_IN.items() if f.reader is not None)
 _READER_NAMES: Mapping[str, Reader] = {r: r for r in READERS}
 
 
@@ -63,11 +61,6 @@ def _parts(rel: str) -> tuple[str, str]:
 
 def _is_sidecar(name: str, ext: str) -> bool:
     return ext in SIDECAR_SUFFIXES and "." in name[: -len(ext)].strip(".")
-
-
-def suffix(rel: str) -> str:
-    """The file name's last extension in lower case (`.md`), or "" when it has none."""
-    return _parts(rel)[1]
 
 
 def built_in(rel: str) -> Format | None:
