@@ -555,6 +555,14 @@ class Memo:
                 continue
         self.store.put(rows, prune=prune)
 
+    def lookup(self, codec: Codec[V], items: Sequence[K], key: Callable[[K], str | None]) -> Lookup[K, V]:
+        """The stored values of `items` under `key(item)`, and the items still to compute
+        (`Lookup.todo`); hand their values to `Lookup.finish`. An item whose key is None
+        is always computed."""
+        keys: list[str | None] = [key(x) for x in items] if self.store is not None else [None] * len(items)
+        found = self.fetch(codec, [k for k in keys if k is not None])
+        return Lookup(self, codec, items, keys, found)
+
     def map(
         self,
         kind: str,
@@ -569,17 +577,8 @@ class Memo:
         """`compute(items)`, with each item's value taken from the store when it holds one
         under `key(item)`; the others are computed in one call and kept when `keep` accepts
         them. An item whose key is None is always computed and never kept."""
-        keys = [key(x) for x in items] if self.store is not None else [None] * len(items)
-        found = self.fetch(codec, [k for k in keys if k is not None])
-        todo = [i for i, k in enumerate(keys) if k is None or k not in found]
-        fresh = dict(zip(todo, compute([items[i] for i in todo]), strict=True)) if todo else {}
-        kept = []
-        for i in todo:
-            k = keys[i]
-            if k is not None and keep(items[i], fresh[i]):
-                kept.append((k, fresh[i]))
-        self.keep(kind, codec, kept, scope)
-        return [fresh[i] if i in fresh else found[str(k)] for i, k in enumerate(keys)]
+        found = self.lookup(codec, items, key)
+        return found.finish(kind, compute(found.todo) if found.todo else [], keep=keep, scope=scope)
 
     def deferred(
         self,
@@ -609,6 +608,39 @@ class Memo:
             return True
 
         return Deferred(key, compute, load if stored else None, remember)
+
+
+@dataclass
+class Lookup(Generic[K, V]):
+    """`Memo.lookup`'s answer: what the store held, and `todo`, the items it did not."""
+
+    memo: Memo
+    codec: Codec[V]
+    items: Sequence[K]
+    keys: list[str | None]
+    found: dict[str, V]
+
+    @property
+    def todo(self) -> list[K]:
+        """The items to compute, in order."""
+        return [self.items[i] for i in self._missing()]
+
+    def _missing(self) -> list[int]:
+        return [i for i, k in enumerate(self.keys) if k is None or k not in self.found]
+
+    def finish(
+        self, kind: str, computed: Sequence[V], *, keep: Callable[[K, V], bool] = _always, scope: str = ""
+    ) -> list[V]:
+        """Every item's value, `computed` being the values of `todo` in order; those `keep`
+        accepts are stored."""
+        fresh = dict(zip(self._missing(), computed, strict=True))
+        kept = []
+        for i, value in fresh.items():
+            k = self.keys[i]
+            if k is not None and keep(self.items[i], value):
+                kept.append((k, value))
+        self.memo.keep(kind, self.codec, kept, scope)
+        return [fresh[i] if i in fresh else self.found[str(k)] for i, k in enumerate(self.keys)]
 
 
 class Deferred(Generic[V]):

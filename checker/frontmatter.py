@@ -162,7 +162,7 @@ class _Builder:
         self.to_line = line_mapper(text, offset)
         self.count = 0
         self.problems: list[Finding] = []
-        self._ctor = yaml.SafeLoader("")
+        self._ctor = yaml.constructor.SafeConstructor()
 
     def line(self, node: yaml.Node) -> int:
         return self.to_line(node.start_mark)
@@ -213,6 +213,8 @@ class _Builder:
         return out
 
     def scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _TAG_STR and isinstance(node, yaml.ScalarNode):
+            return node.value  # what the constructor returns for text, without its bookkeeping
         try:
             return self._ctor.construct_object(node, deep=True)
         except Exception as exc:

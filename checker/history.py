@@ -83,6 +83,7 @@ LOG_ARGS = (
 
 Layout = Literal["front", "sidecar", "other", "props"]
 Cut = tuple[str, str, Layout]  # front-matter text, body hash, layout
+Scan = dict[str, "str | _Unknown | None"]  # `status` and `version` as read from their lines
 # How a path's historical metadata is read: front matter, a YAML sidecar, or the properties
 # a Word or PDF file carries (through that format's own reader)
 Kind = DocFormat
@@ -213,6 +214,7 @@ class RepoHistory:
     # blobs cut while the log streamed (read_history(prefetch=True)), for load_versions
     _cut: dict[tuple[str, Kind], Cut] = field(default_factory=dict, compare=False, repr=False)
     _missing: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    _scans: dict[tuple[str, Kind], Scan] = field(default_factory=dict, compare=False, repr=False)
     _missing_why: str = field(default="", compare=False, repr=False)
 
     def first_parent_line(self) -> frozenset[str]:
@@ -348,10 +350,9 @@ class DocVersion:
         return self.block.ok
 
     @cached_property
-    def _scanned(self) -> dict[str, str | _Unknown | None]:
-        if self.layout in ("other", "props") or self.missing:
-            return {}
-        return _scan_keys(self.front_matter)
+    def _scanned(self) -> Scan:
+        # usually filled when the blob was cut, in the thread that waits on git's log
+        return _scan_version(self.front_matter, self.layout, self.missing)
 
     @property
     def version(self) -> str | None:
@@ -383,7 +384,12 @@ _SIMPLE = re.compile(r"[ \t]+(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([A-Za-z0-9][A-Za-z
 _NULLS = frozenset({"null", "Null", "NULL"})
 
 
-def _scan_keys(front: str) -> dict[str, str | _Unknown | None]:
+def _scan_version(front: str, layout: Layout, missing: bool = False) -> Scan:
+    """What `DocVersion` scans from one version's text."""
+    return {} if layout in ("other", "props") or missing else _scan_keys(front)
+
+
+def _scan_keys(front: str) -> Scan:
     """Values of `status` and `version` read from their lines, `_UNKNOWN` when unsure.
 
     A plain scalar is kept as written, as the front-matter reader keeps these keys' text
@@ -536,6 +542,7 @@ def read_history(
         root=rootstr,
         _cut=cutter.cut if cutter else {},
         _missing=frozenset(cutter.missing) if cutter else frozenset(),
+        _scans=cutter.scans if cutter else {},
         _missing_why=cutter.why if cutter else "",
     )
 
@@ -768,6 +775,7 @@ def load_versions(
         if not wanted:
             return {}
         cut: Mapping[tuple[str, Kind], Cut] = repo._cut
+        scans: Mapping[tuple[str, Kind], Scan] = repo._scans
         missing, why = set(repo._missing), repo._missing_why
         failed: dict[tuple[str, Kind], Finding] = {}
         todo = [(path, ch, kind) for path, ch, kind in wanted if (ch.blob, kind) not in cut and ch.blob not in missing]
@@ -779,9 +787,10 @@ def load_versions(
                     cutter.want(ch.blob, kind, path)
                 cutter.close()
                 cut = {**cut, **cutter.cut}
+                scans = {**scans, **cutter.scans}
                 why = cutter.why or why
                 failed = cutter.failed
-        return _versions(wanted, cut, why, failed)
+        return _versions(wanted, cut, why, failed, scans)
 
 
 def _text_kind(path: str, formats: Formats | None = None) -> Kind | None:
@@ -795,6 +804,7 @@ def _versions(
     cut: Mapping[tuple[str, Kind], Cut],
     why: str,
     failed: Mapping[tuple[str, Kind], Finding] | None = None,
+    scans: Mapping[tuple[str, Kind], Scan] | None = None,
 ) -> dict[str, tuple[DocVersion, ...]]:
     out: dict[str, list[DocVersion]] = {}
     for path, ch, kind in wanted:
@@ -813,6 +823,9 @@ def _versions(
         else:
             bug = (failed or {}).get((ch.blob, kind))
             dv = DocVersion(ch.commit, path, ch.blob, parts[0], parts[1], ch.old_blob, problem=bug, layout=parts[2])
+            scan = scans.get((ch.blob, kind)) if scans else None
+            if scan is not None:
+                dv.__dict__["_scanned"] = scan  # the cached_property, computed already
         out.setdefault(path, []).append(dv)
     return {path: tuple(vs) for path, vs in out.items()}
 
@@ -831,6 +844,7 @@ class _Cutter:
         self._limits = limits or Limits()
         self.missing: set[str] = set()
         self.failed: dict[tuple[str, Kind], Finding] = {}  # versions a reader's bug stopped
+        self.scans: dict[tuple[str, Kind], Scan] = {}
         self.why = ""
         self._proc = proc
         self._asked: set[tuple[str, Ask]] = set()
@@ -886,7 +900,9 @@ class _Cutter:
                 if kind == "raw":
                     self.blobs[blob] = stdout.read(size + 1)[:size]
                 elif kind == "markdown" or kind == "sidecar":
-                    self.cut[(blob, kind)] = _split_version(path, stdout.read(size + 1)[:size], kind)
+                    cut = self.cut[(blob, kind)] = _split_version(path, stdout.read(size + 1)[:size], kind)
+                    # scanned here, while the log streams, rather than when judging after it
+                    self.scans[(blob, kind)] = _scan_version(cut[0], cut[2])
                 else:
                     cut, bug = _read_properties(kind, path, blob, stdout, size, self._limits)
                     self.cut[(blob, kind)] = cut

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import changecontrol, progress, safety
+from . import bulkread, changecontrol, progress, safety
 from .adapters.limits import Limits
 from .cache import JUDGEMENT, KEEP_HISTORIES, PARSED, Deferred, Memo, Print, history_codec, make_key
 from .config import Config
@@ -86,24 +86,31 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, memo: Mem
     limits = Limits.from_mapping(cfg.limits)
     prints = memo.fingerprints(root, disc.documents, cfg.hash_key(), limits.max_file_bytes, cfg.formats)
 
-    def read(rels: Sequence[str]) -> dict[str, Parsed]:
-        got = memo.map(
-            "doc",
-            PARSED,
-            rels,
-            key=lambda rel: prints[rel].key if rel in prints else None,
-            compute=lambda todo: read_documents(
-                root, todo, limits, cfg.jobs or opts.jobs, cfg.field_map, cfg.value_map, cfg.formats
-            ),
-            # a document a bug stopped is read again next time, by then perhaps by a fixed checker
-            keep=lambda rel, p: p[0].error is None and not safety.is_internal(p[2]) and prints[rel].unchanged(),
-        )
-        return dict(zip(rels, got, strict=True))
+    def key(rel: str) -> str | None:
+        return prints[rel].key if rel in prints else None
 
+    def keep(rel: str, p: Parsed) -> bool:
+        # a document a bug stopped is read again next time, by then perhaps by a fixed checker
+        return p[0].error is None and not safety.is_internal(p[2]) and prints[rel].unchanged()
+
+    jobs = cfg.jobs or opts.jobs
     heavy = [r for r in disc.documents if _doc_format(r, cfg.formats) in WORKER_FORMATS]
-    parsed = read(heavy)  # Word and PDF first: their worker processes fork before any thread starts
+    light = [r for r in disc.documents if _doc_format(r, cfg.formats) not in WORKER_FORMATS]
+    # Word and PDF first: their worker processes fork before any thread starts
+    got = memo.map(
+        "doc",
+        PARSED,
+        heavy,
+        key,
+        lambda todo: read_documents(root, todo, limits, jobs, cfg.field_map, cfg.value_map, cfg.formats),
+        keep=keep,
+    )
+    # so do the workers reading many Markdown documents, which read while git's log streams
+    found = memo.lookup(PARSED, light, key)
+    reading = bulkread.start(root, found.todo, limits, jobs, cfg.field_map, cfg.value_map, cfg.formats)
     hist = _history(memo, disc, as_of, settings, cfg.formats)  # git log in a thread, or the stored history
-    parsed |= read([r for r in disc.documents if _doc_format(r, cfg.formats) not in WORKER_FORMATS])
+    got += found.finish("doc", reading.result(), keep=keep)
+    parsed = dict(zip(heavy + light, got, strict=True))
     docs = [parsed[r] for r in disc.documents]
     judged = _judge(memo, docs, disc, hist, settings, as_of, prints, limits, cfg.formats)
 

@@ -69,10 +69,12 @@ def read_documents(
     field_map: Mapping[str, str | None],
     value_map: Mapping[str, Mapping[str, str]] | None = None,
     formats: Formats | None = None,
+    *,
+    show_progress: bool = True,
 ) -> list[Parsed]:
     """Read and normalise `rels`, in order (Word and PDF in worker processes, see `read_all`)."""
     progress.set_current(f"the documents under {root}")
-    bar = ProgressBar("parsing") if ProgressBar.wanted(len(rels), quiet=False) else None
+    bar = ProgressBar("parsing") if show_progress and ProgressBar.wanted(len(rels), quiet=False) else None
     try:
         docs = read_all(root, list(rels), limits, jobs=jobs, progress=bar, formats=formats)
     finally:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from ..findings import Finding
+from ..jsontext import dumps
 from ..result import REPORT_SCHEMA_VERSION, ActivityResult, CheckResult, Evidence, SideResult
 
 
@@ -128,4 +128,4 @@ def as_dict(result: CheckResult) -> dict[str, Any]:
 
 def render(result: CheckResult) -> str:
     """Pretty, sorted-by-model JSON with a trailing newline."""
-    return json.dumps(as_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return dumps(as_dict(result)) + "\n"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
 from ..findings import CATALOGUE, Finding, sort_findings
+from ..jsontext import dumps
 from ..result import REPORT_SCHEMA_VERSION, CheckResult
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -166,4 +166,4 @@ def build(result: CheckResult) -> dict[str, Any]:
 
 def render(result: CheckResult) -> str:
     """Render the result as a SARIF 2.1.0 log (JSON text ending in a newline)."""
-    return json.dumps(build(result), indent=2, ensure_ascii=False) + "\n"
+    return dumps(build(result)) + "\n"

@@ -1,0 +1,98 @@
+"""Many Markdown documents read in forked workers give exactly what reading here gives."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+from pathlib import Path
+
+from escm_check import bulkread
+from escm_check.adapters.limits import Limits
+from escm_check.cache import PARSED
+from escm_check.stages import read_documents
+
+from .clirun import escm_check
+from .gitrepo import GitRepo, doc
+
+COUNT = bulkread.MIN_DOCUMENTS + 150
+
+
+def _variety(n: int) -> bytes:
+    """Documents of every kind a reader meets: valid, invalid YAML, traps, bad bytes, none."""
+    kind = n % 6
+    if kind == 0:
+        return doc(status="approved", version="1.0", practices=["knw01"], id=f"D-{n}").encode()
+    if kind == 1:
+        return b"---\nid: [unclosed\n---\n# Body\n"
+    if kind == 2:
+        return b"---\nversion: 2.10\nowner: no\nid: x\nid: y\n---\n# Traps\n\n<!-- escm: knw01.b1, nonsense -->\n"
+    if kind == 3:
+        return b"---\ntitle: caf\xe9\n---\n# Latin-1 bytes\n"
+    if kind == 4:
+        return b"# No front matter\n\nJust text.\n"
+    return doc(status="draft", version="0.1", satisfies={"thr07": ["b1", "b2"]}).encode()
+
+
+def _tree(root: Path, count: int = COUNT) -> list[str]:
+    rels = []
+    for n in range(count):
+        rel = f"docs/{n % 7}/doc-{n:05d}.md"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(_variety(n))
+        rels.append(rel)
+    return rels
+
+
+def test_workers_read_exactly_what_this_process_reads(tmp_path: Path) -> None:
+    rels = _tree(tmp_path)
+    here = read_documents(tmp_path, rels, Limits(), 1, {})
+    pending = bulkread.start(tmp_path, rels, Limits(), 2, {})
+    assert len(pending._workers) == 2  # the fan-out really ran
+    assert pending.result() == here
+
+
+def test_a_worker_that_stops_early_leaves_the_rest_to_this_process(tmp_path: Path) -> None:
+    rels = _tree(tmp_path, 40)
+    here = read_documents(tmp_path, rels, Limits(), 1, {})
+    ctx = mp.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+
+    def send_some_then_die() -> None:
+        sender.send([(r, PARSED.encode(p)) for r, p in zip(rels[:10], here[:10], strict=True)])
+        sender.send([(rels[10], b"not what a worker writes")])
+        sender.close()
+
+    proc = ctx.Process(target=send_some_then_die)
+    proc.start()
+    sender.close()
+    read_here = []
+
+    def read_rest(todo: list[str]) -> list[object]:
+        read_here.extend(todo)
+        return read_documents(tmp_path, todo, Limits(), 1, {})
+
+    pending = bulkread.Pending(read_rest, rels, [(proc, receiver, rels)])
+    assert pending.result() == here
+    assert read_here == rels[10:]
+
+
+def test_small_runs_are_read_here(tmp_path: Path) -> None:
+    rels = _tree(tmp_path, 30)
+    assert bulkread.start(tmp_path, rels, Limits(), 2, {})._workers == []
+
+
+def test_check_report_is_the_same_with_and_without_workers(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    _tree(repo.path)
+    repo.commit("add the documents")
+    reports = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"report-{jobs}.json"
+        run = escm_check(
+            "check", str(repo.path), "--no-cache", "--jobs", jobs, "--as-of", "2026-06-01",
+            "--format", "json", "--output", str(out),
+        )  # fmt: skip
+        assert run.code in (0, 1), run.stderr
+        reports.append(out.read_bytes())
+    assert reports[0] == reports[1]
+    assert len(json.loads(reports[0])["documents"]) == COUNT
