@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .durations import Duration, parse_duration
-from .frontmatter import YamlLimitError, compose_yaml, short_tag, unsafe_tag
+from .yamlcore import YAML_LIMITS, YamlLimitError, compose_yaml, short_tag, unsafe_tag
 from .yamlsource import DataFileError, Located, load_yaml_file, schema_errors
 
 if TYPE_CHECKING:  # imported when a schema is first used: most warm runs validate nothing
@@ -132,8 +132,8 @@ def _has_tool_table(pyproject: Path) -> bool:
     return isinstance(tool, dict) and "escm-check" in tool
 
 
-MAX_CONFIG_BYTES = 1024 * 1024
-MAX_CONFIG_DEPTH = 100
+MAX_CONFIG_BYTES = YAML_LIMITS["config"].bytes
+MAX_CONFIG_DEPTH = YAML_LIMITS["config"].depth
 
 
 def _depth(root: yaml.Node) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .decoding import scrub
-from .frontmatter import YamlLimitError, compose_yaml, unsafe_tag
+from .yamlcore import YamlLimitError, compose_yaml, unsafe_tag
 
 JsonPath = tuple[str | int, ...]
 MAX_NODES = 200_000
