@@ -233,7 +233,7 @@ def _load_raw(path: Path) -> Located:
         return Located(str(path), {k.replace("-", "_"): v for k, v in table.items()}, {})
     _safe_yaml(path)
     try:
-        loc = load_yaml_file(path)
+        loc = load_yaml_file(path, kind="config")
     except DataFileError as exc:
         raise ConfigError(str(exc)) from None
     except Exception as exc:  # PyYAML's constructors: `!!bool maybe` is a KeyError, ...

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .checks import CHECK_KINDS, SIDES, Side, kinds_for
 from .durations import parse_duration
+from .yamlcore import JsonPath
 from .yamlsource import (
     DataFileError,
-    JsonPath,
     Located,
     load_yaml_file,
     parse_yaml,

@@ -1,4 +1,4 @@
-"""Load a YAML data file (rule packs, config) keeping the line of every node.
+"""Load a YAML data file (rule packs, config, crosswalk) keeping the line of every node.
 
 Schema errors are reported as `file:line: problem`, so we need the line of each
 JSON path; duplicate keys are errors here because rule data must be unambiguous.
@@ -14,10 +14,20 @@ from typing import Any
 import yaml
 
 from .decoding import scrub
-from .yamlcore import YamlLimitError, compose_yaml, unsafe_tag
-
-JsonPath = tuple[str | int, ...]
-MAX_NODES = 200_000
+from .yamlcore import (
+    YAML_LIMITS,
+    DuplicateKey,
+    JsonPath,
+    KeyRefused,
+    Walk,
+    YamlKind,
+    YamlLimitError,
+    YamlValueError,
+    compose_yaml,
+    line_mapper,
+    too_large,
+    unsafe_tag,
+)
 
 
 @dataclass(frozen=True)
@@ -50,55 +60,46 @@ class Located:
         return self.lines.get((), 1)
 
 
-def parse_yaml(text: str, path: str) -> Located:
-    """Parse YAML text; raise DataFileError with file and line on any problem."""
+def parse_yaml(text: str, path: str, kind: YamlKind = "data") -> Located:
+    """Parse YAML text under the limits of `kind`; raise DataFileError with file and line on any problem."""
+    limits = YAML_LIMITS[kind]
+    text = scrub(text)  # a lone surrogate makes libyaml raise; text from bytes never holds one
+    if too_large(text, limits):
+        raise DataFileError(path, None, f"YAML refused: larger than {limits.bytes} bytes")
     try:
         node = compose_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise DataFileError(path, mark.line + 1 if mark else None, f"YAML syntax error: {exc.problem or exc}") from None
+        line = line_mapper(text)(mark) if mark else None
+        raise DataFileError(path, line, f"YAML syntax error: {exc.problem or exc}") from None
     except (yaml.YAMLError, YamlLimitError, RecursionError) as exc:
         raise DataFileError(path, None, f"YAML refused: {exc or 'nested too deeply'}") from None
-    # Data files are data: a tag that would build a Python object is an error, never run.
+    # Rule data must be unambiguous: a duplicate key is an error here, not a warning.
+    walk = Walk(text, limits, iso_dates=False, refuse_duplicates=True, paths=True)
+    try:
+        data = walk.value(node) if node is not None else None
+    except (YamlLimitError, YamlValueError, RecursionError) as exc:
+        raise _walk_error(exc, node, walk, path) from None
+    return Located(path, data, walk.lines)
+
+
+def _walk_error(exc: Exception, node: yaml.Node | None, walk: Walk, path: str) -> DataFileError:
+    """The error a data file's walk met; a tag anywhere is named first, as the worst fault."""
     bad = unsafe_tag(node)
     if bad is not None:
-        raise DataFileError(path, bad[1], f"YAML tag {bad[0]} is not allowed in a data file")
-    lines: dict[JsonPath, int] = {}
-    ctor = yaml.SafeLoader("")
-    count = 0
-
-    def build(n: yaml.Node, where: JsonPath, depth: int) -> Any:
-        nonlocal count
-        count += 1
-        if count > MAX_NODES or depth > 100:
-            raise DataFileError(path, n.start_mark.line + 1, "data too large or too deeply nested")
-        lines.setdefault(where, n.start_mark.line + 1)
-        if isinstance(n, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for k, v in n.value:
-                if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
-                    raise DataFileError(path, k.start_mark.line + 1, "keys must be plain scalars")
-                key = scrub(str(k.value))
-                if key in out:
-                    raise DataFileError(path, k.start_mark.line + 1, f"duplicate key {key!r}")
-                lines[where + (key,)] = k.start_mark.line + 1
-                out[key] = build(v, (*where, key), depth + 1)
-            return out
-        if isinstance(n, yaml.SequenceNode):
-            return [build(v, (*where, i), depth + 1) for i, v in enumerate(n.value)]
-        value = ctor.construct_object(n, deep=True)
-        # Dates stay text: rule and config data are JSON-shaped for schema validation.
-        if n.tag == "tag:yaml.org,2002:timestamp":
-            return str(n.value)
-        return scrub(value) if isinstance(value, str) else value  # `"\ud800"` escapes
-
-    try:
-        data = build(node, (), 0) if node is not None else None
-    except (yaml.YAMLError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        # Data files are data: a tag that would build a Python object is an error, never run.
+        return DataFileError(path, bad[1], f"YAML tag {bad[0]} is not allowed in a data file")
+    if isinstance(exc, KeyRefused):
+        return DataFileError(path, exc.line, "keys must be plain scalars")
+    if isinstance(exc, DuplicateKey):
+        return DataFileError(path, exc.line, f"duplicate key {exc.key!r}")
+    if isinstance(exc, YamlLimitError):
+        return DataFileError(path, exc.line, "data too large or too deeply nested")
+    if isinstance(exc, YamlValueError):
         # PyYAML's constructors raise several plain exceptions for a forced tag on bad text
-        mark = getattr(exc, "problem_mark", None)
-        raise DataFileError(path, mark.line + 1 if mark else None, f"invalid YAML value: {exc}") from None
-    return Located(path, data, lines)
+        mark = getattr(exc.cause, "problem_mark", None)
+        return DataFileError(path, walk.to_line(mark) if mark else None, f"invalid YAML value: {exc.cause}")
+    return DataFileError(path, None, f"invalid YAML value: {exc}")
 
 
 def read_text_file(path: Path, display: str) -> str:
@@ -109,10 +110,10 @@ def read_text_file(path: Path, display: str) -> str:
         raise DataFileError(display, None, f"cannot read: {exc}") from None
 
 
-def load_yaml_file(path: Path, display: str | None = None) -> Located:
-    """Read and parse a YAML file; raise DataFileError (never OSError) on failure."""
+def load_yaml_file(path: Path, display: str | None = None, kind: YamlKind = "data") -> Located:
+    """Read and parse a YAML file of `kind`; raise DataFileError (never OSError) on failure."""
     name = display or str(path)
-    return parse_yaml(read_text_file(path, name), name)
+    return parse_yaml(read_text_file(path, name), name, kind)
 
 
 def schema_errors(validator: Any, doc: Located) -> list[DataFileError]:
