@@ -57,6 +57,8 @@ for p in (str(ROOT), str(HERE)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
+from escm_check import metadata_keys  # noqa: E402
+
 from tests.docfactory import (  # noqa: E402
     Heading,
     bomb_pdf,
@@ -256,25 +258,8 @@ def nasty_value(rng: random.Random) -> str:
     ][n]()
 
 
-KEYS = (
-    "id",
-    "title",
-    "type",
-    "practices",
-    "satisfies",
-    "status",
-    "version",
-    "owner",
-    "approved_by",
-    "approved_on",
-    "reviewed_on",
-    "review_cycle",
-    "next_review",
-    "date",
-    "record_kind",
-    "reviewed_by",
-    "aproved_by",
-)
+# every key the checker reads, and a near miss of one of them
+KEYS = (*metadata_keys.KEYS, *metadata_keys.EXTRA_KEYS, "aproved_by")
 
 
 RECORD = (

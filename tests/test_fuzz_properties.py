@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from escm_check import safety
+from escm_check import metadata_keys, safety
 from escm_check.adapters.limits import Limits
 from escm_check.adapters.markdown import parse_markdown
 from escm_check.changecontrol import ControlSettings, check_document
@@ -113,24 +113,7 @@ values_yaml = st.one_of(
     st.just("*a"),
 )
 
-KEYS = [
-    "id",
-    "title",
-    "type",
-    "practices",
-    "satisfies",
-    "status",
-    "version",
-    "owner",
-    "approved_by",
-    "approved_on",
-    "reviewed_on",
-    "review_cycle",
-    "next_review",
-    "date",
-    "record_kind",
-    "custom",
-]
+KEYS = [*metadata_keys.KEYS, "custom"]
 BASE = {
     "id": '"PRC-1"',
     "title": "Procedure",
