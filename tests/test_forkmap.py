@@ -107,3 +107,18 @@ def test_check_report_is_the_same_with_and_without_workers(tmp_path: Path) -> No
     report = json.loads(reports[0])
     assert len(report["documents"]) == len(rels)
     assert any(len(d["history"]) == 2 for d in report["documents"])
+
+
+def test_map_is_the_same_with_and_without_workers(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    _tree(repo.path)
+    repo.commit("add the documents")
+    outputs = []
+    for jobs in ("1", "2"):
+        run = escm_check("map", str(repo.path), "--format", "json", "--jobs", jobs)
+        assert run.code == 0, run.stderr
+        outputs.append(run.stdout)
+    assert outputs[0] == outputs[1]
+    ranked = json.loads(outputs[0])["documents"]
+    assert len(ranked) == COUNT
+    assert any(d["practices"] for d in ranked)
