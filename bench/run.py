@@ -11,6 +11,9 @@ bench/out/ the first time and reused after. Each case prints its own table:
   checker's cold time (`escm-check check --no-cache`), their ratio and peak memory;
 - target: 10,000 documents and 100,000 commits, the same columns (issue 7: at most 1.5 times
   the floor and 1 GB);
+- plain: the target's 10,000 documents in a folder without git, cold (at most 2.5 s), beside
+  compliance-trestle's header validation of the same files (`trestle author docs validate
+  -hov`) when `trestle` is installed (on PATH or named by $TRESTLE);
 - staged: `escm-check staged` on 10 staged files in a 100- and a 10,000-document
   repository (at most 1.3 times);
 - target (cache): the same repository with the cache, filled once, then warm;
@@ -27,13 +30,16 @@ The floor is the checker's own `git log` pass (the argv from escm_check.history.
 read through a pipe and discarded) plus reading every document's bytes. Times are medians of
 `--rounds` runs, floor and checker alternating so both see the same machine; CPU is user +
 system time of the process and its children (steadier than wall time on a shared machine).
-Peak memory is the largest resident set of the checker or any of its child processes.
+Peak memory is given twice: escm-check's own process (measured by bench/ownrss.py, which
+runs the checker in-process) and the largest resident set of it or any child (git's log,
+reader workers), which is what `wait4` reports.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import platform
@@ -42,6 +48,8 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -65,7 +73,8 @@ class Sample:
 
     wall: float
     cpu: float
-    rss_mib: float
+    rss_mib: float  # the largest of the process and its children (git's log, usually)
+    own_mib: float = 0.0  # escm-check's own process (see bench/ownrss.py)
 
 
 @dataclass
@@ -88,6 +97,10 @@ class Series:
     @property
     def rss(self) -> float:
         return max(s.rss_mib for s in self.samples)
+
+    @property
+    def own(self) -> float:
+        return max(s.own_mib for s in self.samples)
 
 
 # --------------------------------------------------------------------------- repositories
@@ -112,6 +125,56 @@ def ensure_repo(name: str, docs: int, commits: int, extra: Callable[[], object] 
     return path
 
 
+# the peer's template: the same header keys the generated documents carry
+TRESTLE_TEMPLATE = """---
+id: ID
+title: Title
+type: policy
+practices: [knw01]
+satisfies:
+  knw01: [b1]
+status: draft
+version: "1.0"
+owner: Owner
+approved_by: Approver
+approved_on: 2020-01-01
+review_cycle: 12 months
+x-trestle-template-version: 0.0.1
+---
+
+# Purpose
+"""
+
+
+def ensure_plain(name: str, source: Path) -> Path:
+    """`source`'s files at HEAD in a folder of their own, without git; also laid out as a
+    compliance-trestle workspace (`.trestle/`, its task `process/` holding the documents).
+
+    It lies outside bench/out: inside this repository's work tree the checker would see
+    the ignored files of a git repository, and read none."""
+    path = Path(tempfile.gettempdir()) / "escm-check-bench" / name
+    if (path / "process").is_dir():
+        return path
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    archive = subprocess.run(git_cmd(source, "archive", "HEAD"), capture_output=True, check=True, env=git_env())
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(path, filter="data")
+    template = path / ".trestle" / "author" / "process" / "0.0.1" / "template.md"
+    template.parent.mkdir(parents=True)
+    template.write_text(TRESTLE_TEMPLATE, encoding="utf-8")
+    (path / ".trestle" / "config.ini").write_text("", encoding="utf-8")
+    return path
+
+
+def trestle_argv() -> list[str] | None:
+    """The peer's header validation (`trestle author docs validate -hov`), when installed
+    (on PATH, or named by $TRESTLE)."""
+    exe = os.environ.get("TRESTLE") or shutil.which("trestle")
+    return [exe, "author", "docs", "validate", "-tn", "process", "-hov", "-r"] if exe else None
+
+
 def office_extra(pdfs: int, docx: int, pages: int, sections: int) -> Callable[[], object]:
     def make() -> object:
         from docs import office_files
@@ -127,7 +190,16 @@ def office_extra(pdfs: int, docx: int, pages: int, sections: int) -> Callable[[]
 def run_measured(
     argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None, ok: Sequence[int] = (0, 1)
 ) -> Sample:
-    """Run a command to completion; wall time, CPU and peak RSS of it and its children."""
+    """Run a command to completion; wall time, CPU and peak RSS of it and its children.
+
+    A checker run (argv[0] is CHECKER) goes through bench/ownrss.py, which also reports the
+    peak RSS of escm-check's own process."""
+    own_file = None
+    if argv and argv[0] == CHECKER:
+        fd, own_file = tempfile.mkstemp(prefix="own-rss-")
+        os.close(fd)
+        argv = [sys.executable, str(HERE / "ownrss.py"), *argv[1:]]
+        env = {**(env if env is not None else os.environ), "BENCH_OWN_RSS": own_file}
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
@@ -137,7 +209,12 @@ def run_measured(
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in ok:
         raise RuntimeError(f"{' '.join(argv)} exited with {proc.returncode}: {err.decode(errors='replace')[-2000:]}")
-    return Sample(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024)
+    own = 0.0
+    if own_file is not None:
+        text = Path(own_file).read_text(encoding="ascii").strip()
+        os.unlink(own_file)
+        own = int(text) / 1024 if text else 0.0
+    return Sample(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, own)
 
 
 def _cpu() -> float:
@@ -220,12 +297,12 @@ def case_cold(
     verdict = ""
     if limit is not None:
         verdict = "met" if ratio <= limit else "NOT met"
-        if mem_limit is not None and c.rss > mem_limit:
+        if mem_limit is not None and c.own > mem_limit:
             verdict = "NOT met (memory)"
     print(
         f"  {label:<26} floor {f.wall:6.2f}s (cpu {f.cpu:6.2f}s)   checker {c.wall:6.2f}s "
-        f"(cpu {c.cpu:6.2f}s)   ratio {ratio:4.2f} (cpu {cpu_ratio:4.2f})   peak "
-        f"{c.rss:5.0f} MiB  {verdict}",
+        f"(cpu {c.cpu:6.2f}s)   ratio {ratio:4.2f} (cpu {cpu_ratio:4.2f})   own "
+        f"{c.own:5.0f} MiB, any process {c.rss:5.0f} MiB  {verdict}",
         flush=True,
     )
     RESULTS.append(
@@ -240,8 +317,44 @@ def case_cold(
                 "checker cpu s": _fmt(c.cpu),
                 "ratio": _fmt(ratio),
                 "cpu ratio": _fmt(cpu_ratio),
-                "peak MiB": f"{c.rss:.0f}",
+                "own MiB": f"{c.own:.0f}",
+                "peak MiB (git too)": f"{c.rss:.0f}",
                 "target": verdict or "-",
+            },
+        )
+    )
+
+
+def case_plain(label: str, folder: Path, rounds: int, as_of: str, limit: float = 2.5) -> None:
+    """Documents without git history, cold (--no-cache), and the peer beside it."""
+    env = bench_env(OUT / "cache-plain")
+    peer_argv = trestle_argv()
+    # the page cache warmed, and a check that the documents are really read
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        run_measured(check_argv(folder, as_of, "--no-cache", "--format", "json", "--output", str(report)), folder, env)
+        read = len(json.loads(report.read_text(encoding="utf-8"))["documents"])
+    if read == 0:
+        raise RuntimeError(f"the check of {folder} read no document")
+    c, p = Series(), Series()
+    for _ in range(rounds):
+        c.add(run_measured(check_argv(folder, as_of, "--no-cache"), folder, env))
+        if peer_argv:
+            p.add(run_measured(peer_argv, folder, env, ok=(0, 1)))
+    verdict = "met" if c.wall <= limit else "NOT met"
+    peer = f"   trestle -hov {p.wall:6.2f}s (cpu {p.cpu:6.2f}s)" if peer_argv else "   (trestle not installed)"
+    print(f"  {label:<26} checker {c.wall:6.2f}s (cpu {c.cpu:6.2f}s){peer}   own {c.own:5.0f} MiB  {verdict}")
+    RESULTS.append(
+        Row(
+            label,
+            {
+                "checker s": _fmt(c.wall),
+                "checker cpu s": _fmt(c.cpu),
+                "trestle -hov s": _fmt(p.wall) if peer_argv else "-",
+                "trestle cpu s": _fmt(p.cpu) if peer_argv else "-",
+                "ratio to trestle": _fmt(c.wall / p.wall) if peer_argv else "-",
+                "own MiB": f"{c.own:.0f}",
+                "target": f"{verdict} ({limit} s)",
             },
         )
     )
@@ -462,8 +575,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, help="runs per measurement (default 3; quick 1)")
     ap.add_argument(
         "--only",
-        default="scaling,target,staged,warm,jobs",
-        help="comma-separated cases (scaling,target,staged,warm,jobs)",
+        default="scaling,target,plain,staged,warm,jobs",
+        help="comma-separated cases (scaling,target,plain,staged,warm,jobs)",
     )
     ap.add_argument("--json", type=Path, help="also write the results here as JSON")
     a = ap.parse_args(argv)
@@ -501,6 +614,11 @@ def main(argv: list[str] | None = None) -> int:
         repo = ensure_repo(f"repo-{docs}-{commits}", docs, commits)
         case_cold(f"target {docs:,}/{commits:,}", repo, rounds, as_of, docs, commits, limit=1.5, mem_limit=1024)
         case_warm_large(f"target {docs:,}/{commits:,}", repo, rounds, as_of)
+    if "plain" in cases:
+        print("plain folder, no git (cold, --no-cache; <= 2.5 s):", flush=True)
+        docs, commits = target
+        folder = ensure_plain(f"plain-{docs}", ensure_repo(f"repo-{docs}-{commits}", docs, commits))
+        case_plain(f"no git {docs:,}", folder, rounds, as_of)
     if "staged" in cases:
         print("staged hook (<= 1.3x):", flush=True)
         (sd, sc), (ld, lc) = staged

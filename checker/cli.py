@@ -82,7 +82,11 @@ def main() -> None:
 @click.option("--since", metavar="REV", help="Compare with the repository at REV and report regressions.")
 @click.option("--fail-on-regression", is_flag=True, help="A regression since REV fails the gate.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
-@click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes for .docx and PDF parsing.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    help="Worker processes (default: one per core) for reading documents and judging history.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the verdict.")
 @click.option("-v", "--verbose", is_flag=True, help="Hints, info findings, and tracebacks on internal errors.")
 def check(
@@ -354,7 +358,11 @@ def demo(target: Path | None, fmt: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the suggestions to FILE as a draft crosswalk (accepted entries already in it are kept).",
 )
-@click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes for .docx and PDF parsing.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    help="Worker processes (default: one per core) for reading and ranking documents.",
+)
 @guarded
 def map_cmd(
     path: Path,

@@ -6,17 +6,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import forkmap
 from .adapters.limits import Limits
+from .codec import Codec
 from .config import Config
 from .crosswalk import Entry
 from .discover import discover
 from .documents import Document
 from .mapping import DocumentMapping, Ranker
 from .metadata import DocMeta, normalise
-from .parsing import read_all
+from .parsing import WORKER_FORMATS, _doc_format, read_all
 from .rulepack import Pack, load_vocabulary
 
 Parsed = tuple[Document, DocMeta]
+MAPPING: Codec[DocumentMapping] = Codec(DocumentMapping)  # how a worker sends a ranking back
 
 # an activity goes into a drafted crosswalk's `satisfies` only when a section matches it this well
 CLAIM_MIN = 0.2
@@ -58,11 +61,25 @@ def rank_documents(ranker: Ranker, parsed: Sequence[Parsed], top: int) -> list[D
 
 
 def map_repository(path: Path, cfg: Config, pack: Pack, top: int, jobs: int | None = None) -> MapResult:
-    """Discover and read the documents under `path` as a check does, and rank each."""
-    root, parsed = read_documents(path, cfg, jobs)
+    """Discover and read the documents under `path` as a check does, and rank each.
+
+    Word and PDF files are read by `read_all`'s own worker processes and ranked here; many
+    Markdown documents are read and ranked in forked workers (`forkmap`), which inherit
+    the ranking's indexes, built once here before they start."""
+    disc = discover(path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None, cfg.formats)
+    limits = Limits.from_mapping(cfg.limits)
     ranker = Ranker(pack, load_vocabulary(pack))
-    ranked = tuple(rank_documents(ranker, parsed, top))
-    return MapResult(pack.id, root, ranked, {p.id: p.title for p in pack.practices})
+
+    def read_and_rank(rels: Sequence[str]) -> list[DocumentMapping]:
+        docs = read_all(disc.root, list(rels), limits, jobs=cfg.jobs or jobs, formats=cfg.formats)
+        return rank_documents(ranker, [(d, normalise(d, cfg.field_map, cfg.value_map)[0]) for d in docs], top)
+
+    heavy = [r for r in disc.documents if _doc_format(r, cfg.formats) in WORKER_FORMATS]
+    light = [r for r in disc.documents if _doc_format(r, cfg.formats) not in WORKER_FORMATS]
+    got = read_and_rank(heavy) + forkmap.start(light, read_and_rank, MAPPING, cfg.jobs or jobs).result()
+    by_path = {m.path: m for m in got}
+    ranked = tuple(by_path[r] for r in disc.documents)
+    return MapResult(pack.id, disc.root, ranked, {p.id: p.title for p in pack.practices})
 
 
 def suggestions(result: MapResult, keep: Sequence[Entry] = ()) -> list[Entry]:

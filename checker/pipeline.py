@@ -22,11 +22,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bulkread, changecontrol, progress, safety
+from . import changecontrol, forkmap, progress, safety
 from .adapters.limits import Limits
 from .cache import JUDGEMENT, KEEP_HISTORIES, PARSED, Deferred, Memo, Print, history_codec, make_key
 from .config import Config
@@ -63,8 +63,11 @@ class CheckOptions:
     use_cache: bool = True
 
 
-def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
-    """Run the whole pipeline once and return the result every reporter renders."""
+def run_check(opts: CheckOptions, pack: Pack | Callable[[], Pack]) -> CheckResult:
+    """Run the whole pipeline once and return the result every reporter renders.
+
+    `pack` may be a function that loads the rule pack: it is then called while worker
+    processes read the documents, when this process would otherwise wait."""
     cfg = opts.config
     progress.set_current(f"the file list of {opts.path}")
     disc = discover(opts.path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None, cfg.formats)
@@ -81,7 +84,7 @@ def run_check(opts: CheckOptions, pack: Pack) -> CheckResult:
         memo.close()
 
 
-def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, memo: Memo) -> CheckResult:
+def _run(opts: CheckOptions, rules: Pack | Callable[[], Pack], cfg: Config, disc: Discovery, memo: Memo) -> CheckResult:
     root, as_of, settings = disc.root, opts.as_of, control_settings(cfg)
     limits = Limits.from_mapping(cfg.limits)
     prints = memo.fingerprints(root, disc.documents, cfg.hash_key(), limits.max_file_bytes, cfg.formats)
@@ -107,12 +110,20 @@ def _run(opts: CheckOptions, pack: Pack, cfg: Config, disc: Discovery, memo: Mem
     )
     # so do the workers reading many Markdown documents, which read while git's log streams
     found = memo.lookup(PARSED, light, key)
-    reading = bulkread.start(root, found.todo, limits, jobs, cfg.field_map, cfg.value_map, cfg.formats)
+    reading = forkmap.start(
+        found.todo,
+        lambda todo: read_documents(
+            root, todo, limits, jobs, cfg.field_map, cfg.value_map, cfg.formats, show_progress=False
+        ),
+        PARSED,
+        jobs,
+    )
     hist = _history(memo, disc, as_of, settings, cfg.formats)  # git log in a thread, or the stored history
+    pack = rules if isinstance(rules, Pack) else rules()
     got += found.finish("doc", reading.result(), keep=keep)
     parsed = dict(zip(heavy + light, got, strict=True))
     docs = [parsed[r] for r in disc.documents]
-    judged = _judge(memo, docs, disc, hist, settings, as_of, prints, limits, cfg.formats)
+    judged = _judge(memo, docs, disc, hist, settings, as_of, prints, limits, cfg.formats, jobs)
 
     known = hist.peek() if hist is not None else None  # None: stored, so complete, and not needed
     findings = [*disc.findings, *(f for _, _, fs in docs for f in fs), *(known.problems if known else ())]
@@ -180,6 +191,7 @@ def _judge(
     prints: dict[str, Print],
     limits: Limits,
     formats: Formats | None = None,
+    jobs: int | None = None,
 ) -> list[Judgement]:
     """The judge stage: every tracked document with metadata judged from the history (kept
     by the history's, the document's and the settings' fingerprints); the others at once."""
@@ -196,7 +208,13 @@ def _judge(
 
     def judge(todo: Sequence[Parsed]) -> list[Judgement]:
         progress.set_current(f"the git history of {disc.root}")
-        return judge_documents(todo, hist.get(), settings, as_of, disc.modified, limits, formats)
+        repo = hist.get()  # waits for the log's thread to end, so workers fork from one thread
+        return forkmap.start(
+            todo,
+            lambda share: judge_documents(share, repo, settings, as_of, disc.modified, limits, formats),
+            JUDGEMENT,
+            jobs,
+        ).result()
 
     made = memo.map(
         "control",

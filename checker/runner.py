@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -102,14 +103,15 @@ def run(req: CheckRequest) -> Exit:
     pairs = _targets(req.formats, req.outputs)
     safety.drain()  # tracebacks of an earlier run in this process are not this run's
     cfg = resolve_config(req.path, req.config_file, overrides)
-    pack = pack_for(cfg, req.path if req.use_cache else None)
+    # loaded by the pipeline while its workers read the documents
+    pack = functools.cache(lambda: pack_for(cfg, req.path if req.use_cache else None))
     as_of = req.as_of or cfg.as_of or dt.date.today()
     opts = CheckOptions(path=req.path, config=cfg, as_of=as_of, jobs=req.jobs, use_cache=req.use_cache)
     result = run_check(opts, pack)
     if req.since:
         from .regress import compare_since
 
-        result = compare_since(result, opts, pack, req.since, req.fail_on_regression)
+        result = compare_since(result, opts, pack(), req.since, req.fail_on_regression)
     write_reports(result, pairs, req.quiet, req.verbose)
     if safety.is_internal(result.findings):
         # every report is written; exit 3 tells CI that a bug, not the evidence, decided

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from escm_check.adapters.limits import Limits
+from escm_check.adapters.limits import LimitExceeded, Limits, read_bounded
 from escm_check.documents import Document
 from escm_check.formats import classify
 from escm_check.parsing import read_all, read_one
@@ -285,3 +285,28 @@ def test_crashed_worker_is_a_finding_and_the_run_goes_on(tmp_path: Path) -> None
     assert crashed.error is not None and "SIGSEGV" in crashed.error
     assert [f.rule for f in crashed.problems] == ["parse-error"]
     assert fine.error is None and [t.key for t in fine.tags] == ["knw07.b1"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 999, 1000, 1001, 4096])
+def test_bounded_read_returns_the_whole_file_up_to_the_limit(tmp_path: Path, size: int) -> None:
+
+    path = tmp_path / "f.md"
+    data = bytes(range(256)) * (size // 256 + 1)
+    path.write_bytes(data[:size])
+    limits = Limits(max_file_bytes=1000)
+    if size > 1000:
+        with pytest.raises(LimitExceeded):
+            read_bounded(path, limits)
+    else:
+        assert read_bounded(path, limits) == data[:size]
+
+
+def test_bounded_read_of_a_file_whose_size_stat_does_not_know(tmp_path: Path) -> None:
+    """/proc files say size 0 and hold more: read on, still bounded by the limit."""
+
+    proc = Path("/proc/self/status")
+    if not proc.exists() or proc.stat().st_size != 0:
+        pytest.skip("needs a file whose size fstat reports as 0")
+    assert b"Name:" in read_bounded(proc, Limits(max_file_bytes=1 << 20))
+    with pytest.raises(LimitExceeded):
+        read_bounded(proc, Limits(max_file_bytes=10))

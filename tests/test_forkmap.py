@@ -1,20 +1,21 @@
-"""Many Markdown documents read in forked workers give exactly what reading here gives."""
+"""A stage mapped in forked workers gives exactly what computing it here gives."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing as mp
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from escm_check import bulkread
+from escm_check import forkmap
 from escm_check.adapters.limits import Limits
 from escm_check.cache import PARSED
-from escm_check.stages import read_documents
+from escm_check.stages import Parsed, read_documents
 
 from .clirun import escm_check
 from .gitrepo import GitRepo, doc
 
-COUNT = bulkread.MIN_DOCUMENTS + 150
+COUNT = forkmap.MIN_ITEMS + 150
 
 
 def _variety(n: int) -> bytes:
@@ -43,11 +44,15 @@ def _tree(root: Path, count: int = COUNT) -> list[str]:
     return rels
 
 
+def _reader(root: Path) -> Callable[[Sequence[str]], list[Parsed]]:
+    return lambda rels: read_documents(root, rels, Limits(), 1, {})
+
+
 def test_workers_read_exactly_what_this_process_reads(tmp_path: Path) -> None:
     rels = _tree(tmp_path)
     here = read_documents(tmp_path, rels, Limits(), 1, {})
-    pending = bulkread.start(tmp_path, rels, Limits(), 2, {})
-    assert len(pending._workers) == 2  # the fan-out really ran
+    pending = forkmap.start(rels, _reader(tmp_path), PARSED, 2)
+    assert pending.forked == 2
     assert pending.result() == here
 
 
@@ -58,8 +63,8 @@ def test_a_worker_that_stops_early_leaves_the_rest_to_this_process(tmp_path: Pat
     receiver, sender = ctx.Pipe(duplex=False)
 
     def send_some_then_die() -> None:
-        sender.send([(r, PARSED.encode(p)) for r, p in zip(rels[:10], here[:10], strict=True)])
-        sender.send([(rels[10], b"not what a worker writes")])
+        sender.send([(i, PARSED.encode(p)) for i, p in enumerate(here[:10])])
+        sender.send([(10, b"not what a worker writes")])
         sender.close()
 
     proc = ctx.Process(target=send_some_then_die)
@@ -71,20 +76,24 @@ def test_a_worker_that_stops_early_leaves_the_rest_to_this_process(tmp_path: Pat
         read_here.extend(todo)
         return read_documents(tmp_path, todo, Limits(), 1, {})
 
-    pending = bulkread.Pending(read_rest, rels, [(proc, receiver, rels)])
+    pending = forkmap.Pending(read_rest, PARSED, rels, [(proc, receiver, range(len(rels)))])
     assert pending.result() == here
     assert read_here == rels[10:]
 
 
 def test_small_runs_are_read_here(tmp_path: Path) -> None:
     rels = _tree(tmp_path, 30)
-    assert bulkread.start(tmp_path, rels, Limits(), 2, {})._workers == []
+    assert forkmap.start(rels, _reader(tmp_path), PARSED, 2).forked == 0
 
 
 def test_check_report_is_the_same_with_and_without_workers(tmp_path: Path) -> None:
+    # enough documents with metadata that both reading and judging fork
     repo = GitRepo(tmp_path / "repo")
-    _tree(repo.path)
+    rels = _tree(repo.path, int(forkmap.MIN_ITEMS * 1.6))
     repo.commit("add the documents")
+    for rel in rels[::5]:
+        repo.write(rel, (repo.path / rel).read_bytes().replace(b"# ", b"# Revised: ", 1))
+    repo.commit("revise a fifth of them", trailers={"Approved-by": "Bob Approver <bob@example.org>"})
     reports = []
     for jobs in ("1", "2"):
         out = tmp_path / f"report-{jobs}.json"
@@ -95,4 +104,21 @@ def test_check_report_is_the_same_with_and_without_workers(tmp_path: Path) -> No
         assert run.code in (0, 1), run.stderr
         reports.append(out.read_bytes())
     assert reports[0] == reports[1]
-    assert len(json.loads(reports[0])["documents"]) == COUNT
+    report = json.loads(reports[0])
+    assert len(report["documents"]) == len(rels)
+    assert any(len(d["history"]) == 2 for d in report["documents"])
+
+
+def test_map_is_the_same_with_and_without_workers(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    _tree(repo.path)
+    repo.commit("add the documents")
+    outputs = []
+    for jobs in ("1", "2"):
+        run = escm_check("map", str(repo.path), "--format", "json", "--jobs", jobs)
+        assert run.code == 0, run.stderr
+        outputs.append(run.stdout)
+    assert outputs[0] == outputs[1]
+    ranked = json.loads(outputs[0])["documents"]
+    assert len(ranked) == COUNT
+    assert any(d["practices"] for d in ranked)

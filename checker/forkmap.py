@@ -1,0 +1,149 @@
+"""A stage mapped over many items in forked worker processes, its values sent back encoded.
+
+Reading a Markdown document (about 0.3 ms) and judging a document's change control (about
+0.3 ms for a history of a dozen versions) are pure Python, so 10,000 documents hold one core
+for seconds. Above `MIN_ITEMS`, `start` forks one worker per core while this process still
+has a single thread (fork copies only the calling thread: a lock another thread held would
+stay locked in the child). Each worker computes its share and sends the values back in
+batches through the stage's msgspec codec, which this process decodes (a sixth of the cost
+of computing) as they come, meanwhile free for the thread that reads git's log.
+
+The result never depends on the workers: a value a worker did not send, or sent in a form
+the codec refuses, is computed here. The per-document safety net runs inside the stage,
+in whichever process runs it.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import signal
+import sys
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar
+
+from .codec import BadEntry, Codec, Unencodable
+from .parsing import default_jobs
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+MIN_ITEMS = 1000  # below this, forking and decoding cost more than they save
+MIN_PER_WORKER = 500
+BATCH = 200  # values per message: small enough that decoding overlaps the computing
+
+
+class Pending(Generic[K, V]):
+    """Values being computed; `result` waits for them, in the order of the items."""
+
+    def __init__(
+        self,
+        compute: Callable[[Sequence[K]], Sequence[V]],
+        codec: Codec[V],
+        items: Sequence[K],
+        workers: list[tuple[Any, Connection, range]],
+    ) -> None:
+        self._compute = compute
+        self._codec = codec
+        self._items = list(items)
+        self._workers = workers
+
+    @property
+    def forked(self) -> int:
+        """How many worker processes are computing."""
+        return len(self._workers)
+
+    def result(self) -> list[V]:
+        """Every item's value, in order; what a worker did not send is computed here."""
+        got: dict[int, V] = {}
+        for proc, conn, share in self._workers:
+            got.update(_receive(conn, self._codec, len(share)))
+            conn.close()
+            proc.join()
+        missing = [i for i in range(len(self._items)) if i not in got]
+        if missing:
+            values = self._compute([self._items[i] for i in missing])
+            got.update(zip(missing, values, strict=True))
+        return [got[i] for i in range(len(self._items))]
+
+
+def start(
+    items: Sequence[K],
+    compute: Callable[[Sequence[K]], Sequence[V]],
+    codec: Codec[V],
+    jobs: int | None = None,
+) -> Pending[K, V]:
+    """Start computing `compute(items)` (a function of each item alone), in workers when it pays."""
+    cores = max(1, jobs if jobs is not None else default_jobs())
+    count = min(cores, len(items) // MIN_PER_WORKER)
+    if len(items) < MIN_ITEMS or count < 2 or not _can_fork():
+        return Pending(compute, codec, items, [])
+    ctx = mp.get_context("fork")
+    size = math.ceil(len(items) / count)
+    workers = []
+    for n in range(count):
+        share = range(n * size, min(len(items), (n + 1) * size))
+        receiver, sender = ctx.Pipe(duplex=False)
+        proc = ctx.Process(
+            target=_work, args=(sender, compute, codec, items, share), name="escm-check-worker", daemon=True
+        )
+        try:
+            proc.start()
+        except OSError:  # no processes to be had: this share is computed here
+            receiver.close()
+            sender.close()
+            continue
+        sender.close()
+        workers.append((proc, receiver, share))
+    return Pending(compute, codec, items, workers)
+
+
+def _can_fork() -> bool:
+    return sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+
+def _work(
+    conn: Connection,
+    compute: Callable[[Sequence[Hashable]], Sequence[Any]],
+    codec: Codec[Any],
+    items: Sequence[Any],
+    share: range,
+) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run; one message, not one per worker
+    try:
+        for start_at in range(share.start, share.stop, BATCH):
+            batch = range(start_at, min(share.stop, start_at + BATCH))
+            values = compute([items[i] for i in batch])
+            conn.send([(i, _encode(codec, v)) for i, v in zip(batch, values, strict=True)])
+    except (OSError, ValueError):
+        pass  # the parent went away or the pipe broke: the parent computes what it lacks
+    finally:
+        conn.close()
+
+
+def _encode(codec: Codec[Any], value: Any) -> bytes | None:
+    try:
+        return codec.encode(value)
+    except Unencodable:
+        return None  # computed again in the parent, where nothing needs encoding
+
+
+def _receive(conn: Connection, codec: Codec[V], expected: int) -> dict[int, V]:
+    got: dict[int, V] = {}
+    sent = 0
+    while sent < expected:
+        try:
+            batch = conn.recv()
+        except (EOFError, OSError):
+            break
+        sent += len(batch)
+        for i, data in batch:
+            if data is None:
+                continue
+            try:
+                got[i] = codec.decode(data)
+            except BadEntry:
+                continue
+    return got
