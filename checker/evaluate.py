@@ -426,9 +426,9 @@ def structure_findings(d: DocInput, pack: Pack) -> list[Finding]:
     if not d.meta.approved or doc_type is None:
         return []
     out = []
-    headings = [s.heading for s in d.doc.sections if s.heading]
+    headings = [_heading_words(s.heading) for s in d.doc.sections if s.heading]
     for part in doc_type.structure:
-        if not any(_heading_matches(h, part.headings) for h in headings):
+        if not any(w in h for h in headings for w in _padded(part.headings)):
             out.append(
                 make(
                     "doctype-structure",
@@ -645,11 +645,14 @@ def _gap_findings(gaps: Sequence[_Gap], results: Sequence[PracticeResult], ctx: 
                 hint="Approve the document (status: approved, approved_by, approved_on).",
             )
         )
+    mains: dict[str, DocInput | None] = {}  # one per Practice, however many of its activities are gaps
     for g in gaps:
         p, a = g.practice, g.activity
         if p.id in unserved or p.id in unapproved:
             continue
-        main = _main_document(p, index)
+        if p.id not in mains:
+            mains[p.id] = _main_document(p, index)
+        main = mains[p.id]
         causes = [s for s in a.supports if s != p.id and status_of.get(s) == "not-satisfied"]
         cause = f"Support Practice {', '.join(causes)} not satisfied" if causes else None
         reason = g.result.reason
@@ -751,7 +754,7 @@ def _main_document(p: Practice, index: _Index) -> DocInput | None:
     def rank(d: DocInput) -> tuple[int, int, str]:
         return (0 if d.meta.type == p.type else 1, 0 if d.meta.approved else 1, d.path)
 
-    return min((d for d in serving if d.meta.type != "record"), key=rank, default=min(serving, key=rank))
+    return min([d for d in serving if d.meta.type != "record"] or serving, key=rank)
 
 
 def _profile(results: Sequence[PracticeResult], pack: Pack) -> tuple[ProfileCell, ...]:

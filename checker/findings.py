@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -52,9 +53,13 @@ class Finding:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
+_ACTIVITY_PARTS = re.compile(r"([a-z]*)(\d*)(.*)", re.S)
+
+
+@functools.lru_cache(maxsize=4096)  # a few hundred ids, met once per finding
 def activity_key(activity_id: str) -> tuple[str, int, str]:
     """Natural order of activity ids: a1 < b2 < b10 < b10a < c1."""
-    m = re.match(r"^([a-z]*)(\d*)(.*)$", activity_id)
+    m = _ACTIVITY_PARTS.fullmatch(activity_id)
     assert m is not None  # the pattern matches every string
     return m.group(1), int(m.group(2) or 0), m.group(3)
 

@@ -21,7 +21,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Hashable, Sequence
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
 from .codec import BadEntry, Codec, Unencodable
@@ -57,10 +57,8 @@ class Pending(Generic[K, V]):
 
     def result(self) -> list[V]:
         """Every item's value, in order; what a worker did not send is computed here."""
-        got: dict[int, V] = {}
-        for proc, conn, share in self._workers:
-            got.update(_receive(conn, self._codec, len(share)))
-            conn.close()
+        got = _receive_all(self._workers, self._codec)
+        for proc, _, _ in self._workers:
             proc.join()
         missing = [i for i in range(len(self._items)) if i not in got]
         if missing:
@@ -130,20 +128,29 @@ def _encode(codec: Codec[Any], value: Any) -> bytes | None:
         return None  # computed again in the parent, where nothing needs encoding
 
 
-def _receive(conn: Connection, codec: Codec[V], expected: int) -> dict[int, V]:
+def _receive_all(workers: Sequence[tuple[Any, Connection, range]], codec: Codec[V]) -> dict[int, V]:
+    """The values the workers send, taken from whichever has a batch ready: a worker whose
+    pipe is full waits for this process, so reading one worker to its end would stall the rest."""
     got: dict[int, V] = {}
-    sent = 0
-    while sent < expected:
-        try:
-            batch = conn.recv()
-        except (EOFError, OSError):
-            break
-        sent += len(batch)
-        for i, data in batch:
-            if data is None:
-                continue
+    left = {conn: len(share) for _, conn, share in workers}
+    while left:
+        for conn in wait(list(left)):
+            assert isinstance(conn, Connection)
             try:
-                got[i] = codec.decode(data)
-            except BadEntry:
+                batch = conn.recv()
+            except (EOFError, OSError):
+                del left[conn]  # ended early: what it did not send is computed here
+                conn.close()
                 continue
+            left[conn] -= len(batch)
+            if left[conn] <= 0:
+                del left[conn]
+                conn.close()
+            for i, data in batch:
+                if data is None:
+                    continue
+                try:
+                    got[i] = codec.decode(data)
+                except BadEntry:
+                    continue
     return got
