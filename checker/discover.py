@@ -10,8 +10,8 @@ from pathlib import Path
 from .findings import Finding, make
 from .formats import Formats, classify, reader_for
 from .gitrun import GitError, run_git, split_z
-from .globs import match_any
 from .includecheck import include_findings
+from .pathpatterns import Patterns
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ def discover(
 ) -> Discovery:
     """Find the documents under `path`: tracked files plus untracked ones (flagged)."""
     path = path.resolve()
+    included, excluded = Patterns(include), Patterns(exclude)
     findings: list[Finding] = []
     try:
         top = run_git(path, "rev-parse", "--show-toplevel").decode("utf-8", "surrogateescape")
@@ -197,7 +198,7 @@ def discover(
             full = root / rel
             if full.is_symlink() and full.is_dir():
                 local = rel[len(prefix) + 1 :] if prefix else rel
-                if exclude and match_any(exclude, local):
+                if excluded.matches(local, folder=True):
                     continue
                 findings.append(
                     make(
@@ -208,7 +209,7 @@ def discover(
                 )
     for folder in _folders_named_like_documents(files, prefix):
         local = folder[len(prefix) + 1 :] if prefix else folder
-        if exclude and match_any(exclude, local):
+        if excluded.matches(local, folder=True):
             continue
         findings.append(
             make(
@@ -221,9 +222,9 @@ def discover(
         if rel == config_rel or not is_candidate(rel, all_paths, formats):
             continue
         local = rel[len(prefix) + 1 :] if prefix else rel
-        if include and not match_any(include, local):
+        if included and not included.matches(local):
             continue
-        if exclude and match_any(exclude, local):
+        if excluded.matches(local):
             continue
         if display_path(rel) != rel:
             findings.append(
