@@ -2,9 +2,9 @@
 
 Discovery, reading, the history, the cache, adoption and the legacy-file warning all ask here,
 so a file is read the same way everywhere. The configuration's `formats` maps a repository's
-own patterns to a reader and is consulted first: an extension (`.mdx`) or a file-name pattern
-with .gitignore syntax (`*.md.erb`), matched against the file's own name; names compare
-without case.
+own patterns to a reader and is consulted first: an extension (`.mdx`), a file-name pattern
+(`*.md.erb`) or a path pattern (`source/**/*.md.erb`), with .gitignore syntax but naming the
+file itself, never a folder above it; names compare without case.
 
 A file of no format here is still read when a sidecar ``NAME.ext.yaml`` describes it; sidecars
 themselves are never documents. This module sits at the bottom of the package: it imports
@@ -95,9 +95,12 @@ def check_format_pattern(pattern: str) -> None:
     p = pattern.strip().lower()
     if p.startswith("!"):
         raise PatternError(pattern, "a formats pattern names files to read and cannot be negated with '!'")
+    if p.endswith("/"):
+        raise PatternError(pattern, "a formats pattern names files, not folders: remove the trailing '/'")
     if not is_suffix(p):
         try:
             check_pattern(p)
+            check_pattern(p.rsplit("/", 1)[-1])
         except PatternError as exc:
             raise PatternError(pattern, f"{exc.reason} (names compare without case, as {p!r})") from None
 
@@ -113,9 +116,17 @@ def configured_reader(rel: str, formats: Formats | None) -> Reader | None:
         if is_suffix(p):
             if low.endswith(p):
                 return _READER_NAMES.get(reader)
-        elif name_pattern(p).matches(name):
+        elif _names_file(p, low, name):
             return _READER_NAMES.get(reader)
     return None
+
+
+def _names_file(pattern: str, low: str, name: str) -> bool:
+    """The pattern matches the file itself: its last part the file's name, and all of it the
+    path when it has a `/` (a gitignore pattern alone would also take in a matching folder's files)."""
+    if not name_pattern(pattern.rsplit("/", 1)[-1]).matches(name):
+        return False
+    return "/" not in pattern or name_pattern(pattern).matches(low)
 
 
 def reader_for(rel: str, formats: Formats | None = None) -> Reader | None:

@@ -193,3 +193,23 @@ def test_a_bad_pattern_stops_the_cli_with_exit_2(repo: GitRepo, tmp_path: Path) 
     assert run.code == 2, run.output
     assert ".escm-check.yaml:1: exclude: pattern 'drafts/[abc': matches nothing: a '[' is never closed" in run.stderr
     assert "Traceback" not in run.output
+
+
+def test_a_formats_pattern_names_the_file_never_a_folder_above_it() -> None:
+    from escm_check.formats import reader_for
+
+    formats = {"*.md.erb": "markdown", "scans/**/*.txt": "pdf"}
+    assert reader_for("source/a.html.md.erb", formats) == "markdown"
+    assert reader_for("scans/2026/q1.txt", formats) == "pdf"
+    # under .gitignore rules these patterns would take in everything inside such folders
+    assert reader_for("source/page.md.erb/logo.png", formats) is None
+    assert reader_for("scans/box.txt/photo.png", formats) is None
+
+
+def test_a_formats_pattern_naming_a_folder_is_refused() -> None:
+    # the configuration schema already refuses a `/` in a formats key; callers of the API meet this
+    from escm_check.formats import check_format_pattern
+
+    with pytest.raises(PatternError, match=r"pattern 'drafts/': a formats pattern names files, not folders"):
+        check_format_pattern("drafts/")
+    check_format_pattern("scans/**/*.txt")
