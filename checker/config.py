@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .durations import Duration, parse_duration
+from .formats import check_format_pattern
+from .pathpatterns import PatternError, check_pattern
 from .yamlcore import YAML_LIMITS, YamlLimitError, compose_yaml, short_tag, unsafe_tag
 from .yamlsource import DataFileError, Located, load_yaml_file, schema_errors
 
@@ -279,6 +281,22 @@ def _build(raw: Mapping[str, Any], loc: Located | None, path: Path | None) -> Co
         except ValueError as exc:
             raise ConfigError(f"{line(key)}: {key}: {exc}") from None
 
+    def patterns(key: str) -> tuple[str, ...]:
+        out = tuple(raw.get(key, ()) or ())
+        for i, pattern in enumerate(out):
+            try:
+                check_pattern(pattern)
+            except PatternError as exc:
+                raise ConfigError(f"{line(key, i)}: {key}: {exc}") from None
+        return out
+
+    formats = {str(k): str(v) for k, v in (raw.get("formats") or {}).items()}
+    for pattern in formats:
+        try:
+            check_format_pattern(pattern)
+        except PatternError as exc:
+            raise ConfigError(f"{line('formats', pattern)}: formats: {exc}") from None
+
     as_of = None
     if raw.get("as_of") is not None:
         try:
@@ -302,14 +320,14 @@ def _build(raw: Mapping[str, Any], loc: Located | None, path: Path | None) -> Co
         model=raw.get("model", "escm-sp-v2"),
         rules=raw.get("rules"),
         target_level=raw.get("target_level"),
-        include=tuple(raw.get("include", ())),
-        exclude=tuple(raw.get("exclude", ())),
+        include=patterns("include"),
+        exclude=patterns("exclude"),
         as_of=as_of,
         review_cycle=duration("review_cycle", Duration(12, "month")),
         record_max_age=duration("record_max_age", Duration(12, "month")),
         field_map=dict(raw.get("field_map", {}) or {}),
         value_map={str(k): {str(a): str(b) for a, b in v.items()} for k, v in (raw.get("value_map") or {}).items()},
-        formats={str(k): str(v) for k, v in (raw.get("formats") or {}).items()},
+        formats=formats,
         crosswalk=raw.get("crosswalk"),
         scope_areas=tuple(scope.get("areas", ())),
         scope_exclude_areas=tuple(scope.get("exclude_areas", ())),

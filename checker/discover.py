@@ -10,8 +10,8 @@ from pathlib import Path
 from .findings import Finding, make
 from .formats import Formats, classify, reader_for
 from .gitrun import GitError, run_git, split_z
-from .globs import match_any
 from .includecheck import include_findings
+from .pathpatterns import Patterns
 
 
 @dataclass(frozen=True)
@@ -57,19 +57,6 @@ def display_path(rel: str) -> str:
         return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _folders_named_like_documents(files: list[str], prefix: str) -> list[str]:
-    """Folders (holding tracked files) whose own name ends like a document's."""
-    found = set()
-    for rel in files:
-        parts = rel.split("/")[:-1]
-        for i in range(len(parts)):
-            if reader_for(parts[i]) is not None:
-                folder = "/".join(parts[: i + 1])
-                if not prefix or folder.startswith(prefix + "/"):
-                    found.add(folder)
-    return sorted(found)
-
-
 def _link_problem(root: Path, rel: str, folder: bool = False) -> str:
     """What a symlink is and why it is not read, said without reading through it."""
     full = root / rel
@@ -107,6 +94,41 @@ def _not_a_work_tree(path: Path) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Listing:
+    """What git (or, outside git, the folder) says is there: every file, and each one's state."""
+
+    files: tuple[str, ...]  # root-relative POSIX paths, sorted
+    tracked: frozenset[str] = frozenset()
+    tracked_links: frozenset[str] = frozenset()  # tracked symbolic links
+    untracked: frozenset[str] = frozenset()
+    modified: frozenset[str] = frozenset()
+    head: str | None = None
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """The configuration's include and exclude, applied to paths relative to the checked folder."""
+
+    prefix: str
+    include: Patterns
+    exclude: Patterns
+
+    def local(self, rel: str) -> str:
+        """`rel` relative to the checked folder, where the patterns are rooted."""
+        return rel[len(self.prefix) + 1 :] if self.prefix else rel
+
+    def excluded(self, rel: str, folder: bool = False) -> bool:
+        """True when `exclude` takes the file (or folder) out."""
+        return self.exclude.matches(self.local(rel), folder)
+
+    def selected(self, rel: str) -> bool:
+        """True when `include` (if any) takes the file in and `exclude` does not take it out."""
+        local = self.local(rel)
+        return (not self.include or self.include.matches(local)) and not self.exclude.matches(local)
+
+
 def discover(
     path: Path,
     include: tuple[str, ...] = (),
@@ -116,117 +138,166 @@ def discover(
 ) -> Discovery:
     """Find the documents under `path`: tracked files plus untracked ones (flagged)."""
     path = path.resolve()
-    findings: list[Finding] = []
+    root, in_git, located = _locate(path)
+    prefix = path.relative_to(root).as_posix() if path != root else ""
+    listing = _list_git(root, prefix) if in_git else _list_folder(path, prefix)
+    selection = _Selection(prefix, Patterns(include), Patterns(exclude))
+    config_rel = _config_rel(config_path, root)
+    all_paths = frozenset(listing.files)
+    candidates = [rel for rel in listing.files if rel != config_rel and is_candidate(rel, all_paths, formats)]
+    docs, unreadable = _readable(root, [rel for rel in candidates if selection.selected(rel)])
+    findings = [
+        *located,
+        *listing.findings,
+        *_linked_folders(root, listing, selection),
+        *_folders_named_like_documents(listing.files, selection),
+        *unreadable,
+    ]
+    if include:
+        findings += _include_findings(listing.files, selection, all_paths, formats, config_rel)
+    return Discovery(
+        root=root,
+        prefix=prefix,
+        in_git=in_git,
+        head=listing.head,
+        documents=tuple(docs),
+        untracked=listing.untracked,
+        modified=listing.modified,
+        findings=tuple(findings),
+    )
+
+
+def _locate(path: Path) -> tuple[Path, bool, list[Finding]]:
+    """The top of the work tree holding `path`, or `path` itself (with a finding) outside git."""
     try:
         top = run_git(path, "rev-parse", "--show-toplevel").decode("utf-8", "surrogateescape")
-        top = top.strip()
-        root = Path(top).resolve()
-        in_git = True
+        return Path(top.strip()).resolve(), True, []
     except GitError as exc:
         _not_a_work_tree(path)
-        root, in_git = path, False
-        findings.append(
+        finding = make(
+            "history-unavailable",
+            f"{path} is not in a git work tree ({exc})",
+            path=None,
+            hint="Run inside a git repository; change control needs its history.",
+        )
+        return path, False, [finding]
+
+
+def _list_git(root: Path, prefix: str) -> _Listing:
+    """Tracked files, untracked ones, HEAD and what differs from it, under the checked folder."""
+    spec = [f":(literal){prefix}"] if prefix else []  # a folder named `*` is not a glob
+    findings: list[Finding] = []
+    try:
+        tracked, links = _list_tracked(root, spec)
+        untracked = _list_untracked(root, spec)
+    except GitError as exc:
+        tracked, links, untracked = [], set(), set()
+        findings.append(make("history-unavailable", f"git ls-files failed: {exc}"))
+    head, head_findings = _head(root)
+    findings += head_findings
+    return _Listing(
+        files=tuple(sorted(set(tracked) | untracked)),
+        tracked=frozenset(tracked),
+        tracked_links=frozenset(links),
+        untracked=frozenset(untracked),
+        modified=_modified(root, head, spec),
+        head=head,
+        findings=tuple(findings),
+    )
+
+
+def _list_tracked(root: Path, spec: list[str]) -> tuple[list[str], set[str]]:
+    """The files in the index, and which of them are symbolic links."""
+    tracked: list[str] = []
+    links: set[str] = set()
+    # `-s` gives each entry's mode: 120000 is a symbolic link (no lstat needed)
+    for entry in split_z(run_git(root, "ls-files", "-s", "-z", "--", *spec)):
+        mode, _, rel = entry.partition("\t")
+        if mode.startswith("120000"):
+            links.add(rel)
+        tracked.append(rel)
+    return list(dict.fromkeys(tracked)), links  # a conflicted path is listed per stage
+
+
+def _list_untracked(root: Path, spec: list[str]) -> set[str]:
+    """Files git does not track and does not ignore."""
+    return set(split_z(run_git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", *spec)))
+
+
+def _head(root: Path) -> tuple[str | None, list[Finding]]:
+    """The commit HEAD names, with a finding when there is none or it is missing."""
+    try:
+        head = run_git(root, "rev-parse", "--verify", "-q", "HEAD").decode().strip() or None
+    except GitError:
+        head = None
+    if head is None:
+        return None, [
             make(
                 "history-unavailable",
-                f"{path} is not in a git work tree ({exc})",
-                path=None,
-                hint="Run inside a git repository; change control needs its history.",
+                "the repository has no commits yet, so no document is under version control",
+                hint="Commit the documents; change control is rated from the history.",
             )
-        )
-    prefix = path.relative_to(root).as_posix() if path != root else ""
-    spec = [f":(literal){prefix}"] if prefix else []  # a folder named `*` is not a glob
-    head = None
-    untracked: set[str] = set()
-    modified: set[str] = set()
-    tracked_links: set[str] = set()
-    tracked: list[str] = []
-    if in_git:
-        try:
-            # `-s` gives each entry's mode: 120000 is a symbolic link (no lstat needed)
-            for entry in split_z(run_git(root, "ls-files", "-s", "-z", "--", *spec)):
-                mode, _, rel = entry.partition("\t")
-                if mode.startswith("120000"):
-                    tracked_links.add(rel)
-                tracked.append(rel)
-            tracked = list(dict.fromkeys(tracked))  # a conflicted path is listed per stage
-            untracked = set(split_z(run_git(root, "ls-files", "-z", "--others", "--exclude-standard", "--", *spec)))
-        except GitError as exc:
-            tracked = []
-            findings.append(make("history-unavailable", f"git ls-files failed: {exc}"))
-        try:
-            head = run_git(root, "rev-parse", "--verify", "-q", "HEAD").decode().strip() or None
-        except GitError:
-            head = None
-        if head is None:
-            findings.append(
-                make(
-                    "history-unavailable",
-                    "the repository has no commits yet, so no document is under version control",
-                    hint="Commit the documents; change control is rated from the history.",
-                )
-            )
-        elif not run_git(root, "rev-parse", "--verify", "-q", f"{head}^{{commit}}", check=False):
-            findings.append(
-                make(
-                    "history-unavailable",
-                    f"HEAD names commit {head[:10]}, which is missing from the repository (a damaged "
-                    "or partial clone?)",
-                    hint="Restore the repository (git fsck shows what is missing) or clone it again.",
-                )
-            )
-        if head:
-            try:
-                modified = set(split_z(run_git(root, "diff", "--name-only", "-z", "--no-renames", "HEAD", "--", *spec)))
-            except GitError:
-                modified = set()
-        files = sorted(set(tracked) | untracked)
-    else:
-        files = [f"{prefix}/{p}" if prefix else p for p in _walk(path)]
-    all_paths = frozenset(files)
-    config_rel = None
-    if config_path is not None:
-        try:
-            config_rel = config_path.resolve().relative_to(root).as_posix()
-        except ValueError:
-            config_rel = None
-    docs = []
-    tracked_set = frozenset(tracked)
-    for rel in files:
-        # a link to a folder is not followed: say so, since the documents in it go unchecked
-        if (rel in tracked_links or rel not in tracked_set) and not is_candidate(rel, all_paths):
-            full = root / rel
-            if full.is_symlink() and full.is_dir():
-                local = rel[len(prefix) + 1 :] if prefix else rel
-                if exclude and match_any(exclude, local):
-                    continue
-                findings.append(
-                    make(
-                        "file-skipped",
-                        f"{_link_problem(root, rel, True)}, so the documents in it are not checked",
-                        path=display_path(rel),
-                    )
-                )
-    for folder in _folders_named_like_documents(files, prefix):
-        local = folder[len(prefix) + 1 :] if prefix else folder
-        if exclude and match_any(exclude, local):
-            continue
-        findings.append(
+        ]
+    if not run_git(root, "rev-parse", "--verify", "-q", f"{head}^{{commit}}", check=False):
+        return head, [
             make(
-                "file-skipped",
-                "a folder named like a document is not read as one (the files in it are checked on their own)",
-                path=display_path(folder),
+                "history-unavailable",
+                f"HEAD names commit {head[:10]}, which is missing from the repository (a damaged or partial clone?)",
+                hint="Restore the repository (git fsck shows what is missing) or clone it again.",
             )
-        )
-    for rel in files:
-        if rel == config_rel or not is_candidate(rel, all_paths, formats):
+        ]
+    return head, []
+
+
+def _modified(root: Path, head: str | None, spec: list[str]) -> frozenset[str]:
+    """Files whose work-tree content differs from HEAD's."""
+    if not head:
+        return frozenset()
+    try:
+        return frozenset(split_z(run_git(root, "diff", "--name-only", "-z", "--no-renames", "HEAD", "--", *spec)))
+    except GitError:
+        return frozenset()
+
+
+def _list_folder(path: Path, prefix: str) -> _Listing:
+    """Outside git: every file under the folder, none of them tracked."""
+    return _Listing(files=tuple(f"{prefix}/{p}" if prefix else p for p in _walk(path)))
+
+
+def _config_rel(config_path: Path | None, root: Path) -> str | None:
+    """The configuration file relative to the root, if it lies inside: it is never a document."""
+    if config_path is None:
+        return None
+    try:
+        return config_path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def _linked_folders(root: Path, listing: _Listing, selection: _Selection) -> list[Finding]:
+    """Symbolic links to folders: not followed, so say that the documents in them go unchecked."""
+    out = []
+    all_paths = frozenset(listing.files)
+    for rel in listing.files:
+        if rel not in listing.tracked_links and rel in listing.tracked:
             continue
-        local = rel[len(prefix) + 1 :] if prefix else rel
-        if include and not match_any(include, local):
+        if is_candidate(rel, all_paths):
             continue
-        if exclude and match_any(exclude, local):
-            continue
+        full = root / rel
+        if full.is_symlink() and full.is_dir() and not selection.excluded(rel, folder=True):
+            message = f"{_link_problem(root, rel, True)}, so the documents in it are not checked"
+            out.append(make("file-skipped", message, path=display_path(rel)))
+    return out
+
+
+def _readable(root: Path, candidates: list[str]) -> tuple[list[str], list[Finding]]:
+    """The candidates that can be read as documents, and a finding for each one that cannot."""
+    docs: list[str] = []
+    skipped: list[Finding] = []
+    for rel in candidates:
+        full = root / rel
         if display_path(rel) != rel:
-            findings.append(
+            skipped.append(
                 make(
                     "file-skipped",
                     "the file name is not valid UTF-8, so the file is not read",
@@ -234,31 +305,45 @@ def discover(
                     hint="Rename the file; names must be UTF-8 to be reported.",
                 )
             )
-            continue
-        full = root / rel
-        if full.is_symlink():
-            findings.append(make("file-skipped", _link_problem(root, rel), path=rel))
-            continue
-        if full.is_dir():
-            findings.append(make("file-skipped", "a directory named like a document", path=rel))
-            continue
-        if not full.exists():
-            continue  # deleted in the work tree but still in the index
-        docs.append(rel)
-    if include:
-        local_files = [rel[len(prefix) + 1 :] if prefix else rel for rel in files]
+        elif full.is_symlink():
+            skipped.append(make("file-skipped", _link_problem(root, rel), path=rel))
+        elif full.is_dir():
+            skipped.append(make("file-skipped", "a directory named like a document", path=rel))
+        elif full.exists():  # a file deleted in the work tree but still in the index is passed over
+            docs.append(rel)
+    return docs, skipped
 
-        def readable(local: str) -> bool:
-            return is_candidate(f"{prefix}/{local}" if prefix else local, all_paths, formats)
 
-        findings += include_findings(include, local_files, readable, config_rel)
-    return Discovery(
-        root=root,
-        prefix=prefix,
-        in_git=in_git,
-        head=head,
-        documents=tuple(docs),
-        untracked=frozenset(untracked),
-        modified=frozenset(modified),
-        findings=tuple(findings),
-    )
+def _folders_named_like_documents(files: tuple[str, ...], selection: _Selection) -> list[Finding]:
+    """Folders (holding listed files) whose own name ends like a document's: not read as one."""
+    prefix = selection.prefix
+    found = set()
+    for rel in files:
+        parts = rel.split("/")[:-1]
+        for i in range(len(parts)):
+            if reader_for(parts[i]) is not None:
+                folder = "/".join(parts[: i + 1])
+                if not prefix or folder.startswith(prefix + "/"):
+                    found.add(folder)
+    message = "a folder named like a document is not read as one (the files in it are checked on their own)"
+    return [
+        make("file-skipped", message, path=display_path(folder))
+        for folder in sorted(found)
+        if not selection.excluded(folder, folder=True)
+    ]
+
+
+def _include_findings(
+    files: tuple[str, ...],
+    selection: _Selection,
+    all_paths: frozenset[str],
+    formats: Formats | None,
+    config_rel: str | None,
+) -> list[Finding]:
+    """Include patterns that read nothing (see `includecheck`)."""
+
+    def readable(local: str) -> bool:
+        return is_candidate(f"{selection.prefix}/{local}" if selection.prefix else local, all_paths, formats)
+
+    local_files = [selection.local(rel) for rel in files]
+    return include_findings(selection.include.patterns, local_files, readable, config_rel)

@@ -2,8 +2,9 @@
 
 Discovery, reading, the history, the cache, adoption and the legacy-file warning all ask here,
 so a file is read the same way everywhere. The configuration's `formats` maps a repository's
-own patterns to a reader and is consulted first: an extension (`.mdx`), a file-name glob
-(`*.md.erb`) or a path glob (`source/**/*.md.erb`); names compare without case.
+own patterns to a reader and is consulted first: an extension (`.mdx`), a file-name pattern
+(`*.md.erb`) or a path pattern (`source/**/*.md.erb`), with .gitignore syntax but naming the
+file itself, never a folder above it; names compare without case.
 
 A file of no format here is still read when a sidecar ``NAME.ext.yaml`` describes it; sidecars
 themselves are never documents. This module sits at the bottom of the package: it imports
@@ -16,7 +17,7 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from .globs import match
+from .pathpatterns import PatternError, check_pattern, name_pattern
 
 Reader = Literal["markdown", "docx", "pdf"]
 READERS: tuple[Reader, ...] = ("markdown", "docx", "pdf")  # the names a `formats` entry may give
@@ -84,19 +85,48 @@ def is_sidecar_name(rel: str) -> bool:
     return _is_sidecar(*_parts(rel))
 
 
+def is_suffix(pattern: str) -> bool:
+    """`.mdx`: an extension, compared with the end of the name rather than as a pattern."""
+    return pattern.startswith(".") and "/" not in pattern and "*" not in pattern
+
+
+def check_format_pattern(pattern: str) -> None:
+    """Raise PatternError when a `formats` key cannot name files: a reader is chosen, never refused."""
+    p = pattern.strip().lower()
+    if p.startswith("!"):
+        raise PatternError(pattern, "a formats pattern names files to read and cannot be negated with '!'")
+    if p.endswith("/"):
+        raise PatternError(pattern, "a formats pattern names files, not folders: remove the trailing '/'")
+    if not is_suffix(p):
+        try:
+            check_pattern(p)
+            check_pattern(p.rsplit("/", 1)[-1])
+        except PatternError as exc:
+            raise PatternError(pattern, f"{exc.reason} (names compare without case, as {p!r})") from None
+
+
 def configured_reader(rel: str, formats: Formats | None) -> Reader | None:
     """The reader the configuration's `formats` names for `rel`, or None."""
     if not formats:
         return None
     low = rel.lower()
+    name = low.rsplit("/", 1)[-1]
     for pattern, reader in formats.items():
         p = pattern.strip().lower()
-        if p.startswith(".") and "/" not in p and "*" not in p:
+        if is_suffix(p):
             if low.endswith(p):
                 return _READER_NAMES.get(reader)
-        elif match(p, low):
+        elif _names_file(p, low, name):
             return _READER_NAMES.get(reader)
     return None
+
+
+def _names_file(pattern: str, low: str, name: str) -> bool:
+    """The pattern matches the file itself: its last part the file's name, and all of it the
+    path when it has a `/` (a gitignore pattern alone would also take in a matching folder's files)."""
+    if not name_pattern(pattern.rsplit("/", 1)[-1]).matches(name):
+        return False
+    return "/" not in pattern or name_pattern(pattern).matches(low)
 
 
 def reader_for(rel: str, formats: Formats | None = None) -> Reader | None:

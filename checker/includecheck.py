@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .findings import Finding, make
-from .globs import match
+from .pathpatterns import Patterns, unnegated
 
 SHOWN = 3  # example file names given per pattern
 
@@ -17,7 +17,9 @@ def include_findings(
     """One warning per include pattern that matches no file, or no file of a known format."""
     out: list[Finding] = []
     for pattern in include:
-        matched = [f for f in files if match(pattern, f)]
+        # a `!` pattern that selects nothing takes nothing out: as dead as one that adds nothing
+        selects = Patterns((unnegated(pattern),))
+        matched = [f for f in files if selects.matches(f)]
         if not matched:
             out.append(
                 make(
@@ -27,7 +29,7 @@ def include_findings(
                     hint="Correct the pattern (paths are relative to the checked folder), or remove it.",
                 )
             )
-        elif not any(is_document(f) for f in matched):
+        elif pattern == unnegated(pattern) and not any(is_document(f) for f in matched):
             shown = ", ".join(matched[:SHOWN]) + (f" and {len(matched) - SHOWN} more" if len(matched) > SHOWN else "")
             out.append(
                 make(

@@ -61,6 +61,7 @@ class CheckOptions:
     as_of: dt.date
     jobs: int | None = None
     use_cache: bool = True
+    quiet: bool = False  # no progress bar
 
 
 def run_check(opts: CheckOptions, pack: Pack | Callable[[], Pack]) -> CheckResult:
@@ -105,7 +106,9 @@ def _run(opts: CheckOptions, rules: Pack | Callable[[], Pack], cfg: Config, disc
         PARSED,
         heavy,
         key,
-        lambda todo: read_documents(root, todo, limits, jobs, cfg.field_map, cfg.value_map, cfg.formats),
+        lambda todo: read_documents(
+            root, todo, limits, jobs, cfg.field_map, cfg.value_map, cfg.formats, show_progress=not opts.quiet
+        ),
         keep=keep,
     )
     # so do the workers reading many Markdown documents, which read while git's log streams

@@ -1,44 +1,41 @@
-"""A progress bar on a terminal's stderr while many files are parsed; silent otherwise."""
+"""click's progress bar on a terminal's stderr while many files are parsed; silent otherwise."""
 
 from __future__ import annotations
 
 import sys
-import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
+import click
+
 MIN_FILES = 50  # below this a run is over before a bar helps
-_WIDTH = 30
+LABEL = "parsing"
 
 
-class ProgressBar:
-    """Call with (done, total); draws at most ten times a second and clears itself at the end."""
+def wanted(total: int, quiet: bool, stream: TextIO | None = None) -> bool:
+    """Only for a person watching a terminal: never in pipes, CI logs or quiet runs."""
+    return not quiet and total >= MIN_FILES and (stream or sys.stderr).isatty()
 
-    def __init__(self, label: str, stream: TextIO | None = None) -> None:
-        self.label = label
-        self.stream = stream or sys.stderr
-        self._last = 0.0
-        self._drawn = False
 
-    @classmethod
-    def wanted(cls, total: int, quiet: bool) -> bool:
-        """Only for a person watching a terminal: never in pipes, CI logs or quiet runs."""
-        return not quiet and total >= MIN_FILES and sys.stderr.isatty()
+@contextmanager
+def parsing_bar(total: int, quiet: bool, stream: TextIO | None = None) -> Iterator[Callable[[int, int], None]]:
+    """A `(done, total)` callback that moves a bar of `total` files on stderr when `wanted`.
 
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done < total and now - self._last < 0.1:
-            return
-        self._last = now
-        filled = _WIDTH * done // max(total, 1)
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (_WIDTH - filled)}] {done}/{total}")
-        self.stream.flush()
-        self._drawn = True
-        if done >= total:
-            self.close()
+    When it is not wanted the bar is hidden: click would otherwise print its label once to a
+    stream that is not a terminal.
+    """
+    out = stream or sys.stderr
+    with click.progressbar(
+        length=total,
+        label=LABEL,
+        file=out,
+        hidden=not wanted(total, quiet, out),
+        show_pos=True,
+        show_eta=False,
+    ) as bar:
 
-    def close(self) -> None:
-        """Erase the bar so the report starts on a clean line."""
-        if self._drawn:
-            self.stream.write("\r\x1b[2K")
-            self.stream.flush()
-            self._drawn = False
+        def report(done: int, _total: int) -> None:
+            bar.update(done - bar.pos)
+
+        yield report

@@ -106,7 +106,7 @@ def run(req: CheckRequest) -> Exit:
     # loaded by the pipeline while its workers read the documents
     pack = functools.cache(lambda: pack_for(cfg, req.path if req.use_cache else None))
     as_of = req.as_of or cfg.as_of or dt.date.today()
-    opts = CheckOptions(path=req.path, config=cfg, as_of=as_of, jobs=req.jobs, use_cache=req.use_cache)
+    opts = CheckOptions(path=req.path, config=cfg, as_of=as_of, jobs=req.jobs, use_cache=req.use_cache, quiet=req.quiet)
     result = run_check(opts, pack)
     if req.since:
         from .regress import compare_since

@@ -25,7 +25,7 @@ from .findings import Finding, make
 from .formats import Formats, sidecar_rel
 from .metadata import DocMeta, normalise
 from .parsing import read_all
-from .progressbar import ProgressBar
+from .progressbar import parsing_bar
 
 T = TypeVar("T")
 
@@ -72,14 +72,11 @@ def read_documents(
     *,
     show_progress: bool = True,
 ) -> list[Parsed]:
-    """Read and normalise `rels`, in order (Word and PDF in worker processes, see `read_all`)."""
+    """Read and normalise `rels`, in order (Word and PDF in worker processes, see `read_all`);
+    a progress bar on a terminal's stderr when `show_progress` (see `progressbar.wanted`)."""
     progress.set_current(f"the documents under {root}")
-    bar = ProgressBar("parsing") if show_progress and ProgressBar.wanted(len(rels), quiet=False) else None
-    try:
+    with parsing_bar(len(rels), quiet=not show_progress) as bar:
         docs = read_all(root, list(rels), limits, jobs=jobs, progress=bar, formats=formats)
-    finally:
-        if bar is not None:
-            bar.close()
     return [
         each_document(
             d.path, "reading the metadata", partial(read_document, d, field_map, value_map), partial(_unread, d)
