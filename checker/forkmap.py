@@ -55,15 +55,18 @@ class Pending(Generic[K, V]):
         """How many worker processes are computing."""
         return len(self._workers)
 
-    def result(self) -> list[V]:
-        """Every item's value, in order; what a worker did not send is computed here."""
-        got = _receive_all(self._workers, self._codec)
+    def result(self, progress: Callable[[int, int], None] | None = None) -> list[V]:
+        """Every item's value, in order; what a worker did not send is computed here.
+        `progress(done, total)` hears of each batch as it arrives."""
+        got = _receive_all(self._workers, self._codec, progress, len(self._items))
         for proc, _, _ in self._workers:
             proc.join()
         missing = [i for i in range(len(self._items)) if i not in got]
         if missing:
             values = self._compute([self._items[i] for i in missing])
             got.update(zip(missing, values, strict=True))
+        if progress is not None:
+            progress(len(self._items), len(self._items))
         return [got[i] for i in range(len(self._items))]
 
 
@@ -128,10 +131,16 @@ def _encode(codec: Codec[Any], value: Any) -> bytes | None:
         return None  # computed again in the parent, where nothing needs encoding
 
 
-def _receive_all(workers: Sequence[tuple[Any, Connection, range]], codec: Codec[V]) -> dict[int, V]:
+def _receive_all(
+    workers: Sequence[tuple[Any, Connection, range]],
+    codec: Codec[V],
+    progress: Callable[[int, int], None] | None = None,
+    total: int = 0,
+) -> dict[int, V]:
     """The values the workers send, taken from whichever has a batch ready: a worker whose
     pipe is full waits for this process, so reading one worker to its end would stall the rest."""
     got: dict[int, V] = {}
+    done = 0
     left = {conn: len(share) for _, conn, share in workers}
     while left:
         for conn in wait(list(left)):
@@ -143,6 +152,9 @@ def _receive_all(workers: Sequence[tuple[Any, Connection, range]], codec: Codec[
                 conn.close()
                 continue
             left[conn] -= len(batch)
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
             if left[conn] <= 0:
                 del left[conn]
                 conn.close()

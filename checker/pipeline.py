@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from .gcpause import gc_paused
 from .gitrun import GitError, run_git
 from .history import RepoHistory
 from .parsing import WORKER_FORMATS, _doc_format
+from .progressbar import parsing_bar
 from .result import CheckResult
 from .rulepack import Pack
 from .stages import (
@@ -113,17 +115,26 @@ def _run(opts: CheckOptions, rules: Pack | Callable[[], Pack], cfg: Config, disc
     )
     # so do the workers reading many Markdown documents, which read while git's log streams
     found = memo.lookup(PARSED, light, key)
+    here = os.getpid()  # the bar is drawn by this process: by the workers' batches, or as it reads
     reading = forkmap.start(
         found.todo,
         lambda todo: read_documents(
-            root, todo, limits, jobs, cfg.field_map, cfg.value_map, cfg.formats, show_progress=False
+            root,
+            todo,
+            limits,
+            jobs,
+            cfg.field_map,
+            cfg.value_map,
+            cfg.formats,
+            show_progress=not opts.quiet and os.getpid() == here,
         ),
         PARSED,
         jobs,
     )
     hist = _history(memo, disc, as_of, settings, cfg.formats)  # git log in a thread, or the stored history
     pack = rules if isinstance(rules, Pack) else rules()
-    got += found.finish("doc", reading.result(), keep=keep)
+    with parsing_bar(len(found.todo), quiet=opts.quiet or not reading.forked) as bar:
+        got += found.finish("doc", reading.result(bar), keep=keep)
     parsed = dict(zip(heavy + light, got, strict=True))
     docs = [parsed[r] for r in disc.documents]
     judged = _judge(memo, docs, disc, hist, settings, as_of, prints, limits, cfg.formats, jobs)

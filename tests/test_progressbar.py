@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from escm_check import forkmap
 from escm_check.adapters.limits import Limits
 from escm_check.parsing import read_all
 from escm_check.progressbar import LABEL, MIN_FILES, parsing_bar, wanted
@@ -57,7 +58,7 @@ def test_a_stream_that_is_not_a_terminal_gets_nothing() -> None:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
-    # Word files: the pipeline reads them here, with the bar (Markdown goes to forked workers without one)
+    # Word files: read in this process (through read_all's own workers), the bar moved per file
     r = GitRepo(tmp_path_factory.mktemp("bar") / "repo")
     for i in range(FILES):
         build_docx(r.path / "policies" / f"p{i:03}.docx", custom={"id": f"P-{i}", "type": "policy"})
@@ -121,3 +122,15 @@ def test_nothing_is_drawn_when_stderr_is_not_a_terminal(repo: GitRepo, tmp_path:
     assert code in (0, 1), terminal + stderr
     assert LABEL not in stderr and "\r" not in stderr, stderr
     assert f"{FILES}/{FILES}" not in terminal  # nor on the terminal that stdout is
+
+
+def test_the_bar_follows_markdown_read_in_forked_workers(tmp_path: Path) -> None:
+    count = forkmap.MIN_ITEMS + 100
+    r = GitRepo(tmp_path / "md")
+    for i in range(count):
+        r.write(f"process/d{i:05}.md", f"---\nid: D-{i}\ntype: policy\n---\n# Purpose\n\nText {i}.\n")
+    r.commit("many Markdown documents")
+    code, terminal, report = run_on_terminal(r, tmp_path, "--jobs", "2")
+    assert code in (0, 1), terminal + report
+    assert f"{count}/{count}" in terminal, terminal[-500:]
+    assert terminal.count(f"{LABEL} ") >= 2, terminal[-500:]  # drawn more than once, as batches arrived
