@@ -17,7 +17,7 @@ import yaml
 from .durations import Duration, parse_duration
 from .formats import check_format_pattern
 from .pathpatterns import PatternError, check_pattern
-from .yamlcore import YAML_LIMITS, YamlLimitError, compose_yaml, short_tag, unsafe_tag
+from .yamlcore import YAML_LIMITS, YamlLimitError, compose_yaml, nodes, short_tag, unsafe_tag
 from .yamlsource import DataFileError, Located, load_yaml_file, schema_errors
 
 if TYPE_CHECKING:  # imported when a schema is first used: most warm runs validate nothing
@@ -202,21 +202,7 @@ def _safe_yaml(path: Path) -> None:
 
 
 def _scalars(root: yaml.Node | None) -> list[yaml.ScalarNode]:
-    out: list[yaml.ScalarNode] = []
-    stack = [root] if root is not None else []
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            out.append(node)
-        elif isinstance(node, yaml.MappingNode):
-            stack += [n for pair in node.value for n in pair]
-        elif isinstance(node, yaml.SequenceNode):
-            stack += node.value
-    return out
+    return [n for n in nodes(root) if isinstance(n, yaml.ScalarNode)]
 
 
 def _load_raw(path: Path) -> Located:

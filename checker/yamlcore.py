@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -176,24 +176,28 @@ def short_tag(tag: str) -> str:
     return "!!" + tag[len(_YAML) :] if tag.startswith(_YAML) else tag
 
 
-def unsafe_tag(root: yaml.Node | None) -> tuple[str, int] | None:
-    """The first explicit tag outside SAFE_TAGS in a node graph, and its 1-based line."""
-    if root is None:
-        return None
-    stack: list[yaml.Node] = [root]
+def nodes(root: yaml.Node | None) -> Iterator[yaml.Node]:
+    """Every distinct node of a graph once (an alias's target only the first time), in document order."""
+    stack: list[yaml.Node] = [root] if root is not None else []
     seen: set[int] = set()
     while stack:
         node = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if node.tag not in _ALLOWED_TAGS:
-            return short_tag(node.tag), node.start_mark.line + 1
+        yield node
         if isinstance(node, yaml.MappingNode):
             for k, v in reversed(node.value):
                 stack += [v, k]
         elif isinstance(node, yaml.SequenceNode):
             stack += reversed(node.value)
+
+
+def unsafe_tag(root: yaml.Node | None) -> tuple[str, int] | None:
+    """The first explicit tag outside SAFE_TAGS in a node graph, and its 1-based line."""
+    for node in nodes(root):
+        if node.tag not in _ALLOWED_TAGS:
+            return short_tag(node.tag), node.start_mark.line + 1
     return None
 
 
