@@ -16,6 +16,7 @@ JSON only: nothing read back can execute code.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,10 +57,16 @@ class Codec(Generic[T]):
         except (msgspec.EncodeError, TypeError, ValueError, OverflowError) as exc:
             raise Unencodable(str(exc)) from None
 
+    @functools.cached_property
+    def _decoder(self) -> msgspec.json.Decoder[Any]:
+        # built once: `decode(data, type=...)` works the type out again on every call, which
+        # for a nested type costs more than the decoding itself
+        return msgspec.json.Decoder(self.wire)
+
     def decode(self, data: bytes | str) -> T:
         """The inverse of `encode`; BadEntry for anything `encode` would not have written."""
         try:
-            return self.from_wire(msgspec.json.decode(data, type=self.wire))
+            return self.from_wire(self._decoder.decode(data))
         except BadEntry:
             raise
         except (msgspec.DecodeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as exc:

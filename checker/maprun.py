@@ -13,6 +13,7 @@ from .config import Config
 from .crosswalk import Entry
 from .discover import discover
 from .documents import Document
+from .gcpause import gc_paused
 from .mapping import DocumentMapping, Ranker
 from .metadata import DocMeta, normalise
 from .parsing import WORKER_FORMATS, _doc_format, read_all
@@ -66,6 +67,11 @@ def map_repository(path: Path, cfg: Config, pack: Pack, top: int, jobs: int | No
     Word and PDF files are read by `read_all`'s own worker processes and ranked here; many
     Markdown documents are read and ranked in forked workers (`forkmap`), which inherit
     the ranking's indexes, built once here before they start."""
+    with gc_paused(promote=True):  # as in the check: many long-lived values, no cycles among them
+        return _map_repository(path, cfg, pack, top, jobs)
+
+
+def _map_repository(path: Path, cfg: Config, pack: Pack, top: int, jobs: int | None) -> MapResult:
     disc = discover(path, cfg.include, cfg.exclude, Path(cfg.path) if cfg.path else None, cfg.formats)
     limits = Limits.from_mapping(cfg.limits)
     ranker = Ranker(pack, load_vocabulary(pack))

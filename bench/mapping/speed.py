@@ -30,6 +30,7 @@ from escm_check.adapters.limits import Limits  # noqa: E402
 from escm_check.cache import PARSED  # noqa: E402
 from escm_check.config import Config  # noqa: E402
 from escm_check.discover import discover  # noqa: E402
+from escm_check.gcpause import gc_paused  # noqa: E402
 from escm_check.mapping import Ranker  # noqa: E402
 from escm_check.maprun import map_repository, rank_documents  # noqa: E402
 from escm_check.rulepack import load_pack, load_vocabulary  # noqa: E402
@@ -43,9 +44,12 @@ def one_round(repo: Path) -> dict[str, float]:
     pack = load_pack("escm-sp-v2")
     gc.collect()
     t0 = time.perf_counter()
-    disc = discover(repo, cfg.include, cfg.exclude, None, cfg.formats)
-    docs = list(disc.documents)
-    parsed = forkmap.start(docs, lambda rels: stages.read_documents(disc.root, rels, limits, None, {}), PARSED).result()
+    with gc_paused(promote=True):  # as the pipeline reads
+        disc = discover(repo, cfg.include, cfg.exclude, None, cfg.formats)
+        docs = list(disc.documents)
+        parsed = forkmap.start(
+            docs, lambda rels: stages.read_documents(disc.root, rels, limits, None, {}), PARSED
+        ).result()
     t1 = time.perf_counter()
     mapped = map_repository(repo, cfg, pack, 5)
     t2 = time.perf_counter()
