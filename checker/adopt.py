@@ -121,23 +121,20 @@ READERS: Sequence[tuple[str, str]] = tuple(
         key=lambda pair: -len(pair[0]),
     )
 )
-# Files every repository has that are not its policies.
-FURNITURE = (
-    ".github/**",
-    ".gitlab/**",
-    "node_modules/**",
-    "vendor/**",
-    "**/README.md",
-    "**/CHANGELOG.md",
-    "**/CONTRIBUTING.md",
-    "**/CODE_OF_CONDUCT.md",
-    "**/LICENSE.md",
-    "**/SECURITY.md",
-)
-_FURNITURE_NAMES = frozenset(
-    {"readme.md", "changelog.md", "contributing.md", "code_of_conduct.md", "license.md", "security.md"}
-)
+# Files every repository has that are not its policies, as they are usually spelled.
+_FURNITURE_FILES = ("README.md", "CHANGELOG.md", "CONTRIBUTING.md", "CODE_OF_CONDUCT.md", "LICENSE.md", "SECURITY.md")
+_FURNITURE_NAMES = frozenset(n.lower() for n in _FURNITURE_FILES)
 _FURNITURE_DIRS = (".github/", ".gitlab/", "node_modules/", "vendor/")
+
+
+def furniture_patterns(spellings: Iterable[str] = ()) -> list[str]:
+    """`exclude` patterns for the furniture: the usual spellings and each other one in
+    `spellings` (`license.md`), since patterns, like .gitignore's, match case."""
+    names = dict.fromkeys([*_FURNITURE_FILES, *sorted(spellings)])
+    return [*(f"{d}**" for d in _FURNITURE_DIRS), *(f"**/{n}" for n in names)]
+
+
+FURNITURE = tuple(furniture_patterns())
 
 
 def fold(text: str) -> str:
@@ -172,6 +169,7 @@ class Survey:
     suffixes: Counter[str] = field(default_factory=Counter)
     legacy: list[str] = field(default_factory=list)
     foreign_satisfies: int = 0
+    furniture: set[str] = field(default_factory=set)  # the furniture's file names as spelled here
 
 
 def list_files(root: Path) -> list[str]:
@@ -196,7 +194,12 @@ def survey(root: Path, files: Iterable[str], practice_ids: Iterable[str] = ()) -
         if is_legacy(rel):
             out.legacy.append(rel)
         found = reader_of(rel)
-        if found is None or is_furniture(rel):
+        if is_furniture(rel):
+            name = rel.rsplit("/", 1)[-1]
+            if name.lower() in _FURNITURE_NAMES:
+                out.furniture.add(name)
+            continue
+        if found is None:
             continue
         suffix, reader = found
         out.documents += 1
@@ -279,7 +282,7 @@ def propose(s: Survey) -> Proposal:
     config: dict[str, Any] = {}
     if include:
         config["include"] = include
-    config["exclude"] = list(FURNITURE)
+    config["exclude"] = furniture_patterns(s.furniture)
     if formats:
         config["formats"] = formats
     if field_map:

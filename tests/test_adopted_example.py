@@ -121,3 +121,20 @@ def test_adopt_write_refuses_to_overwrite_a_configuration(repo: GitRepo) -> None
     code, out = cli("init", "--adopt", "--write", str(repo.path))
     assert code == 2 and "exists" in out
     assert repo.read(".escm-check.yaml") == "target_level: 2\n"
+
+
+def test_furniture_spelled_in_lower_case_is_excluded_as_spelled(tmp_path: Path) -> None:
+    """Patterns match case, as .gitignore's do: a `license.md` needs its own pattern."""
+    r = GitRepo(tmp_path / "lower")
+    r.write("license.md", "# License\n\nPermission is granted to copy this text.\n")
+    r.write("Readme.md", "# Our policies\n\nHow this folder is organised.\n")
+    r.write("policies/access.md", "# Access control policy\n\nWho may reach which system.\n")
+    r.commit("policies as we keep them")
+    code, out = cli("init", "--adopt", "--write", str(r.path))
+    assert code == 0, out
+    config = yaml.safe_load((r.path / ".escm-check.yaml").read_text(encoding="utf-8"))
+    assert "**/license.md" in config["exclude"] and "**/Readme.md" in config["exclude"]
+    assert "**/LICENSE.md" in config["exclude"]  # the usual spelling stays for files added later
+    code, out = cli("map", str(r.path), "--format", "json")
+    assert code == 0, out
+    assert [d["path"] for d in json.loads(out)["documents"]] == ["policies/access.md"]
