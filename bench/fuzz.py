@@ -65,6 +65,7 @@ from tests.docfactory import (  # noqa: E402
     build_docx,
     build_pdf,
     custom_properties_xml,
+    one_page_pdf,
     raw_pdf,
     rewrite_part,
     zip_bomb_docx,
@@ -415,23 +416,8 @@ def pdf_string(text: str) -> bytes:
 
 
 def _info_pdf(info: dict[str, str], compress: bool) -> bytes:
-    content = b"BT /F1 12 Tf 72 720 Td ([escm: knw07.b1] Text of the procedure.) Tj ET"
-    filt = b""
-    if compress:
-        content, filt = zlib.compress(content), b" /Filter /FlateDecode"
     entries = b" ".join(b"/" + k.encode() + b" " + pdf_string(v) for k, v in info.items())
-    return raw_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d%s >>\nstream\n" % (len(content), filt) + content + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            b"<< " + entries + b" >>",
-        ],
-        extra_trailer=b"/Info 6 0 R ",
-    )
+    return one_page_pdf(b"[escm: knw07.b1] Text of the procedure.", entries, compress=compress)
 
 
 def pdf_bytes(rng: random.Random, tmp: Path) -> bytes:

@@ -371,6 +371,27 @@ def raw_pdf(
     return bytes(out)
 
 
+def one_page_pdf(text: bytes, info: bytes, *, compress: bool = False) -> bytes:
+    """A hand-assembled one-page PDF showing `text` (a PDF string's bytes), whose Info
+    dictionary is `info` (the body between `<<` and `>>`), its page stream maybe compressed."""
+    content = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET"
+    filt = b""
+    if compress:
+        content, filt = zlib.compress(content), b" /Filter /FlateDecode"
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d%s >>\nstream\n" % (len(content), filt) + content + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< " + info + b" >>",
+        ],
+        extra_trailer=b"/Info 6 0 R ",
+    )
+
+
 def _stream(data: bytes, compress: bool = False) -> bytes:
     if compress:
         data = zlib.compress(data, 9)
@@ -450,3 +471,40 @@ def headerless(path: Path, source: Path) -> Path:
     end = data.index(b"\n") + 1
     path.write_bytes(b"X" * (end - 1) + b"\n" + data[end:])
     return path
+
+
+# --------------------------------------------------------------------------- change-controlled office files
+
+CONTROLLED_KINDS = ("docx", "pdf-with-info", "pdf-with-sidecar")  # where a Word or PDF procedure keeps its metadata
+
+
+def controlled_props(version: str, **extra: Any) -> dict[str, Any]:
+    """The metadata of the approved procedure the change-control tests edit, at `version`."""
+    return {
+        "id": "PRC-2",
+        "title": "Change control",
+        "type": "procedure",
+        "practices": "knw07",
+        "status": "approved",
+        "version": version,
+        "owner": "Quality Manager",
+        "approved_by": "Bob Approver",
+        "approved_on": "2026-01-01",
+        **extra,
+    }
+
+
+def write_controlled(root: Path, kind: str, version: str, body: str, *, steps: bool = False) -> str:
+    """Write that procedure as `kind` (one of CONTROLLED_KINDS) under `root`; its path.
+    With `steps`, the Word file also has the section a procedure's structure asks for."""
+    props = controlled_props(version)
+    if kind == "docx":
+        blocks: list[Any] = [Heading("Purpose"), body, *((Heading("Steps"), "1. Draft.") if steps else ())]
+        build_docx(root / "proc.docx", blocks, custom=props)
+        return "proc.docx"
+    if kind == "pdf-with-info":
+        build_pdf(root / "proc.pdf", [f"Purpose\n{body}"], info=props)
+        return "proc.pdf"
+    build_pdf(root / "proc.pdf", [f"Purpose\n{body}"])
+    (root / "proc.pdf.yaml").write_text("".join(f"{k}: {v!r}\n" for k, v in props.items()), encoding="utf-8")
+    return "proc.pdf"

@@ -23,6 +23,7 @@ from escm_check.durations import Duration
 from escm_check.frontmatter import load_mapping, normalise_text, split_front_matter
 from escm_check.history import RepoHistory, load_versions, read_history
 
+from .docfactory import CONTROLLED_KINDS, write_controlled
 from .gitrepo import GitRepo, base_env, doc
 
 ANN = "Ann Author <ann@example.org>"
@@ -547,45 +548,6 @@ def test_settings_are_plain_values() -> None:
 # --------------------------------------------------------------------------- Word and PDF
 
 
-def _meta(version: str, **extra: Any) -> dict[str, Any]:
-    meta: dict[str, Any] = dict(
-        id="PRC-2",
-        title="Change control",
-        type="procedure",
-        practices="knw07",
-        status="approved",
-        version=version,
-        owner="Quality Manager",
-        approved_by="Bob Approver",
-        approved_on="2026-01-01",
-    )
-    meta.update(extra)
-    return meta
-
-
-def _write_docx(repo: GitRepo, version: str, body: str) -> str:
-    from .docfactory import Heading, build_docx
-
-    build_docx(repo.path / "proc.docx", [Heading("Purpose"), body], custom=_meta(version))
-    return "proc.docx"
-
-
-def _write_pdf_sidecar(repo: GitRepo, version: str, body: str) -> str:
-    from .docfactory import build_pdf
-
-    build_pdf(repo.path / "proc.pdf", [f"Purpose\n{body}"])
-    repo.write("proc.pdf.yaml", "".join(f"{k}: {v!r}\n" for k, v in _meta(version).items()))
-    return "proc.pdf"
-
-
-def _write_pdf_info(repo: GitRepo, version: str, body: str) -> str:
-    from .docfactory import build_pdf
-
-    build_pdf(repo.path / "proc.pdf", [f"Purpose\n{body}"], info=_meta(version))
-    return "proc.pdf"
-
-
-WRITERS = {"docx": _write_docx, "pdf-with-sidecar": _write_pdf_sidecar, "pdf-with-info": _write_pdf_info}
 STEP = "Documents are changed through reviewed requests."
 
 
@@ -599,7 +561,7 @@ def _report(repo: GitRepo) -> dict[str, Any]:
     return json.loads(out)  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize("fmt", sorted(WRITERS))
+@pytest.mark.parametrize("fmt", sorted(CONTROLLED_KINDS))
 @pytest.mark.parametrize(
     ("version", "body", "expected"),
     [
@@ -612,9 +574,9 @@ def test_word_and_pdf_versions_are_change_controlled(
     tmp_path: Path, fmt: str, version: str, body: str, expected: str | None
 ) -> None:
     repo = GitRepo(tmp_path)
-    path = WRITERS[fmt](repo, "1.0", STEP)
+    path = write_controlled(repo.path, fmt, "1.0", STEP)
     first = repo.commit("Approve the procedure", author=ANN, trailers={"Approved-by": BOB})
-    WRITERS[fmt](repo, version, body)
+    write_controlled(repo.path, fmt, version, body)
     second = repo.commit("Change the procedure", author=ANN, trailers={"Approved-by": BOB})
     data = _report(repo)
     (entry,) = [d for d in data["documents"] if d["path"] == path]
@@ -630,17 +592,19 @@ def test_word_and_pdf_versions_are_change_controlled(
 @pytest.mark.parametrize("fmt", ["docx", "pdf-with-info"])
 def test_resaving_an_unchanged_word_or_pdf_file_is_not_a_content_change(tmp_path: Path, fmt: str) -> None:
     """A re-save stamps a new save time and revision into the file; what it says is the same."""
-    from .docfactory import Heading, build_docx, build_pdf
+    from .docfactory import Heading, build_docx, build_pdf, controlled_props
 
     repo = GitRepo(tmp_path)
-    path = WRITERS[fmt](repo, "1.0", STEP)
+    path = write_controlled(repo.path, fmt, "1.0", STEP)
     repo.commit("Approve the procedure", author=ANN, trailers={"Approved-by": BOB})
     before = (repo.path / path).read_bytes()
     if fmt == "docx":
         stamp = {"revision": 7, "modified": dt.datetime(2026, 2, 1, 12, 0), "last_modified_by": "Cat"}
-        build_docx(repo.path / path, [Heading("Purpose"), STEP], custom=_meta("1.0"), core=stamp)
+        build_docx(repo.path / path, [Heading("Purpose"), STEP], custom=controlled_props("1.0"), core=stamp)
     else:
-        build_pdf(repo.path / path, [f"Purpose\n{STEP}"], info={**_meta("1.0"), "ModDate": "D:20260201120000Z"})
+        build_pdf(
+            repo.path / path, [f"Purpose\n{STEP}"], info={**controlled_props("1.0"), "ModDate": "D:20260201120000Z"}
+        )
     assert (repo.path / path).read_bytes() != before
     repo.commit("Save again", author=ANN)
     data = _report(repo)

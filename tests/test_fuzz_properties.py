@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,7 @@ from escm_check.versions import VersionError, compare_versions, parse_version
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .docfactory import Heading, build_docx, custom_properties_xml, raw_pdf, rewrite_part
+from .docfactory import Heading, build_docx, custom_properties_xml, one_page_pdf, rewrite_part
 from .evalkit import config, pack
 from .gitrepo import GitRepo
 
@@ -278,22 +277,7 @@ def test_word_documents_with_odd_properties_and_damaged_parts(
 
 
 def _pdf(text: bytes, compress: bool) -> bytes:
-    content = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET"
-    filt = b""
-    if compress:
-        content, filt = zlib.compress(content), b" /Filter /FlateDecode"
-    return raw_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-            b"/Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d%s >>\nstream\n" % (len(content), filt) + content + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            b"<< /Title (\xfe\xff\xd8\x00) /version (1.\xb2) /practices (knw07) >>",
-        ],
-        extra_trailer=b"/Info 6 0 R ",
-    )
+    return one_page_pdf(text, b"/Title (\xfe\xff\xd8\x00) /version (1.\xb2) /practices (knw07)", compress=compress)
 
 
 PDF_SPLICES = [

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from escm_check.cli import main
 from escm_check.staged import NEEDS_COMMIT, NEEDS_REPOSITORY
 
-from .docfactory import Heading, build_docx, build_pdf
+from .docfactory import CONTROLLED_KINDS, write_controlled
 from .gitrepo import GitRepo, doc
 
 ANN = "Ann Author <ann@example.org>"
@@ -158,48 +158,17 @@ def test_the_index_is_judged_not_the_working_tree(tmp_path: Path, monkeypatch: p
 STEP = "Documents are changed through reviewed requests."
 
 
-def _props(version: str) -> dict[str, Any]:
-    return dict(
-        id="PRC-2",
-        title="Change control",
-        type="procedure",
-        practices="knw07",
-        status="approved",
-        version=version,
-        owner="Quality Manager",
-        approved_by="Bob Approver",
-        approved_on="2026-01-01",
-    )
-
-
-def _docx(repo: GitRepo, version: str, body: str) -> str:
-    blocks = [Heading("Purpose"), body, Heading("Steps"), "1. Draft."]
-    build_docx(repo.path / "proc.docx", blocks, custom=_props(version))
-    return "proc.docx"
-
-
-def _pdf_sidecar(repo: GitRepo, version: str, body: str) -> str:
-    build_pdf(repo.path / "proc.pdf", [f"Purpose\n{body}"])
-    repo.write("proc.pdf.yaml", "".join(f"{k}: {v!r}\n" for k, v in _props(version).items()))
-    return "proc.pdf"
-
-
-def _pdf_info(repo: GitRepo, version: str, body: str) -> str:
-    build_pdf(repo.path / "proc.pdf", [f"Purpose\n{body}"], info=_props(version))
-    return "proc.pdf"
-
-
-@pytest.mark.parametrize("writer", [_docx, _pdf_sidecar, _pdf_info], ids=["docx", "pdf-sidecar", "pdf-info"])
+@pytest.mark.parametrize("kind", CONTROLLED_KINDS)
 @pytest.mark.parametrize(
     ("version", "expected"), [("1.0", {"version-not-bumped"}), ("0.9", {"version-regressed"}), ("1.1", set())]
 )
 def test_staged_word_and_pdf_agree_with_the_check(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: Any, version: str, expected: set[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, version: str, expected: set[str]
 ) -> None:
     repo = GitRepo(tmp_path / "repo")
-    path = writer(repo, "1.0", STEP)
+    path = write_controlled(repo.path, kind, "1.0", STEP, steps=True)
     repo.commit("Approve", author=ANN, trailers={"Approved-by": BOB})
-    writer(repo, version, STEP + " A new step.")
+    write_controlled(repo.path, kind, version, STEP + " A new step.", steps=True)
     repo.git("add", "-A")
     staged_paths = [path, f"{path}.yaml"] if (repo.path / f"{path}.yaml").exists() else [path]
     hook = staged_json(repo, staged_paths, monkeypatch)
