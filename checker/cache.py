@@ -65,6 +65,7 @@ from .gitrun import GitError, run_git
 from .history import Change, Commit, FileHistory, RepoHistory
 from .metadata import DocMeta
 from .parsing import _doc_format, _path_problem
+from .result import version_entry
 from .stages import Judgement, Parsed
 from .yamlsource import Located
 
@@ -716,7 +717,19 @@ def _parsed_back(w: Any) -> Parsed:
 
 
 PARSED: Codec[Parsed] = Codec(tuple[Document, DocMeta, tuple[Finding, ...]], _parsed_wire, _parsed_back)
-JUDGEMENT: Codec[Judgement] = Codec(Judgement)
+
+
+def _judgement_back(j: Judgement) -> Judgement:
+    # decoded text is new objects each time: share each commit, date and author once more,
+    # as the history and the other documents' entries already hold them
+    c = j.control
+    if c is None or not c.versions:
+        return j
+    versions = tuple(version_entry(v.commit, v.date, v.author, v.version, v.approver) for v in c.versions)
+    return dataclasses.replace(j, control=dataclasses.replace(c, versions=versions))
+
+
+JUDGEMENT: Codec[Judgement] = Codec(Judgement, from_wire=_judgement_back)
 FLAG: Codec[bool] = Codec(bool)
 
 

@@ -53,7 +53,7 @@ from .findings import Finding, make
 from .history import STAGED, Change, Commit, DocVersion, RepoHistory
 from .identity import parse_identity, same_person
 from .metadata_keys import BOOKKEEPING_KEYS
-from .result import VersionEntry
+from .result import VersionEntry, version_entry
 from .versions import VersionError, compare_versions
 
 # Bookkeeping keys: changing them records a decision about the content, not new content.
@@ -419,7 +419,7 @@ class _Run:
             self.review_dates.append(c.author_date.date())
         if s.deleted:
             self.entries.append(
-                VersionEntry(c.sha, c.author_date.date().isoformat(), c.author, None, ", ".join(approvers) or None)
+                version_entry(c.sha, c.author_date.date().isoformat(), c.author, None, ", ".join(approvers) or None)
             )
             return
         for v in (s.new, s.old):
@@ -466,7 +466,7 @@ class _Run:
             self.last_approved = s.new
             self.body_dirty = False
         version = s.new.version if s.new is not None else None
-        self.entries.append(VersionEntry(c.sha, c.author_date.date().isoformat(), c.author, version, approved_by))
+        self.entries.append(version_entry(c.sha, c.author_date.date().isoformat(), c.author, version, approved_by))
 
     def _approvers(self, c: Commit) -> tuple[str, ...]:
         return tuple(v for k, v in c.trailers if k.casefold() in self._approval_keys)

@@ -21,7 +21,7 @@ from .findings import Finding, make
 from .history import RepoHistory
 from .identity import parse_identity, same_person
 from .metadata import DocMeta
-from .result import DocumentSummary, VersionEntry
+from .result import DocumentSummary, VersionEntry, version_entry
 
 
 class _Input(Protocol):
@@ -126,7 +126,7 @@ def crosswalk_control(
         approvers = [v for k, v in c.trailers if k.casefold() in keys and v.strip()]
         others = [a for a in approvers if not same_person(parse_identity(a), (c.author_name, c.author_email))]
         who = f"{c.author_name} <{c.author_email}>"
-        entries.append(VersionEntry(c.sha, c.author_date.date().isoformat(), who, None, ", ".join(others) or None))
+        entries.append(version_entry(c.sha, c.author_date.date().isoformat(), who, None, ", ".join(others) or None))
         if ch is fh.changes[0] and ch.blob is not None and not others:
             findings.append(
                 make(

@@ -26,13 +26,16 @@ import io
 import json
 import re
 import subprocess
+import sys
 import threading
-from collections import deque
+from collections import ChainMap, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import IO, Any, Literal
+
+import msgspec
 
 from . import safety
 from .adapters.limits import Limits
@@ -83,7 +86,9 @@ LOG_ARGS = (
 
 Layout = Literal["front", "sidecar", "other", "props"]
 Cut = tuple[str, str, Layout]  # front-matter text, body hash, layout
-Scan = dict[str, "str | _Unknown | None"]  # `status` and `version` as read from their lines
+Scan = tuple["str | _Unknown | None", "str | _Unknown | None"]  # `status`, `version` from their lines
+# what the cutter keeps of a blob: its cut, and the scan when made while the log streamed
+Kept = tuple[str, str, Layout, "Scan | None"]
 # How a path's historical metadata is read: front matter, a YAML sidecar, or the properties
 # a Word or PDF file carries (through that format's own reader)
 Kind = DocFormat
@@ -93,9 +98,12 @@ CHUNK = 1 << 18
 PIPE_SIZE = 1 << 20  # the default /proc/sys/fs/pipe-max-size
 
 
-@dataclass(frozen=True, init=False)
-class Commit:
-    """One commit as read from `git log` (dates keep the author's and committer's offsets)."""
+class Commit(msgspec.Struct, frozen=True, gc=False):
+    """One commit as read from `git log` (dates keep the author's and committer's offsets).
+
+    A compact struct, not a dataclass: a history holds one per commit, and a struct has no
+    per-instance dict, is built in C and is never walked by the garbage collector.
+    """
 
     sha: str
     parents: tuple[str, ...]
@@ -106,34 +114,7 @@ class Commit:
     committer_email: str
     committer_date: dt.datetime
     message: str
-    trailers: tuple[tuple[str, str], ...]  # keys as written, in order
-
-    # Written by hand: the generated frozen __init__ goes through object.__setattr__ per field
-    # and costs five times as much, which shows at 100,000 commits. Instances stay frozen.
-    def __init__(
-        self,
-        sha: str,
-        parents: tuple[str, ...],
-        author_name: str,
-        author_email: str,
-        author_date: dt.datetime,
-        committer_name: str,
-        committer_email: str,
-        committer_date: dt.datetime,
-        message: str,
-        trailers: tuple[tuple[str, str], ...] = (),
-    ) -> None:
-        d = self.__dict__
-        d["sha"] = sha
-        d["parents"] = parents
-        d["author_name"] = author_name
-        d["author_email"] = author_email
-        d["author_date"] = author_date
-        d["committer_name"] = committer_name
-        d["committer_email"] = committer_email
-        d["committer_date"] = committer_date
-        d["message"] = message
-        d["trailers"] = trailers
+    trailers: tuple[tuple[str, str], ...] = ()  # keys as written, in order
 
     @property
     def short(self) -> str:
@@ -161,23 +142,14 @@ class Commit:
         return tuple(v for k, v in self.trailers if k.casefold() in wanted)
 
 
-@dataclass(frozen=True, init=False)
-class Change:
-    """One commit's change to one path."""
+class Change(msgspec.Struct, frozen=True, gc=False):
+    """One commit's change to one path (a struct for the reason `Commit` is one)."""
 
     commit: Commit
     path: str
     status: str  # A, M, D (T for a type change, e.g. file to symlink)
     blob: str | None  # the new blob, None when deleted
-    old_blob: str | None  # the blob before, None when added
-
-    def __init__(self, commit: Commit, path: str, status: str, blob: str | None, old_blob: str | None = None) -> None:
-        d = self.__dict__  # see Commit.__init__
-        d["commit"] = commit
-        d["path"] = path
-        d["status"] = status
-        d["blob"] = blob
-        d["old_blob"] = old_blob
+    old_blob: str | None = None  # the blob before, None when added
 
 
 @dataclass(frozen=True)
@@ -212,9 +184,8 @@ class RepoHistory:
     root: str = ""
     _graph: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # blobs cut while the log streamed (read_history(prefetch=True)), for load_versions
-    _cut: dict[tuple[str, Kind], Cut] = field(default_factory=dict, compare=False, repr=False)
+    _cut: dict[tuple[str, Kind], Kept] = field(default_factory=dict, compare=False, repr=False)
     _missing: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
-    _scans: dict[tuple[str, Kind], Scan] = field(default_factory=dict, compare=False, repr=False)
     _missing_why: str = field(default="", compare=False, repr=False)
 
     def first_parent_line(self) -> frozenset[str]:
@@ -357,7 +328,7 @@ class DocVersion:
     @property
     def version(self) -> str | None:
         """The `version` value as text, or None."""
-        v = self._scanned.get("version", _UNKNOWN)
+        v = self._scanned[1]
         if isinstance(v, _Unknown):
             raw = self.meta.get("version")
             v = None if raw is None else str(raw)
@@ -366,7 +337,7 @@ class DocVersion:
     @property
     def status(self) -> str | None:
         """The `status` value, lower-cased, or None."""
-        s = self._scanned.get("status", _UNKNOWN)
+        s = self._scanned[0]
         if isinstance(s, _Unknown):
             raw = self.meta.get("status")
             s = None if raw is None else str(raw)
@@ -382,11 +353,12 @@ _KEY_LINES = tuple((k, re.compile(rf"^{k}[ \t]*:(.*)$", re.M)) for k in ("status
 # a plain scalar of safe characters, or a quoted one without escapes, then maybe a comment
 _SIMPLE = re.compile(r"[ \t]+(?:\"([^\"\\\n]*)\"|'([^'\n]*)'|([A-Za-z0-9][A-Za-z0-9._+-]*))(?:[ \t]+#.*)?[ \t]*")
 _NULLS = frozenset({"null", "Null", "NULL"})
+_UNSURE: Scan = (_UNKNOWN, _UNKNOWN)
 
 
 def _scan_version(front: str, layout: Layout, missing: bool = False) -> Scan:
     """What `DocVersion` scans from one version's text."""
-    return {} if layout in ("other", "props") or missing else _scan_keys(front)
+    return _UNSURE if layout in ("other", "props") or missing else _scan_keys(front)
 
 
 def _scan_keys(front: str) -> Scan:
@@ -396,22 +368,25 @@ def _scan_keys(front: str) -> Scan:
     (so an unquoted 2.10 stays "2.10"); a key absent from the text is None. Anything else
     (the key's name elsewhere in the text, nested values, escapes) is left to the YAML parser.
     """
-    out: dict[str, str | _Unknown | None] = {}
-    for key, line in _KEY_LINES:
-        n = front.count(key)
-        if n != 1:
-            # absent, or the word elsewhere too: a quoted or flow-style duplicate of the key?
-            out[key] = None if n == 0 else _UNKNOWN
-            continue
-        m = line.search(front)
-        sm = _SIMPLE.fullmatch(m.group(1)) if m else None
-        if sm is None:
-            out[key] = _UNKNOWN
-        elif sm.group(3) is not None:
-            out[key] = None if sm.group(3) in _NULLS else sm.group(3)
-        else:
-            out[key] = sm.group(1) if sm.group(1) is not None else sm.group(2)
-    return out
+    status, version = (_scan_key(front, key, line) for key, line in _KEY_LINES)
+    return status, version
+
+
+def _scan_key(front: str, key: str, line: re.Pattern[str]) -> str | _Unknown | None:
+    n = front.count(key)
+    if n != 1:
+        # absent, or the word elsewhere too: a quoted or flow-style duplicate of the key?
+        return None if n == 0 else _UNKNOWN
+    m = line.search(front)
+    sm = _SIMPLE.fullmatch(m.group(1)) if m else None
+    if sm is None:
+        return _UNKNOWN
+    if sm.group(3) is not None:
+        value = None if sm.group(3) in _NULLS else sm.group(3)
+    else:
+        value = sm.group(1) if sm.group(1) is not None else sm.group(2)
+    # a history repeats a few statuses and version numbers many times: keep each once
+    return None if value is None else sys.intern(value)
 
 
 # --------------------------------------------------------------------------- trailers
@@ -542,7 +517,6 @@ def read_history(
         root=rootstr,
         _cut=cutter.cut if cutter else {},
         _missing=frozenset(cutter.missing) if cutter else frozenset(),
-        _scans=cutter.scans if cutter else {},
         _missing_why=cutter.why if cutter else "",
     )
 
@@ -624,21 +598,36 @@ def _parse_log(
     commit: Commit | None = None
     meta: bytes | None = None
     header: list[str] | None = None  # a commit's fields, until its trailers token follows
+    # One object per distinct text, so a large history holds each once: a parent's hash is
+    # its commit's hash, a blob replaced by a later change is that change's old blob, and the
+    # few names, e-mail addresses and trailer blocks are shared by all their commits. The
+    # hashes and blob ids wait only until their older half is read.
+    names: dict[str, str] = {}
+    name = names.setdefault
+    blocks: dict[bytes, tuple[tuple[str, str], ...]] = {b"": ()}
+    ahead: dict[str, str] = {}  # parents and old blobs, not read yet
+    pending = ahead.setdefault
+    claim = ahead.pop
     for toks in _tokens(stream):
         for tok in toks:
             if header is not None:
                 f, header = header, None
+                block = blocks.get(tok)
+                if block is None:
+                    block = blocks[tok] = trailers(tok.decode("utf-8", "replace"))
+                when = fromiso(f[4])
                 commit = Commit(
-                    f[0],
-                    tuple(f[1].split()),
-                    f[2],
-                    f[3],
-                    fromiso(f[4]),
-                    f[5],
-                    f[6],
-                    fromiso(f[7]),
+                    # interned: report entries decoded from other processes share it too
+                    sys.intern(claim(f[0], f[0])),
+                    tuple([pending(p, p) for p in f[1].split()]),
+                    name(f[2], f[2]),
+                    name(f[3], f[3]),
+                    when,
+                    name(f[5], f[5]),
+                    name(f[6], f[6]),
+                    when if f[7] == f[4] else fromiso(f[7]),
                     f[8].rstrip("\n"),
-                    trailers(tok.decode("utf-8", "replace")) if tok else (),
+                    block,
                 )
                 commits[commit.sha] = commit
             elif meta is not None:
@@ -653,8 +642,8 @@ def _parse_log(
                 else:
                     _, _, old, new, status = m.split(" ")
                 assert commit is not None
-                blob = None if new in zero else new
-                entry[1].append(Change(commit, entry[0], status, blob, None if old in zero else old))
+                blob = None if new in zero else claim(new, new)
+                entry[1].append(Change(commit, entry[0], status, blob, None if old in zero else pending(old, old)))
                 if entry[2] is not None and blob is not None and cutter is not None:
                     cutter.want(blob, entry[2], entry[0])
                 meta = None
@@ -774,8 +763,7 @@ def load_versions(
                 wanted.extend((path, ch, kind) for ch in fh.changes if ch.blob is not None)
         if not wanted:
             return {}
-        cut: Mapping[tuple[str, Kind], Cut] = repo._cut
-        scans: Mapping[tuple[str, Kind], Scan] = repo._scans
+        cut: Mapping[tuple[str, Kind], Kept] = repo._cut
         missing, why = set(repo._missing), repo._missing_why
         failed: dict[tuple[str, Kind], Finding] = {}
         todo = [(path, ch, kind) for path, ch, kind in wanted if (ch.blob, kind) not in cut and ch.blob not in missing]
@@ -786,11 +774,10 @@ def load_versions(
                     assert ch.blob is not None
                     cutter.want(ch.blob, kind, path)
                 cutter.close()
-                cut = {**cut, **cutter.cut}
-                scans = {**scans, **cutter.scans}
+                cut = ChainMap(cutter.cut, repo._cut)
                 why = cutter.why or why
                 failed = cutter.failed
-        return _versions(wanted, cut, why, failed, scans)
+        return _versions(wanted, cut, why, failed)
 
 
 def _text_kind(path: str, formats: Formats | None = None) -> Kind | None:
@@ -801,10 +788,9 @@ def _text_kind(path: str, formats: Formats | None = None) -> Kind | None:
 
 def _versions(
     wanted: list[tuple[str, Change, Kind]],
-    cut: Mapping[tuple[str, Kind], Cut],
+    cut: Mapping[tuple[str, Kind], Kept],
     why: str,
     failed: Mapping[tuple[str, Kind], Finding] | None = None,
-    scans: Mapping[tuple[str, Kind], Scan] | None = None,
 ) -> dict[str, tuple[DocVersion, ...]]:
     out: dict[str, list[DocVersion]] = {}
     for path, ch, kind in wanted:
@@ -823,9 +809,8 @@ def _versions(
         else:
             bug = (failed or {}).get((ch.blob, kind))
             dv = DocVersion(ch.commit, path, ch.blob, parts[0], parts[1], ch.old_blob, problem=bug, layout=parts[2])
-            scan = scans.get((ch.blob, kind)) if scans else None
-            if scan is not None:
-                dv.__dict__["_scanned"] = scan  # the cached_property, computed already
+            if parts[3] is not None:
+                dv.__dict__["_scanned"] = parts[3]  # the cached_property, computed already
         out.setdefault(path, []).append(dv)
     return {path: tuple(vs) for path, vs in out.items()}
 
@@ -839,12 +824,11 @@ class _Cutter:
     """
 
     def __init__(self, proc: subprocess.Popen[bytes], limits: Limits | None = None) -> None:
-        self.cut: dict[tuple[str, Kind], Cut] = {}
+        self.cut: dict[tuple[str, Kind], Kept] = {}
         self.blobs: dict[str, bytes] = {}  # the blobs asked for "raw"
         self._limits = limits or Limits()
         self.missing: set[str] = set()
         self.failed: dict[tuple[str, Kind], Finding] = {}  # versions a reader's bug stopped
-        self.scans: dict[tuple[str, Kind], Scan] = {}
         self.why = ""
         self._proc = proc
         self._asked: set[tuple[str, Ask]] = set()
@@ -900,12 +884,12 @@ class _Cutter:
                 if kind == "raw":
                     self.blobs[blob] = stdout.read(size + 1)[:size]
                 elif kind == "markdown" or kind == "sidecar":
-                    cut = self.cut[(blob, kind)] = _split_version(path, stdout.read(size + 1)[:size], kind)
+                    front, body, layout = _split_version(path, stdout.read(size + 1)[:size], kind)
                     # scanned here, while the log streams, rather than when judging after it
-                    self.scans[(blob, kind)] = _scan_version(cut[0], cut[2])
+                    self.cut[(blob, kind)] = (front, body, layout, _scan_version(front, layout))
                 else:
                     cut, bug = _read_properties(kind, path, blob, stdout, size, self._limits)
-                    self.cut[(blob, kind)] = cut
+                    self.cut[(blob, kind)] = (*cut, None)
                     if bug is not None:
                         self.failed[(blob, kind)] = bug
             elif len(parts) == 3:

@@ -2,9 +2,10 @@
 
 `json.dumps(indent=2)` runs the pure-Python encoder: seconds for the report of a large
 repository, where msgspec takes a tenth of a second. For the values reports hold (text,
-integers, booleans, null, lists, and mappings with text keys: the report schemas name no
-other type) both write the same bytes. Text with a lone surrogate, which UTF-8 cannot
-carry, goes through `json.dumps` as before. Floats must not use this: msgspec spells
+integers, booleans, null, lists, mappings with text keys, and msgspec structs, written as
+mappings of their fields in order: the report schemas name no other type) both write the
+same bytes. Text with a lone surrogate, which UTF-8 cannot carry, goes through
+`json.dumps` as before. Floats must not use this: msgspec spells
 `1e-05` as `0.00001`.
 """
 
@@ -23,4 +24,11 @@ def dumps(value: Any) -> str:
     try:
         return msgspec.json.format(_ENCODER.encode(value), indent=2).decode("utf-8")
     except (msgspec.EncodeError, UnicodeError, TypeError):
-        return json.dumps(value, indent=2, ensure_ascii=False)
+        return json.dumps(value, indent=2, ensure_ascii=False, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    # what msgspec writes for a struct (fields in order) and a tuple, for `json.dumps`
+    if isinstance(value, msgspec.Struct):
+        return msgspec.structs.asdict(value)
+    raise TypeError(f"cannot write a {type(value).__name__} as JSON")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 from .findings import Finding
 
@@ -147,15 +150,30 @@ class ProfileCell:
     in_scope: int
 
 
-@dataclass(frozen=True)
-class VersionEntry:
-    """One change of a controlled document, as an evaluator reads it."""
+class VersionEntry(msgspec.Struct, frozen=True, gc=False):
+    """One change of a controlled document, as an evaluator reads it.
+
+    A compact struct: a report holds one per change of every document (850,000 for a
+    history of 500,000 commits), and reporters write it as it is.
+    """
 
     commit: str
     date: str
     author: str
     version: str | None
     approver: str | None
+
+
+def version_entry(commit: str, date: str, author: str, version: str | None, approver: str | None) -> VersionEntry:
+    """A `VersionEntry` whose texts are shared with every equal one: a history repeats its
+    commits, dates, authors, version numbers and approvers across many entries."""
+    return VersionEntry(
+        sys.intern(commit),
+        sys.intern(date),
+        sys.intern(author),
+        None if version is None else sys.intern(version),
+        None if approver is None else sys.intern(approver),
+    )
 
 
 @dataclass(frozen=True)

@@ -100,16 +100,9 @@ def as_dict(result: CheckResult) -> dict[str, Any]:
                 "version": d.version,
                 "practices": list(d.practices),
                 "last_commit": d.last_commit,
-                "history": [
-                    {
-                        "commit": v.commit,
-                        "date": v.date,
-                        "author": v.author,
-                        "version": v.version,
-                        "approver": v.approver,
-                    }
-                    for v in d.history
-                ],
+                # written as they are (commit, date, author, version, approver): a dict for each
+                # of a large history's entries would double the report's memory
+                "history": d.history,
             }
             for d in result.documents
         ],
