@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .findings import Finding
@@ -42,11 +42,12 @@ class Section:
     end: int
     tags: tuple[Tag, ...] = ()
     text: str = ""
+    substance: bool | None = None  # `substantive`, kept when the text was dropped
 
     @property
     def substantive(self) -> bool:
         """True when the section body holds real content, not just a tag or a placeholder."""
-        return substantive_text(self.text)
+        return self.substance if self.substance is not None else substantive_text(self.text)
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,9 @@ class Document:
     def tags(self) -> tuple[Tag, ...]:
         """Every tag in the document, in order."""
         return tuple(t for s in self.sections for t in s.tags)
+
+    def without_text(self) -> Document:
+        """This document with its text and its sections' text dropped, each section's
+        `substantive` kept: what the check needs once a document is read."""
+        sections = tuple(Section(s.heading, s.level, s.start, s.end, s.tags, "", s.substantive) for s in self.sections)
+        return replace(self, text="", sections=sections)

@@ -28,7 +28,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections import ChainMap, deque
+from collections import ChainMap, Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -88,7 +88,7 @@ Layout = Literal["front", "sidecar", "other", "props"]
 Cut = tuple[str, str, Layout]  # front-matter text, body hash, layout
 Scan = tuple["str | _Unknown | None", "str | _Unknown | None"]  # `status`, `version` from their lines
 # what the cutter keeps of a blob: its cut, and the scan when made while the log streamed
-Kept = tuple[str, str, Layout, "Scan | None"]
+Kept = tuple["str | None", str, Layout, "Scan | None"]
 # How a path's historical metadata is read: front matter, a YAML sidecar, or the properties
 # a Word or PDF file carries (through that format's own reader)
 Kind = DocFormat
@@ -256,12 +256,16 @@ class DocVersion:
     A Word or PDF version (layout "props") holds the metadata its format's reader gives, as
     JSON text, and the hash of the text that reader extracts; "" when the reader could not
     read that version (its metadata then counts as unreadable).
+
+    `front_matter` is None where `read_history` did not keep the text (see `_forget_fronts`):
+    the scan holds status and version, and no other version of the path has the same body,
+    so judging never compares its YAML.
     """
 
     commit: Commit
     path: str
     blob: str
-    front_matter: str  # the YAML text; the whole text when `layout` is not "front"
+    front_matter: str | None  # the YAML text; the whole text when `layout` is not "front"
     body_hash: str
     previous_blob: str | None
     missing: bool
@@ -276,7 +280,7 @@ class DocVersion:
         commit: Commit,
         path: str,
         blob: str,
-        front_matter: str,
+        front_matter: str | None,
         body_hash: str,
         previous_blob: str | None = None,
         missing: bool = False,
@@ -295,15 +299,12 @@ class DocVersion:
         d["layout"] = layout
 
     @cached_property
-    def meta_hash(self) -> str:
-        """A hash of the raw front-matter text."""
-        return _digest(self.front_matter.encode("utf-8", "surrogateescape"))
-
-    @cached_property
     def block(self) -> MetaBlock:
         """The parsed front matter with key lines and YAML problems."""
         if self.missing:
             return MetaBlock(ok=False)
+        if self.front_matter is None:
+            raise LookupError(f"the front matter of {self.path} at {self.commit.short} was not kept")
         if self.layout == "props":
             return MetaBlock(data=json.loads(self.front_matter), ok=True) if self.front_matter else MetaBlock(ok=False)
         if self.layout == "other":
@@ -323,7 +324,7 @@ class DocVersion:
     @cached_property
     def _scanned(self) -> Scan:
         # usually filled when the blob was cut, in the thread that waits on git's log
-        return _scan_version(self.front_matter, self.layout, self.missing)
+        return _scan_version(self.front_matter or "", self.layout, self.missing)
 
     @property
     def version(self) -> str | None:
@@ -505,6 +506,8 @@ def read_history(
         return _unavailable(why, as_of=as_of, pathspec=pathspec, root=rootstr, shallow=shallow)
     with gc_paused():
         files = {path: FileHistory(path, tuple(chs)) for path, chs in changes.items()}
+        if cutter is not None:
+            _forget_fronts(files, cutter.cut, formats)
     return RepoHistory(
         available=True,
         shallow=shallow,
@@ -519,6 +522,35 @@ def read_history(
         _missing=frozenset(cutter.missing) if cutter else frozenset(),
         _missing_why=cutter.why if cutter else "",
     )
+
+
+def _forget_fronts(
+    files: Mapping[str, FileHistory], cut: dict[tuple[str, Kind], Kept], formats: Formats | None
+) -> None:
+    """Drop the front-matter text of every version judging cannot need: most of a long
+    history's memory.
+
+    Change control reads a version's YAML only to tell a metadata-only change from none
+    (two versions of one path with the same body) or when the line scan could not read
+    status and version. Any version whose body another version of its path shares keeps
+    its text, which covers every pair judging compares, whichever way it pairs them.
+    """
+    keep: set[tuple[str, Kind]] = set()
+    for path, fh in files.items():
+        kind = _text_kind(path, formats)
+        if kind is None:
+            continue
+        keys = [key for key in {(ch.blob, kind) for ch in fh.changes if ch.blob is not None} if key in cut]
+        bodies = Counter(cut[key][1] for key in keys)
+        keep.update(key for key in keys if _needs_front(cut[key], bodies))
+    for key, (front, body, layout, scan) in cut.items():
+        if front is not None and key not in keep:
+            cut[key] = (None, body, layout, scan)
+
+
+def _needs_front(kept: Kept, bodies: Counter[str]) -> bool:
+    _, body, layout, scan = kept
+    return layout != "front" or scan is None or _UNKNOWN in scan or bodies[body] > 1
 
 
 def _drain(proc: subprocess.Popen[bytes], sink: list[bytes]) -> threading.Thread:

@@ -27,6 +27,18 @@ def dumps(value: Any) -> str:
         return json.dumps(value, indent=2, ensure_ascii=False, default=_plain)
 
 
+def dump_lines(value: Any) -> tuple[bytes, ...]:
+    """`dumps(value)` and a newline as UTF-8 byte chunks, to be written in order.
+
+    A large report is tens of megabytes: it is never held as text as well, nor copied to
+    add the newline. Text UTF-8 cannot carry raises UnicodeEncodeError, as writing it would.
+    """
+    try:
+        return msgspec.json.format(_ENCODER.encode(value), indent=2), b"\n"
+    except (msgspec.EncodeError, UnicodeError, TypeError):
+        return ((json.dumps(value, indent=2, ensure_ascii=False, default=_plain) + "\n").encode("utf-8"),)
+
+
 def _plain(value: Any) -> Any:
     # what msgspec writes for a struct (fields in order) and a tuple, for `json.dumps`
     if isinstance(value, msgspec.Struct):

@@ -18,7 +18,7 @@ from .exitcodes import Exit
 from .gitrun import repo_root
 from .guard import ISSUES_URL
 from .pipeline import CheckOptions, run_check
-from .reporters import FORMATS, get_reporter
+from .reporters import FORMATS, get_encoder
 from .result import CheckResult
 from .rulepack import Pack, load_pack
 
@@ -85,16 +85,27 @@ def write_reports(result: CheckResult, pairs: Sequence[tuple[str, str]], quiet: 
     from .reporters.text_report import render_text
 
     for fmt, out in pairs:
-        to_tty = out == "-" and sys.stdout.isatty()
-        if fmt == "text":
-            colour = to_tty and not os.environ.get("NO_COLOR")
-            text = render_text(result, colour=colour, verbose=verbose, quiet=quiet)
-        else:
-            text = get_reporter(fmt)(result)
+        if fmt != "text":
+            _write_bytes(get_encoder(fmt)(result), out)
+            continue
+        colour = out == "-" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        text = render_text(result, colour=colour, verbose=verbose, quiet=quiet)
         if out == "-":
             click.echo(text, nl=False)
         else:
             Path(out).write_text(text, encoding="utf-8")
+
+
+def _write_bytes(chunks: Sequence[bytes], out: str) -> None:
+    if out != "-":
+        with open(out, "wb") as fh:
+            fh.writelines(chunks)
+        return
+    sys.stdout.flush()  # after what was printed before, in order
+    stream = sys.stdout.buffer
+    for chunk in chunks:
+        stream.write(chunk)
+    stream.flush()
 
 
 def run(req: CheckRequest) -> Exit:

@@ -57,8 +57,12 @@ def each_document(path: str, doing: str, step: Callable[[], T], fallback: Callab
 def read_document(
     doc: Document, field_map: Mapping[str, str | None], value_map: Mapping[str, Mapping[str, str]] | None = None
 ) -> Parsed:
-    """An adapter's Document with its normalised metadata and the findings about it."""
-    return (doc, *normalise(doc, field_map, value_map))
+    """An adapter's Document with its normalised metadata and the findings about it.
+
+    The text is dropped (`Document.without_text`): nothing after reading needs it, and a
+    large repository's texts would be most of what the check holds and carries between
+    processes."""
+    return (doc.without_text(), *normalise(doc, field_map, value_map))
 
 
 def read_documents(

@@ -319,7 +319,7 @@ def test_versions_newest_first_with_lazy_metadata(tmp_path: Path) -> None:
     assert [x.status for x in a] == ["approved", "approved", "approved", "draft"]
     assert a[0].meta["version"] == "2.10" and a[0].meta_ok  # the reader keeps the text
     assert a[1].body_hash == a[2].body_hash == a[3].body_hash != a[0].body_hash
-    assert a[1].meta_hash == a[2].meta_hash != a[3].meta_hash
+    assert a[1].front_matter == a[2].front_matter != a[3].front_matter
     assert a[2].meta == {"status": "approved", "version": "1.0"}
     assert a[0].previous_blob == a[1].blob
     assert a[0].block.lines == {"status": 2, "version": 3}
@@ -349,8 +349,38 @@ def test_prefetch_reads_the_same_versions_during_the_log_pass(tmp_path: Path, mo
 
     monkeypatch.setattr("escm_check.history._Cutter.start", no_git)
     fetched = load_versions(repo.path, h, paths)
-    assert fetched == plain and set(fetched) == {"a.md", "a.md.yaml", "same.md"}
+    assert set(fetched) == set(plain) == {"a.md", "a.md.yaml", "same.md"}
+    for path in paths:
+        assert [_seen(v) for v in fetched[path]] == [_seen(v) for v in plain[path]]
     assert [v.version for v in fetched["a.md.yaml"]] == ["0.4", "0.3", "0.2", "0.1", "0.0"]
+    # every body differs and every scan is sure: no Markdown text is kept; a sidecar's is
+    assert {v.front_matter for v in fetched["a.md"]} == {None}
+    assert fetched["a.md.yaml"] == plain["a.md.yaml"]
+
+
+def _seen(v: DocVersion) -> tuple[object, ...]:
+    """What judging reads of a version that needs no YAML parse."""
+    return v.commit, v.path, v.blob, v.body_hash, v.previous_blob, v.version, v.status, v.layout, v.missing
+
+
+def test_prefetch_keeps_the_text_judging_can_need(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path)
+    repo.write("a.md", doc(status="draft", version="1.0", body="one\n"))
+    repo.commit("add")
+    repo.write("a.md", doc(status="draft", version="1.1", body="two\n"))
+    repo.commit("new body")
+    repo.write("a.md", doc(status="approved", version="1.1", body="two\n"))
+    repo.commit("metadata only")
+    repo.write("a.md", "---\nstatus: approved\nversion: [2]\n---\nthree\n")
+    repo.commit("a version the line scan cannot read")
+    h = read_history(repo.path, prefetch=True)
+    unsure, approved, same_body, first = load_versions(repo.path, h, ["a.md"])["a.md"]
+    # the two versions with one body are compared as YAML; the unsure one is parsed
+    assert approved.meta["status"] == "approved" and same_body.meta["status"] == "draft"
+    assert unsure.version == "[2]" and unsure.front_matter is not None
+    assert first.front_matter is None and first.version == "1.0" and first.status == "draft"
+    with pytest.raises(LookupError, match=r"a\.md at \w+ was not kept"):
+        _ = first.meta
 
 
 def test_prefetch_with_a_missing_object(tmp_path: Path) -> None:

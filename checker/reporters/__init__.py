@@ -1,9 +1,13 @@
-"""Reporters: one module per output format, each a pure `render(result) -> str`."""
+"""Reporters: one module per output format, each a pure `render(result) -> str`.
+
+A format whose reports grow with the history (JSON, SARIF) also has `render_bytes`: the
+same report as UTF-8 byte chunks, which the command line writes without holding the text.
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..result import CheckResult
 
@@ -19,3 +23,12 @@ def get_reporter(fmt: str) -> Render:
     module = importlib.import_module(f"{__name__}.{fmt}_report")
     render: Render = module.render
     return render
+
+
+def get_encoder(fmt: str) -> Callable[[CheckResult], Sequence[bytes]]:
+    """The format's report as UTF-8 byte chunks to write in order: its `render_bytes`, or
+    its `render` encoded; ValueError for an unknown format."""
+    render = get_reporter(fmt)
+    module = importlib.import_module(f"{__name__}.{fmt}_report")
+    chunks: Callable[[CheckResult], Sequence[bytes]] | None = getattr(module, "render_bytes", None)
+    return chunks if chunks is not None else lambda result: (render(result).encode("utf-8"),)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..findings import Finding
-from ..jsontext import dumps
+from ..jsontext import dump_lines, dumps
 from ..result import REPORT_SCHEMA_VERSION, ActivityResult, CheckResult, Evidence, SideResult
 
 
@@ -122,3 +122,8 @@ def as_dict(result: CheckResult) -> dict[str, Any]:
 def render(result: CheckResult) -> str:
     """Pretty, sorted-by-model JSON with a trailing newline."""
     return dumps(as_dict(result)) + "\n"
+
+
+def render_bytes(result: CheckResult) -> tuple[bytes, ...]:
+    """`render(result)` as UTF-8 byte chunks (see `jsontext.dump_lines`)."""
+    return dump_lines(as_dict(result))

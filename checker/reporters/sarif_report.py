@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..findings import CATALOGUE, Finding, sort_findings
-from ..jsontext import dumps
+from ..jsontext import dump_lines, dumps
 from ..result import REPORT_SCHEMA_VERSION, CheckResult
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -167,3 +167,8 @@ def build(result: CheckResult) -> dict[str, Any]:
 def render(result: CheckResult) -> str:
     """Render the result as a SARIF 2.1.0 log (JSON text ending in a newline)."""
     return dumps(build(result)) + "\n"
+
+
+def render_bytes(result: CheckResult) -> tuple[bytes, ...]:
+    """`render(result)` as UTF-8 byte chunks (see `jsontext.dump_lines`)."""
+    return dump_lines(build(result))
