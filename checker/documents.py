@@ -18,7 +18,7 @@ LocationKind = Literal["line", "paragraph", "page"]
 TAG_ID = re.compile(r"^([a-z][a-z0-9_-]{0,30})\.([a-z][0-9]{1,2}[a-z]?)$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tag:
     """One `practice.activity` tag located at a line, paragraph or page."""
 
@@ -32,7 +32,7 @@ class Tag:
         return f"{self.practice}.{self.activity}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     """The content under one heading, with the tags placed in it."""
 
@@ -50,7 +50,7 @@ class Section:
         return self.substance if self.substance is not None else substantive_text(self.text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """Where one section lies among a document's units (lines or paragraphs, 0-based)."""
 
@@ -103,7 +103,7 @@ def substantive_text(text: str) -> bool:
     return words >= 8 and not _PLACEHOLDER.search(text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """A parsed document: metadata with source lines, sections, tags and plain text.
 

@@ -55,7 +55,7 @@ BLOCKING = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Control:
     """What version and change control says about one document."""
 

@@ -21,7 +21,7 @@ class RuleInfo:
     hint: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found, located at a file and line (or page) where possible."""
 

@@ -48,9 +48,8 @@ from .frontmatter import MetaBlock, load_mapping, normalise_text, split_front_ma
 from .gcpause import gc_paused
 from .gitrun import GitError, popen_git, run_git
 
-# Field separator inside one commit header. The message goes last so that a stray \x1f in
-# a message cannot shift the other fields; the trailers follow as a NUL-terminated token of
-# their own, so no byte of the message can shift them either.
+# Field separator inside one commit header; the trailers follow as a NUL-terminated token of
+# their own, so no byte of the subject can shift them.
 _SEP = "%x1f"
 # Trailers as git's own parser reads them (`git interpret-trailers`): the final paragraph,
 # continuation lines unfolded, non-trailer lines left out; one \x1e-separated `key\x1dvalue`
@@ -59,7 +58,10 @@ _SEP = "%x1f"
 # the block has a git-written line such as "(cherry picked from ...)"); we follow git, so
 # an approval reads the same here as in every other git tool.
 TRAILERS = "%(trailers:only,unfold,separator=%x1e,key_value_separator=%x1d)"
-LOG_FORMAT = _SEP.join(["%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%B"]) + "%x00" + TRAILERS
+# The subject goes last so that a stray \x1f in it cannot shift the other fields; the body is
+# not read at all (the trailers carry all judging needs of it, and a long history's messages
+# would be a tenth of its memory).
+LOG_FORMAT = _SEP.join(["%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%s"]) + "%x00" + TRAILERS
 
 # Options that pin the output whatever the user's config says: log.showRoot=false would drop
 # the root commit's files, log.showSignature would splice gpg output into the stream, and
@@ -113,7 +115,7 @@ class Commit(msgspec.Struct, frozen=True, gc=False):
     committer_name: str
     committer_email: str
     committer_date: dt.datetime
-    message: str
+    subject: str  # the message's first paragraph on one line, as git's %s gives it
     trailers: tuple[tuple[str, str], ...] = ()  # keys as written, in order
 
     @property
@@ -130,11 +132,6 @@ class Commit(msgspec.Struct, frozen=True, gc=False):
     def committer(self) -> str:
         """`Name <email>` of the committer."""
         return f"{self.committer_name} <{self.committer_email}>"
-
-    @property
-    def subject(self) -> str:
-        """The first line of the message."""
-        return self.message.split("\n", 1)[0]
 
     def trailer_values(self, keys: Iterable[str]) -> tuple[str, ...]:
         """Values of trailers whose key is one of `keys`, compared case-insensitively."""
@@ -658,7 +655,7 @@ def _parse_log(
                     name(f[5], f[5]),
                     name(f[6], f[6]),
                     when if f[7] == f[4] else fromiso(f[7]),
-                    f[8].rstrip("\n"),
+                    f[8],
                     block,
                 )
                 commits[commit.sha] = commit
@@ -860,6 +857,7 @@ class _Cutter:
         self.blobs: dict[str, bytes] = {}  # the blobs asked for "raw"
         self._limits = limits or Limits()
         self.missing: set[str] = set()
+        self._scans: dict[Scan, Scan] = {}  # one of each: a history repeats few statuses and versions
         self.failed: dict[tuple[str, Kind], Finding] = {}  # versions a reader's bug stopped
         self.why = ""
         self._proc = proc
@@ -918,7 +916,8 @@ class _Cutter:
                 elif kind == "markdown" or kind == "sidecar":
                     front, body, layout = _split_version(path, stdout.read(size + 1)[:size], kind)
                     # scanned here, while the log streams, rather than when judging after it
-                    self.cut[(blob, kind)] = (front, body, layout, _scan_version(front, layout))
+                    scan = _scan_version(front, layout)
+                    self.cut[(blob, kind)] = (front, body, layout, self._scans.setdefault(scan, scan))
                 else:
                     cut, bug = _read_properties(kind, path, blob, stdout, size, self._limits)
                     self.cut[(blob, kind)] = (*cut, None)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # imported when a schema is first used: most warm runs valida
     import jsonschema
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocMeta:
     """The checker's view of one document's metadata."""
 

@@ -32,7 +32,7 @@ T = TypeVar("T")
 Parsed = tuple[Document, DocMeta, tuple[Finding, ...]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Judgement:
     """What version and change control says about one document, and its findings."""
 
