@@ -12,6 +12,7 @@ same bytes. Text with a lone surrogate, which UTF-8 cannot carry, goes through
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -27,16 +28,49 @@ def dumps(value: Any) -> str:
         return json.dumps(value, indent=2, ensure_ascii=False, default=_plain)
 
 
-def dump_lines(value: Any) -> tuple[bytes, ...]:
+# Mappings and lists this near the top are written item by item: a report's lists of
+# documents, findings and SARIF results, each item a piece of its own.
+SPLIT_DEPTH = 3
+
+
+def dump_lines(value: Any) -> Iterator[bytes]:
     """`dumps(value)` and a newline as UTF-8 byte chunks, to be written in order.
 
-    A large report is tens of megabytes: it is never held as text as well, nor copied to
-    add the newline. Text UTF-8 cannot carry raises UnicodeEncodeError, as writing it would.
+    A large report is tens of megabytes: encoded piece by piece, it is never held whole, as
+    bytes or as text. Text UTF-8 cannot carry raises UnicodeEncodeError, as writing it would.
     """
+    yield from _pieces(value, 0)
+    yield b"\n"
+
+
+def _pieces(value: Any, depth: int) -> Iterator[bytes]:
+    kind = type(value)
+    if depth >= SPLIT_DEPTH or kind not in (dict, list, tuple) or not value:
+        yield _piece(value, depth)
+        return
+    inner = b"\n" + b"  " * (depth + 1)
+    last = len(value) - 1
+    yield b"{" if kind is dict else b"["
+    if kind is dict:
+        for n, (key, item) in enumerate(value.items()):
+            yield inner + _piece(key, 0) + b": "
+            yield from _pieces(item, depth + 1)
+            yield b"," if n < last else b""
+    else:
+        for n, item in enumerate(value):
+            yield inner
+            yield from _pieces(item, depth + 1)
+            yield b"," if n < last else b""
+    yield b"\n" + b"  " * depth + (b"}" if kind is dict else b"]")
+
+
+def _piece(value: Any, depth: int) -> bytes:
+    # a newline byte is always layout: JSON text spells a newline inside a string as \n
     try:
-        return msgspec.json.format(_ENCODER.encode(value), indent=2), b"\n"
+        text = msgspec.json.format(_ENCODER.encode(value), indent=2)
     except (msgspec.EncodeError, UnicodeError, TypeError):
-        return ((json.dumps(value, indent=2, ensure_ascii=False, default=_plain) + "\n").encode("utf-8"),)
+        text = json.dumps(value, indent=2, ensure_ascii=False, default=_plain).encode("utf-8")
+    return text.replace(b"\n", b"\n" + b"  " * depth) if depth else text
 
 
 def _plain(value: Any) -> Any:

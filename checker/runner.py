@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,7 +96,7 @@ def write_reports(result: CheckResult, pairs: Sequence[tuple[str, str]], quiet: 
             Path(out).write_text(text, encoding="utf-8")
 
 
-def _write_bytes(chunks: Sequence[bytes], out: str) -> None:
+def _write_bytes(chunks: Iterable[bytes], out: str) -> None:
     if out != "-":
         with open(out, "wb") as fh:
             fh.writelines(chunks)

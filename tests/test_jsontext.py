@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from escm_check.jsontext import dumps
+import pytest
+from escm_check.jsontext import dump_lines, dumps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,11 +25,22 @@ values = st.recursive(
 @given(values)
 def test_same_text_as_json_dumps(value: Any) -> None:
     assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    # and written piece by piece, the same bytes
+    assert b"".join(dump_lines(value)) == (dumps(value) + "\n").encode("utf-8")
+
+
+@settings(max_examples=100, derandomize=True)
+@given(st.lists(st.dictionaries(st.text(max_size=8), values, max_size=4), max_size=5))
+def test_report_shaped_values_piece_by_piece(documents: list[dict[str, Any]]) -> None:
+    value = {"documents": documents, "runs": [{"results": documents}], "none": [], "empty": {}}
+    assert b"".join(dump_lines(value)).decode("utf-8") == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
 def test_lone_surrogate_is_written_as_json_dumps_writes_it() -> None:
     value = {"path": "bad-\udcff-name.md", "n": [1, {}]}
     assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    with pytest.raises(UnicodeEncodeError):
+        b"".join(dump_lines(value))
 
 
 def test_report_schemas_name_no_floats() -> None:

@@ -7,7 +7,7 @@ same report as UTF-8 byte chunks, which the command line writes without holding 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 
 from ..result import CheckResult
 
@@ -25,10 +25,10 @@ def get_reporter(fmt: str) -> Render:
     return render
 
 
-def get_encoder(fmt: str) -> Callable[[CheckResult], Sequence[bytes]]:
+def get_encoder(fmt: str) -> Callable[[CheckResult], Iterable[bytes]]:
     """The format's report as UTF-8 byte chunks to write in order: its `render_bytes`, or
     its `render` encoded; ValueError for an unknown format."""
     render = get_reporter(fmt)
     module = importlib.import_module(f"{__name__}.{fmt}_report")
-    chunks: Callable[[CheckResult], Sequence[bytes]] | None = getattr(module, "render_bytes", None)
+    chunks: Callable[[CheckResult], Iterable[bytes]] | None = getattr(module, "render_bytes", None)
     return chunks if chunks is not None else lambda result: (render(result).encode("utf-8"),)

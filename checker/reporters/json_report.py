@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..findings import Finding
@@ -124,6 +124,6 @@ def render(result: CheckResult) -> str:
     return dumps(as_dict(result)) + "\n"
 
 
-def render_bytes(result: CheckResult) -> tuple[bytes, ...]:
+def render_bytes(result: CheckResult) -> Iterator[bytes]:
     """`render(result)` as UTF-8 byte chunks (see `jsontext.dump_lines`)."""
     return dump_lines(as_dict(result))

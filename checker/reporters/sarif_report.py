@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -169,6 +170,6 @@ def render(result: CheckResult) -> str:
     return dumps(build(result)) + "\n"
 
 
-def render_bytes(result: CheckResult) -> tuple[bytes, ...]:
+def render_bytes(result: CheckResult) -> Iterator[bytes]:
     """`render(result)` as UTF-8 byte chunks (see `jsontext.dump_lines`)."""
     return dump_lines(build(result))
