@@ -28,8 +28,8 @@ import re
 import subprocess
 import sys
 import threading
-from collections import ChainMap, Counter, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -91,6 +91,28 @@ Cut = tuple[str, str, Layout]  # front-matter text, body hash, layout
 Scan = tuple["str | _Unknown | None", "str | _Unknown | None"]  # `status`, `version` from their lines
 # what the cutter keeps of a blob: its cut, and the scan when made while the log streamed
 Kept = tuple["str | None", str, Layout, "Scan | None"]
+
+
+class Cuts:
+    """What was kept of each blob cut, by kind and blob id: a dict per kind rather than one
+    keyed by (blob, kind) pairs, of which a long history would hold a million."""
+
+    def __init__(self) -> None:
+        self.by_kind: dict[Kind, dict[str, Kept]] = {}
+
+    def get(self, blob: str, kind: Kind) -> Kept | None:
+        """What was kept of `blob` cut as `kind`, or None."""
+        kept = self.by_kind.get(kind)
+        return kept.get(blob) if kept is not None else None
+
+    def put(self, blob: str, kind: Kind, kept: Kept) -> None:
+        """Keep `kept` for `blob` cut as `kind`."""
+        by_blob = self.by_kind.get(kind)
+        if by_blob is None:
+            by_blob = self.by_kind[kind] = {}
+        by_blob[blob] = kept
+
+
 # How a path's historical metadata is read: front matter, a YAML sidecar, or the properties
 # a Word or PDF file carries (through that format's own reader)
 Kind = DocFormat
@@ -181,7 +203,7 @@ class RepoHistory:
     root: str = ""
     _graph: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # blobs cut while the log streamed (read_history(prefetch=True)), for load_versions
-    _cut: dict[tuple[str, Kind], Kept] = field(default_factory=dict, compare=False, repr=False)
+    _cut: Cuts = field(default_factory=Cuts, compare=False, repr=False)
     _missing: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     _missing_why: str = field(default="", compare=False, repr=False)
 
@@ -515,15 +537,13 @@ def read_history(
         as_of=as_of,
         pathspec=pathspec,
         root=rootstr,
-        _cut=cutter.cut if cutter else {},
+        _cut=cutter.cut if cutter else Cuts(),
         _missing=frozenset(cutter.missing) if cutter else frozenset(),
         _missing_why=cutter.why if cutter else "",
     )
 
 
-def _forget_fronts(
-    files: Mapping[str, FileHistory], cut: dict[tuple[str, Kind], Kept], formats: Formats | None
-) -> None:
+def _forget_fronts(files: Mapping[str, FileHistory], cut: Cuts, formats: Formats | None) -> None:
     """Drop the front-matter text of every version judging cannot need: most of a long
     history's memory.
 
@@ -532,17 +552,19 @@ def _forget_fronts(
     status and version. Any version whose body another version of its path shares keeps
     its text, which covers every pair judging compares, whichever way it pairs them.
     """
-    keep: set[tuple[str, Kind]] = set()
+    keep: dict[Kind, set[str]] = {kind: set() for kind in cut.by_kind}
     for path, fh in files.items():
         kind = _text_kind(path, formats)
-        if kind is None:
+        by_blob = cut.by_kind.get(kind) if kind is not None else None
+        if kind is None or by_blob is None:
             continue
-        keys = [key for key in {(ch.blob, kind) for ch in fh.changes if ch.blob is not None} if key in cut]
-        bodies = Counter(cut[key][1] for key in keys)
-        keep.update(key for key in keys if _needs_front(cut[key], bodies))
-    for key, (front, body, layout, scan) in cut.items():
-        if front is not None and key not in keep:
-            cut[key] = (None, body, layout, scan)
+        blobs = [b for b in {ch.blob for ch in fh.changes if ch.blob is not None} if b in by_blob]
+        bodies = Counter(by_blob[b][1] for b in blobs)
+        keep[kind].update(b for b in blobs if _needs_front(by_blob[b], bodies))
+    for kind, by_blob in cut.by_kind.items():
+        for blob, (front, body, layout, scan) in by_blob.items():
+            if front is not None and blob not in keep[kind]:
+                by_blob[blob] = (None, body, layout, scan)
 
 
 def _needs_front(kept: Kept, bodies: Counter[str]) -> bool:
@@ -792,10 +814,14 @@ def load_versions(
                 wanted.extend((path, ch, kind) for ch in fh.changes if ch.blob is not None)
         if not wanted:
             return {}
-        cut: Mapping[tuple[str, Kind], Kept] = repo._cut
+        find = repo._cut.get
         missing, why = set(repo._missing), repo._missing_why
         failed: dict[tuple[str, Kind], Finding] = {}
-        todo = [(path, ch, kind) for path, ch, kind in wanted if (ch.blob, kind) not in cut and ch.blob not in missing]
+        todo = [
+            (p, ch, k)
+            for p, ch, k in wanted
+            if ch.blob is not None and find(ch.blob, k) is None and ch.blob not in missing
+        ]
         if todo:
             cutter = _Cutter.start(root, limits)
             if cutter is not None:
@@ -803,10 +829,14 @@ def load_versions(
                     assert ch.blob is not None
                     cutter.want(ch.blob, kind, path)
                 cutter.close()
-                cut = ChainMap(cutter.cut, repo._cut)
+                fresh = cutter.cut.get
+
+                def find(blob: str, kind: Kind) -> Kept | None:
+                    return fresh(blob, kind) or repo._cut.get(blob, kind)
+
                 why = cutter.why or why
                 failed = cutter.failed
-        return _versions(wanted, cut, why, failed)
+        return _versions(wanted, find, why, failed)
 
 
 def _text_kind(path: str, formats: Formats | None = None) -> Kind | None:
@@ -817,14 +847,14 @@ def _text_kind(path: str, formats: Formats | None = None) -> Kind | None:
 
 def _versions(
     wanted: list[tuple[str, Change, Kind]],
-    cut: Mapping[tuple[str, Kind], Kept],
+    find: Callable[[str, Kind], Kept | None],
     why: str,
     failed: Mapping[tuple[str, Kind], Finding] | None = None,
 ) -> dict[str, tuple[DocVersion, ...]]:
     out: dict[str, list[DocVersion]] = {}
     for path, ch, kind in wanted:
         assert ch.blob is not None
-        parts = cut.get((ch.blob, kind))
+        parts = find(ch.blob, kind)
         if parts is None:
             problem = make(
                 "history-unavailable",
@@ -853,7 +883,7 @@ class _Cutter:
     """
 
     def __init__(self, proc: subprocess.Popen[bytes], limits: Limits | None = None) -> None:
-        self.cut: dict[tuple[str, Kind], Kept] = {}
+        self.cut = Cuts()
         self.blobs: dict[str, bytes] = {}  # the blobs asked for "raw"
         self._limits = limits or Limits()
         self.missing: set[str] = set()
@@ -917,10 +947,10 @@ class _Cutter:
                     front, body, layout = _split_version(path, stdout.read(size + 1)[:size], kind)
                     # scanned here, while the log streams, rather than when judging after it
                     scan = _scan_version(front, layout)
-                    self.cut[(blob, kind)] = (front, body, layout, self._scans.setdefault(scan, scan))
+                    self.cut.put(blob, kind, (front, body, layout, self._scans.setdefault(scan, scan)))
                 else:
                     cut, bug = _read_properties(kind, path, blob, stdout, size, self._limits)
-                    self.cut[(blob, kind)] = (*cut, None)
+                    self.cut.put(blob, kind, (*cut, None))
                     if bug is not None:
                         self.failed[(blob, kind)] = bug
             elif len(parts) == 3:

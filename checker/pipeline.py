@@ -148,6 +148,8 @@ def _run(opts: CheckOptions, rules: Pack | Callable[[], Pack], cfg: Config, disc
     # the crosswalk's change control is judged from the history on every run, stored or not
     cw_hist = hist.get() if hist is not None and crosswalk_file(root, cfg)[0].is_file() else None
     cw = read_for_check(root, cfg, pack, [d for d, _, _ in docs], cw_hist, settings)
+    # the history is most of what a long-lived repository's check holds: gone before the rating
+    del hist, known, cw_hist
     progress.set_current(f"the rating of {root}")
     result = evaluate(pack, inputs, repo, cfg, as_of, [*findings, *cw.findings], cw.crosswalk, cw.approved)
     if cw.summary is not None:
