@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -42,7 +43,7 @@ def docs(
     for path, text in sorted(files.items()):
         doc = parse_markdown(text, path)
         meta, problems = normalise(doc, field_map or {}, value_map)
-        doc = type(doc)(**{**doc.__dict__, "problems": doc.problems + problems})
+        doc = dataclasses.replace(doc, problems=doc.problems + problems)
         control = (controls or {}).get(path, Control(True, last_commit="c0ffee", last_author=AUTHOR))
         out.append(DocInput(doc=doc, meta=meta, control=control))
     return out

@@ -12,6 +12,7 @@ so a run in CI is the same run every time; budgets keep the file to well under a
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -172,7 +173,7 @@ def judged(docs: list[Document]) -> None:
     inputs = []
     for doc in docs:
         meta, problems = normalise(doc, {})
-        doc = type(doc)(**{**doc.__dict__, "problems": doc.problems + problems})
+        doc = dataclasses.replace(doc, problems=doc.problems + problems)
         inputs.append(DocInput(doc=doc, meta=meta, control=Control(True, last_commit="c0ffee")))
     result = evaluate(pack(), inputs, RepoInfo("/repo", "c0ffee"), config(), AS_OF)
     for f in result.findings:
