@@ -28,7 +28,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -207,6 +207,11 @@ class RepoHistory:
     _missing: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     _missing_why: str = field(default="", compare=False, repr=False)
 
+    def forget_prefetched(self) -> None:
+        """Let go of the versions cut while the log streamed (`load_versions` reads any it
+        is asked for again): worker processes that judge from them keep their own copy."""
+        self._cut.by_kind.clear()
+
     def first_parent_line(self) -> frozenset[str]:
         """Commits on HEAD's first-parent chain (HEAD is the as-of head when `as_of` is set)."""
         self._build_graph()
@@ -276,7 +281,7 @@ class DocVersion:
     JSON text, and the hash of the text that reader extracts; "" when the reader could not
     read that version (its metadata then counts as unreadable).
 
-    `front_matter` is None where `read_history` did not keep the text (see `_forget_fronts`):
+    `front_matter` is None where `read_history` did not keep the text (see `_Cutter._keep_front`):
     the scan holds status and version, and no other version of the path has the same body,
     so judging never compares its YAML.
     """
@@ -503,7 +508,7 @@ def read_history(
     errors: list[bytes] = []
     drain = _drain(proc, errors)
     assert proc.stdout is not None
-    cutter = _Cutter.start(root) if prefetch else None
+    cutter = _Cutter.start(root, forget=True) if prefetch else None
     try:
         with gc_paused():
             commits, changes = _parse_log(proc.stdout, cutter, formats)
@@ -519,14 +524,13 @@ def read_history(
         if cutter is not None:
             with gc_paused():
                 cutter.close()
+                _read_again(root, cutter)
     if rc != 0:
         msg = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
         why = msg[-1] if msg else f"git log exited with {rc}"
         return _unavailable(why, as_of=as_of, pathspec=pathspec, root=rootstr, shallow=shallow)
     with gc_paused():
         files = {path: FileHistory(path, tuple(chs)) for path, chs in changes.items()}
-        if cutter is not None:
-            _forget_fronts(files, cutter.cut, formats)
     return RepoHistory(
         available=True,
         shallow=shallow,
@@ -543,33 +547,22 @@ def read_history(
     )
 
 
-def _forget_fronts(files: Mapping[str, FileHistory], cut: Cuts, formats: Formats | None) -> None:
-    """Drop the front-matter text of every version judging cannot need: most of a long
-    history's memory.
-
-    Change control reads a version's YAML only to tell a metadata-only change from none
-    (two versions of one path with the same body) or when the line scan could not read
-    status and version. Any version whose body another version of its path shares keeps
-    its text, which covers every pair judging compares, whichever way it pairs them.
-    """
-    keep: dict[Kind, set[str]] = {kind: set() for kind in cut.by_kind}
-    for path, fh in files.items():
-        kind = _text_kind(path, formats)
-        by_blob = cut.by_kind.get(kind) if kind is not None else None
-        if kind is None or by_blob is None:
-            continue
-        blobs = [b for b in {ch.blob for ch in fh.changes if ch.blob is not None} if b in by_blob]
-        bodies = Counter(by_blob[b][1] for b in blobs)
-        keep[kind].update(b for b in blobs if _needs_front(by_blob[b], bodies))
-    for kind, by_blob in cut.by_kind.items():
-        for blob, (front, body, layout, scan) in by_blob.items():
-            if front is not None and blob not in keep[kind]:
-                by_blob[blob] = (None, body, layout, scan)
-
-
-def _needs_front(kept: Kept, bodies: Counter[str]) -> bool:
-    _, body, layout, scan = kept
-    return layout != "front" or scan is None or _UNKNOWN in scan or bodies[body] > 1
+def _read_again(root: Path | str, cutter: _Cutter) -> None:
+    """Cut again, keeping their text, the blobs whose front matter `cutter` dropped before a
+    later version showed it is needed (usually none: a metadata-only change is rare)."""
+    if not cutter.again:
+        return
+    again = _Cutter.start(root)
+    if again is None:  # pragma: no cover - git vanished since the log
+        return
+    for blob, (kind, path) in cutter.again.items():
+        again.want(blob, kind, path)
+    again.close()
+    for blob, (kind, _) in cutter.again.items():
+        kept = again.cut.get(blob, kind)
+        # one gone since the log keeps no text: judging it is that document's internal error
+        if kept is not None:
+            cutter.cut.put(blob, kind, kept)
 
 
 def _drain(proc: subprocess.Popen[bytes], sink: list[bytes]) -> threading.Thread:
@@ -882,8 +875,13 @@ class _Cutter:
     soon as it is cut: holding every version's text would double a large history's memory.
     """
 
-    def __init__(self, proc: subprocess.Popen[bytes], limits: Limits | None = None) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], limits: Limits | None = None, *, forget: bool = False) -> None:
         self.cut = Cuts()
+        # With `forget`, front-matter text judging cannot need is dropped as each blob is cut
+        # (see `_keep_front`); `again` lists the blobs whose text turned out needed later.
+        self._forget = forget
+        self._bodies: dict[str, str] = {}  # body hash -> the first blob seen with that body
+        self.again: dict[str, tuple[Kind, str]] = {}  # blob -> its kind and a path
         self.blobs: dict[str, bytes] = {}  # the blobs asked for "raw"
         self._limits = limits or Limits()
         self.missing: set[str] = set()
@@ -891,7 +889,7 @@ class _Cutter:
         self.failed: dict[tuple[str, Kind], Finding] = {}  # versions a reader's bug stopped
         self.why = ""
         self._proc = proc
-        self._asked: set[tuple[str, Ask]] = set()
+        self._asked: dict[Ask, set[str]] = {}
         self._queue: deque[tuple[str, Ask, str]] = deque()  # in the order asked
         self._buf: list[bytes] = []
         self._broken = False
@@ -902,23 +900,42 @@ class _Cutter:
         self._reader.start()
 
     @classmethod
-    def start(cls, root: Path | str, limits: Limits | None = None) -> _Cutter | None:
+    def start(cls, root: Path | str, limits: Limits | None = None, *, forget: bool = False) -> _Cutter | None:
         """A running cutter, or None when git cannot be started (the blobs count as missing)."""
         try:
-            return cls(popen_git(root, "cat-file", "--batch", stdin=subprocess.PIPE), limits)
+            return cls(popen_git(root, "cat-file", "--batch", stdin=subprocess.PIPE), limits, forget=forget)
         except OSError:  # pragma: no cover - git vanished
             return None
 
     def want(self, blob: str, kind: Ask, path: str) -> None:
         """Ask for a blob (any object name `cat-file` takes), to be cut as `kind`."""
-        key = (blob, kind)
-        if key in self._asked:
+        asked = self._asked.get(kind)
+        if asked is None:
+            asked = self._asked[kind] = set()
+        if blob in asked:
             return
-        self._asked.add(key)
+        asked.add(blob)
         self._queue.append((blob, kind, path))
         self._buf.append(blob.encode() + b"\n")
         if len(self._buf) >= 1024:
             self._flush()
+
+    def _keep_front(self, blob: str, kind: Kind, path: str, body: str, layout: Layout, scan: Scan) -> bool:
+        """Whether judging can need this version's front-matter text, as far as is known yet.
+
+        Change control reads a version's YAML only when the line scan could not read status
+        and version, or to tell a metadata-only change from none: two versions with the same
+        body. The first version with a body keeps no text; when a second one comes, the
+        first is read `again` after the log.
+        """
+        if layout != "front" or _UNKNOWN in scan:
+            return True
+        first = self._bodies.setdefault(body, blob)
+        if first == blob:
+            return False
+        if first not in self.again and (kept := self.cut.get(first, kind)) is not None and kept[0] is None:
+            self.again[first] = (kind, path)
+        return True
 
     def _flush(self) -> None:
         stdin = self._proc.stdin
@@ -947,7 +964,9 @@ class _Cutter:
                     front, body, layout = _split_version(path, stdout.read(size + 1)[:size], kind)
                     # scanned here, while the log streams, rather than when judging after it
                     scan = _scan_version(front, layout)
-                    self.cut.put(blob, kind, (front, body, layout, self._scans.setdefault(scan, scan)))
+                    scan = self._scans.setdefault(scan, scan)
+                    kept = front if not self._forget or self._keep_front(blob, kind, path, body, layout, scan) else None
+                    self.cut.put(blob, kind, (kept, body, layout, scan))
                 else:
                     cut, bug = _read_properties(kind, path, blob, stdout, size, self._limits)
                     self.cut.put(blob, kind, (*cut, None))

@@ -225,12 +225,15 @@ def _judge(
     def judge(todo: Sequence[Parsed]) -> list[Judgement]:
         progress.set_current(f"the git history of {disc.root}")
         repo = hist.get()  # waits for the log's thread to end, so workers fork from one thread
-        return forkmap.start(
+        judging = forkmap.start(
             todo,
             lambda share: judge_documents(share, repo, settings, as_of, disc.modified, limits, formats),
             JUDGEMENT,
             jobs,
-        ).result()
+        )
+        if judging.forked:
+            repo.forget_prefetched()  # the workers hold their own; a leftover is read again
+        return judging.result()
 
     made = memo.map(
         "control",
