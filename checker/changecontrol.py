@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -53,7 +54,7 @@ from .findings import Finding, make
 from .history import STAGED, Change, Commit, DocVersion, RepoHistory
 from .identity import parse_identity, same_person
 from .metadata_keys import BOOKKEEPING_KEYS
-from .result import VersionEntry, version_entry
+from .result import VersionEntry
 from .versions import VersionError, compare_versions
 
 # Bookkeeping keys: changing them records a decision about the content, not new content.
@@ -418,9 +419,7 @@ class _Run:
         if any(k.casefold() in self._review_keys for k, _ in c.trailers):
             self.review_dates.append(c.author_date.date())
         if s.deleted:
-            self.entries.append(
-                version_entry(c.sha, c.author_date.date().isoformat(), c.author, None, ", ".join(approvers) or None)
-            )
+            self._entry(c, None, ", ".join(approvers) or None)
             return
         for v in (s.new, s.old):
             if v is not None and v.missing:
@@ -465,8 +464,11 @@ class _Run:
         if now_appr and s.new is not None:
             self.last_approved = s.new
             self.body_dirty = False
-        version = s.new.version if s.new is not None else None
-        self.entries.append(version_entry(c.sha, c.author_date.date().isoformat(), c.author, version, approved_by))
+        self._entry(c, s.new.version if s.new is not None else None, approved_by)
+
+    def _entry(self, c: Commit, version: str | None, approved_by: str | None) -> None:
+        date, author = self.repo.entry_text(c)
+        self.entries.append(VersionEntry(c.sha, date, author, version, approved_by and sys.intern(approved_by)))
 
     def _approvers(self, c: Commit) -> tuple[str, ...]:
         return tuple(v for k, v in c.trailers if k.casefold() in self._approval_keys)

@@ -212,6 +212,17 @@ class RepoHistory:
         is asked for again): worker processes that judge from them keep their own copy."""
         self._cut.by_kind.clear()
 
+    def entry_text(self, c: Commit) -> tuple[str, str]:
+        """`c`'s author date (ISO) and `Name <email>` for report entries, made once per commit:
+        every document it touches reports them, and they are one object each across all."""
+        texts: dict[str, tuple[str, str]] | None = self._graph.get("texts")
+        if texts is None:
+            texts = self._graph["texts"] = {}
+        got = texts.get(c.sha)
+        if got is None:
+            got = texts[c.sha] = (sys.intern(c.author_date.date().isoformat()), sys.intern(c.author))
+        return got
+
     def first_parent_line(self) -> frozenset[str]:
         """Commits on HEAD's first-parent chain (HEAD is the as-of head when `as_of` is set)."""
         self._build_graph()
