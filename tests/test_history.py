@@ -573,3 +573,17 @@ def test_trailers_are_read_by_git(tmp_path: Path) -> None:
     h = read_history(repo.path)
     for sha, (message, expected) in zip(shas, TRAILER_CASES, strict=True):
         assert h.commits[sha].trailers == expected, message
+
+
+def test_versions_forgotten_after_the_log_are_read_again(tmp_path: Path) -> None:
+    # the judging workers hold their own copy; whatever this process judges after, it reads
+    repo = GitRepo(tmp_path)
+    for i in range(3):
+        repo.write("a.md", doc(status="approved", version=f"1.{i}", body=f"body {i}\n"))
+        repo.commit(f"v{i}")
+    h = read_history(repo.path, prefetch=True)
+    before = load_versions(repo.path, h, ["a.md"])["a.md"]
+    h.forget_prefetched()
+    after = load_versions(repo.path, h, ["a.md"])["a.md"]
+    assert [_seen(v) for v in after] == [_seen(v) for v in before]
+    assert [v.meta["version"] for v in after] == ["1.2", "1.1", "1.0"]  # read whole this time
