@@ -191,9 +191,10 @@ class Store:
             self.close()
             _quarantine(self.path)
 
-    def get(self, keys: Sequence[str]) -> dict[str, tuple[str, float]]:
-        """(value, last use) of each key present; nothing when the database cannot be read."""
-        out: dict[str, tuple[str, float]] = {}
+    def get(self, keys: Sequence[str]) -> dict[str, tuple[str | bytes, float]]:
+        """(value, last use) of each key present, the value as JSON text or UTF-8 bytes;
+        nothing when the database cannot be read."""
+        out: dict[str, tuple[str | bytes, float]] = {}
         if self.conn is None or not keys:
             return out
         try:
@@ -206,10 +207,10 @@ class Store:
                 for key, value, used in rows:
                     if isinstance(value, bytes):  # a large value, compressed
                         try:
-                            value = zlib.decompress(value).decode("utf-8")
-                        except (zlib.error, UnicodeDecodeError, MemoryError):
+                            value = zlib.decompress(value)  # UTF-8: the codec checks it
+                        except (zlib.error, MemoryError):
                             continue  # damaged: a miss, rebuilt and overwritten
-                    if isinstance(key, str) and isinstance(value, str) and isinstance(used, (int, float)):
+                    if isinstance(key, str) and isinstance(value, (str, bytes)) and isinstance(used, (int, float)):
                         out[key] = (value, float(used))
         except sqlite3.Error as exc:
             self._failed(exc)
@@ -228,7 +229,7 @@ class Store:
 
     def put(
         self,
-        rows: Iterable[tuple[str, str, str, str]],
+        rows: Iterable[tuple[str, str, str, bytes]],
         *,
         touch: Sequence[str] = (),
         prune: Sequence[tuple[str, str, int]] = (),
@@ -284,12 +285,13 @@ class Store:
             self.conn = None
 
 
-def _pack(value: str) -> str | bytes:
+def _pack(value: bytes) -> str | bytes:
     """Large values (a history, its versions) are stored zlib-compressed: JSON of repeated
-    names and hashes shrinks about five times for a few tenths of a second."""
+    names and hashes shrinks about five times for a few tenths of a second. Kept as bytes
+    throughout: a long history's JSON is a hundred megabytes, not to be copied as text."""
     if len(value) < COMPRESS_FROM:
-        return value
-    return zlib.compress(value.encode("utf-8"), 1)
+        return value.decode("utf-8")
+    return zlib.compress(value, 1)
 
 
 def _quarantine(path: Path) -> None:
@@ -551,7 +553,7 @@ class Memo:
         rows = []
         for key, value in items:
             try:
-                rows.append((key, kind, scope, codec.encode(value).decode("utf-8")))
+                rows.append((key, kind, scope, codec.encode(value)))
             except Unencodable:
                 continue
         self.store.put(rows, prune=prune)

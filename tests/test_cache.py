@@ -620,9 +620,10 @@ def test_large_values_are_compressed_and_a_damaged_one_is_a_miss(tmp_path: Path)
 
     store = Store.open(tmp_path)
     assert store is not None
-    big = json.dumps(["x" * COMPRESS_FROM, list(range(1000))])
-    store.put([("big", "history", "s", big), ("small", "doc", "", '"small"')])
+    big = json.dumps(["x" * COMPRESS_FROM, list(range(1000))]).encode()
+    store.put([("big", "history", "s", big), ("small", "doc", "", b'"small"')])
     got = store.get(["big", "small"])
+    # a large value comes back as the bytes it was stored as, a small one as text
     assert got["big"][0] == big and got["small"][0] == '"small"'
     conn = sqlite3.connect(tmp_path / DB_NAME)
     try:
