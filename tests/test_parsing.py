@@ -310,3 +310,19 @@ def test_bounded_read_of_a_file_whose_size_stat_does_not_know(tmp_path: Path) ->
     assert b"Name:" in read_bounded(proc, Limits(max_file_bytes=1 << 20))
     with pytest.raises(LimitExceeded):
         read_bounded(proc, Limits(max_file_bytes=10))
+
+
+def test_a_read_document_keeps_each_sections_substance_without_the_text() -> None:
+    from escm_check.adapters.markdown import parse_markdown
+    from escm_check.stages import read_document
+
+    prose = "Each step is carried out by the named owner and recorded in the register."
+    text = f"---\nid: X\n---\n# Title\n\n## Purpose\n\n{prose}\n\n## Scope\n\nTBD\n"
+    doc = parse_markdown(text, "x.md")
+    slim, meta, _ = read_document(doc, {})
+    assert slim.text == "" and all(s.text == "" for s in slim.sections)
+    assert [s.substantive for s in slim.sections] == [s.substantive for s in doc.sections] == [False, True, False]
+    assert [(s.heading, s.tags, s.start, s.end) for s in slim.sections] == [
+        (s.heading, s.tags, s.start, s.end) for s in doc.sections
+    ]
+    assert slim.metadata == doc.metadata and meta.id == "X"
