@@ -665,6 +665,7 @@ class Deferred(Generic[V]):
         self._error: BaseException | None = None
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._unsettled = False  # computed in the thread, not yet remembered
         if load is None:
             self._thread = threading.Thread(target=self._run, name="escm-check-stage", daemon=True)
             self._thread.start()
@@ -681,23 +682,40 @@ class Deferred(Generic[V]):
             self.key = None
         return value
 
-    def get(self) -> V:
-        """The value: decoded, or computed (a damaged entry is computed again here)."""
+    def get(self, *, settle: bool = True) -> V:
+        """The value: decoded, or computed (a damaged entry is computed again here).
+
+        A value computed in the thread is remembered here, or with `settle=False` when
+        `settle` is called: encoding a long history for the store is best done once what
+        else the process holds has been let go."""
         with self._lock:
             if self._thread is not None:  # computing (or done, and not yet remembered)
                 self._thread.join()
                 self._thread = None
                 if self._error is not None:
                     raise self._error
-                assert self._value is not None
-                if not self._remember(self._value):
-                    self.key = None
+                self._unsettled = True
             elif self._value is None:
                 assert self._load is not None
                 self._value = self._load()
                 if self._value is None:
                     self._value = self._computed()
+            if settle and self._unsettled:
+                self._settle()
+            assert self._value is not None
             return self._value
+
+    def settle(self) -> None:
+        """Remember the value computed in the thread, if `get(settle=False)` put that off."""
+        with self._lock:
+            if self._unsettled:
+                self._settle()
+
+    def _settle(self) -> None:
+        self._unsettled = False
+        assert self._value is not None
+        if not self._remember(self._value):
+            self.key = None
 
     def peek(self) -> V | None:
         """The value when it is being computed (waiting for it) or already in hand; None when

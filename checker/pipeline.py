@@ -224,7 +224,8 @@ def _judge(
 
     def judge(todo: Sequence[Parsed]) -> list[Judgement]:
         progress.set_current(f"the git history of {disc.root}")
-        repo = hist.get()  # waits for the log's thread to end, so workers fork from one thread
+        # waits for the log's thread to end, so workers fork from one thread
+        repo = hist.get(settle=False)
         judging = forkmap.start(
             todo,
             lambda share: judge_documents(share, repo, settings, as_of, disc.modified, limits, formats),
@@ -233,6 +234,7 @@ def _judge(
         )
         if judging.forked:
             repo.forget_prefetched()  # the workers hold their own; a leftover is read again
+        hist.settle()  # the history is stored while the workers judge, without the cuts beside it
         return judging.result()
 
     made = memo.map(
