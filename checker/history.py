@@ -122,11 +122,13 @@ CHUNK = 1 << 18
 PIPE_SIZE = 1 << 20  # the default /proc/sys/fs/pipe-max-size
 
 
-class Commit(msgspec.Struct, frozen=True, gc=False):
+class Commit(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """One commit as read from `git log` (dates keep the author's and committer's offsets).
 
     A compact struct, not a dataclass: a history holds one per commit, and a struct has no
-    per-instance dict, is built in C and is never walked by the garbage collector.
+    per-instance dict, is built in C and is never walked by the garbage collector. Stored
+    (in the cache's history) as an array: field names on each of 500,000 commits would be
+    half the history's JSON.
     """
 
     sha: str
