@@ -42,6 +42,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -50,7 +51,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -229,7 +230,7 @@ class Store:
 
     def put(
         self,
-        rows: Iterable[tuple[str, str, str, bytes]],
+        rows: Iterable[tuple[str, str, str, bytes]],  # read once, as it is written
         *,
         touch: Sequence[str] = (),
         prune: Sequence[tuple[str, str, int]] = (),
@@ -243,9 +244,19 @@ class Store:
         if self.conn is None:
             return
         now = time.time()
-        items = [(k, kind, scope, now, _pack(v)) for k, kind, scope, v in rows]
-        if not items and not touch and not prune:
+        kinds: set[str] = set()
+
+        def packed() -> Iterator[tuple[str, str, str, float, str | bytes]]:
+            # one row at a time, as SQLite takes it: 50,000 verdicts are not held twice
+            for k, kind, scope, v in rows:
+                kinds.add(kind)
+                yield k, kind, scope, now, _pack(v)
+
+        stream = packed()
+        first = next(stream, None)
+        if first is None and not touch and not prune:
             return
+        items = itertools.chain((first,), stream) if first is not None else iter(())
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -261,9 +272,9 @@ class Store:
                         "  ORDER BY used DESC LIMIT ?)",
                         (kind, scope, kind, scope, keep),
                     )
-                if items:
+                if first is not None:
                     self.conn.execute("DELETE FROM entries WHERE used < ?", (now - TTL_SECONDS,))
-                if prune or any(kind in CHILD_KINDS for _, kind, _, _, _ in items):
+                if prune or kinds.intersection(CHILD_KINDS):
                     self.conn.execute(
                         f"DELETE FROM entries WHERE kind IN ({','.join('?' * len(CHILD_KINDS))}) AND scope NOT IN"
                         " (SELECT key FROM entries WHERE kind = 'history')",
@@ -550,13 +561,17 @@ class Memo:
         """Store (key, value) pairs in one transaction; a value the codec cannot carry is not kept."""
         if self.store is None:
             return
-        rows = []
+        self.store.put(self._encoded(kind, codec, items, scope), prune=prune)
+
+    @staticmethod
+    def _encoded(
+        kind: str, codec: Codec[V], items: Iterable[tuple[str, V]], scope: str
+    ) -> Iterator[tuple[str, str, str, bytes]]:
         for key, value in items:
             try:
-                rows.append((key, kind, scope, codec.encode(value)))
+                yield key, kind, scope, codec.encode(value)
             except Unencodable:
                 continue
-        self.store.put(rows, prune=prune)
 
     def lookup(self, codec: Codec[V], items: Sequence[K], key: Callable[[K], str | None]) -> Lookup[K, V]:
         """The stored values of `items` under `key(item)`, and the items still to compute
