@@ -125,8 +125,8 @@ def crosswalk_control(
         c = ch.commit
         approvers = [v for k, v in c.trailers if k.casefold() in keys and v.strip()]
         others = [a for a in approvers if not same_person(parse_identity(a), (c.author_name, c.author_email))]
-        who = f"{c.author_name} <{c.author_email}>"
-        entries.append(version_entry(c.sha, c.author_date.date().isoformat(), who, None, ", ".join(others) or None))
+        date, author = hist.entry_text(c)
+        entries.append(version_entry(c.sha, date, author, None, ", ".join(others) or None))
         if ch is fh.changes[0] and ch.blob is not None and not others:
             findings.append(
                 make(

@@ -28,7 +28,7 @@ def get_reporter(fmt: str) -> Render:
 def get_encoder(fmt: str) -> Callable[[CheckResult], Iterable[bytes]]:
     """The format's report as UTF-8 byte chunks to write in order: its `render_bytes`, or
     its `render` encoded; ValueError for an unknown format."""
-    render = get_reporter(fmt)
+    render = get_reporter(fmt)  # checks the name and imports the module
     module = importlib.import_module(f"{__name__}.{fmt}_report")
     chunks: Callable[[CheckResult], Iterable[bytes]] | None = getattr(module, "render_bytes", None)
     return chunks if chunks is not None else lambda result: (render(result).encode("utf-8"),)
