@@ -26,6 +26,8 @@ from .limits import (
 # long run of spaces, so comments, tags and ATX headings are found with str.find instead.
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_FENCE_CHARS = ("`", "~")
+_SETEXT_CHARS = ("=", "-")
 
 
 def atx_heading(line: str) -> tuple[int, str] | None:
@@ -134,7 +136,11 @@ def parse_markdown(text: str, rel: str) -> Document:
     fence: str | None = None
     prev_text_idx: int | None = None
     for i, raw in enumerate(lines):
-        fm_match = _FENCE.match(raw)
+        stripped = raw.lstrip(" ")
+        # fences, ATX and setext headings all open with one of these after at most 3 spaces;
+        # most lines are prose and skip every pattern below
+        mark_char = stripped[:1] if len(raw) - len(stripped) <= 3 else ""
+        fm_match = _FENCE.match(raw) if mark_char in _FENCE_CHARS else None
         if fence is not None:
             mark = fm_match.group(1) if fm_match else ""
             if mark and mark[0] == fence[0] and len(mark) >= len(fence):
@@ -144,7 +150,8 @@ def parse_markdown(text: str, rel: str) -> Document:
             fence = fm_match.group(1)
             prev_text_idx = None
             continue
-        for body in tag_bodies(raw) if "<!--" in raw else ():
+        comment = "<!--" in raw
+        for body in tag_bodies(raw) if comment else ():
             tags, bad = parse_tags(body, first + i)
             tags_at.extend((i, t) for t in tags)
             for b in bad:
@@ -156,17 +163,21 @@ def parse_markdown(text: str, rel: str) -> Document:
                         line=first + i,
                     )
                 )
-        atx = atx_heading(raw)
+        atx = atx_heading(raw) if mark_char == "#" else None
         if atx:
             heads.append((i, atx[0], atx[1]))
             prev_text_idx = None
             continue
-        st = _SETEXT.match(raw)
+        st = _SETEXT.match(raw) if mark_char in _SETEXT_CHARS else None
         if st and prev_text_idx == i - 1 and lines[i - 1].strip():
             heads.append((i - 1, 1 if st.group(1)[0] == "=" else 2, lines[i - 1].strip()))
             prev_text_idx = None
             continue
-        prev_text_idx = i if raw.strip() and not is_tag_line(raw.strip()) else None
+        if comment:
+            text_line = raw.strip()
+            prev_text_idx = i if text_line and not is_tag_line(text_line) else None
+        else:
+            prev_text_idx = i if raw and not raw.isspace() else None
 
     head_lines = {h[0] for h in heads}
     head_lines |= {

@@ -17,6 +17,7 @@ import yaml
 from .decoding import scrub
 from .findings import Finding, make
 from .metadata_keys import ALL_KEYS, DATE_KEYS, TEXT_KEYS
+from .plainyaml import read_plain
 from .yamlcore import (
     TAG_BOOL,
     TAG_FLOAT,
@@ -113,6 +114,17 @@ def _refused(message: str, path: str, line: int, hint: str | None = "Simplify th
 def load_mapping(text: str, path: str, line_offset: int = 0) -> MetaBlock:
     """Parse a YAML mapping safely; problems are findings, never exceptions."""
     text = scrub(text)  # a lone surrogate makes libyaml raise; text from bytes never holds one
+    if too_large(text, _LIMITS):
+        return _refused(f"metadata larger than {_LIMITS.bytes} bytes", path, line_offset + 1, None)
+    plain = read_plain(text, _LIMITS, line_offset)
+    if plain is not None:
+        return MetaBlock(data=plain[0], lines=plain[1])
+    return load_mapping_careful(text, path, line_offset)
+
+
+def load_mapping_careful(text: str, path: str, line_offset: int = 0) -> MetaBlock:
+    """`load_mapping` through the composed node graph, for any YAML (the plain subset too)."""
+    text = scrub(text)
     if too_large(text, _LIMITS):
         return _refused(f"metadata larger than {_LIMITS.bytes} bytes", path, line_offset + 1, None)
     if "\t" in text:
