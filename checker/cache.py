@@ -748,7 +748,9 @@ def _parsed_wire(p: Parsed) -> Any:
 
 def _parsed_back(w: Any) -> Parsed:
     doc, meta, findings = w
-    return dataclasses.replace(doc, metadata=untag(doc.metadata)), meta, findings
+    # the document was just decoded and is held nowhere else: set in place, not copied
+    object.__setattr__(doc, "metadata", untag(doc.metadata))
+    return doc, meta, findings
 
 
 PARSED: Codec[Parsed] = Codec(tuple[Document, DocMeta, tuple[Finding, ...]], _parsed_wire, _parsed_back)

@@ -74,7 +74,30 @@ class Codec(Generic[T]):
 
 
 def tag(v: Any) -> Any:
-    """A plain value (YAML's kinds) as JSON, with dates, tuples, odd keys and floats tagged."""
+    """A plain value (YAML's kinds) as JSON, with dates, tuples, odd keys and floats tagged.
+
+    A value that is JSON already (most front matter) is sent whole under one tag, so that
+    `untag` need not walk it."""
+    return {_JSON: v} if _json_only(v) else _tag(v)
+
+
+_JSON = "\x00j"
+
+
+def _json_only(v: Any) -> bool:
+    t = type(v)
+    if t is str or t is bool or t is int or v is None:
+        return True
+    if t is float:
+        return math.isfinite(v)
+    if t is list:
+        return all(_json_only(x) for x in v)
+    if t is dict:
+        return all(type(k) is str and not k.startswith(_TAG) and _json_only(x) for k, x in v.items())
+    return False
+
+
+def _tag(v: Any) -> Any:
     t = type(v)
     if t is str or t is bool or t is int or v is None:
         return v
@@ -85,13 +108,13 @@ def tag(v: Any) -> Any:
     if t is dt.date:
         return {"\x00d": v.isoformat()}
     if t is list:
-        return [tag(x) for x in v]
+        return [_tag(x) for x in v]
     if t is tuple:
-        return {"\x00t": [tag(x) for x in v]}
+        return {"\x00t": [_tag(x) for x in v]}
     if t is dict:
         if all(type(k) is str and not k.startswith(_TAG) for k in v):
-            return {k: tag(x) for k, x in v.items()}
-        return {"\x00m": [[tag(k), tag(x)] for k, x in v.items()]}
+            return {k: _tag(x) for k, x in v.items()}
+        return {"\x00m": [[_tag(k), _tag(x)] for k, x in v.items()]}
     raise Unencodable(f"cannot store a value of type {t.__name__}")
 
 
@@ -112,6 +135,8 @@ def untag(v: Any) -> Any:
 
 
 def _untag_tagged(key: str, inner: Any) -> Any:
+    if key == _JSON:
+        return inner  # decoded from JSON, and JSON was all it held
     try:
         if key == "\x00f" and inner in ("inf", "-inf", "nan"):
             return float(inner)

@@ -275,6 +275,32 @@ def _schema_identity() -> str:
     return f"{json.dumps(_schema(), sort_keys=True)}\0jsonschema={metadata.version('jsonschema')}"
 
 
+# The bundled packs' rule files are validated when they are written (tools/validated_rules.py)
+# and their keys shipped beside them: a file whose data and schema are unchanged since is
+# not validated again on every run. The keys leave out the validator's version, which moves
+# with every install; the schema and the data are what the verdict is about.
+VALIDATED_FILE = "validated.txt"
+
+
+@cache
+def _release_identity() -> str:
+    return json.dumps(_schema(), sort_keys=True)
+
+
+@cache
+def _validated_at_release() -> frozenset[str]:
+    try:
+        text = resources.files("escm_check.rules").joinpath(VALIDATED_FILE).read_text("utf-8")
+    except OSError:  # an install without it validates everything, as any custom pack is
+        return frozenset()
+    return frozenset(ln for ln in text.split("\n") if ln and not ln.startswith("#"))
+
+
+def release_key(definition: str, data: Any) -> str:
+    """The key under which a rule file's data is listed as valid in the bundled VALIDATED_FILE."""
+    return _validity_key(definition, data, _release_identity())
+
+
 def _typed(v: Any) -> Any:
     # a YAML date and the same text quoted validate differently: keep them apart in the key
     if isinstance(v, (dt.date, dt.datetime)):
@@ -282,20 +308,21 @@ def _typed(v: Any) -> Any:
     return {"\0repr": f"{type(v).__name__}:{v!r}"}
 
 
-def _validity_key(definition: str, data: Any) -> str:
+def _validity_key(definition: str, data: Any, identity: str | None = None) -> str:
     """What a schema verdict depends on: the schema, the validator's version and the data."""
-    text = json.dumps([definition, _schema_identity(), data], sort_keys=True, default=_typed)
+    text = json.dumps([definition, identity or _schema_identity(), data], sort_keys=True, default=_typed)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
 def _schema_problems(definition: str, loc: Located, memo: PackMemo | None) -> list[DataFileError]:
     """`schema_errors` against one definition, skipped for data already found valid."""
+    listed = release_key(definition, loc.data) in _validated_at_release()
     if memo is None:
-        return schema_errors(_validator(definition), loc)
+        return [] if listed else schema_errors(_validator(definition), loc)
     key = _validity_key(definition, loc.data)
     if memo.is_valid(key):
         return []
-    errs = schema_errors(_validator(definition), loc)
+    errs = [] if listed else schema_errors(_validator(definition), loc)
     if not errs:
         memo.mark_valid(key)
     return errs

@@ -560,6 +560,9 @@ def test_the_cache_is_off_when_configured_off(repo: GitRepo, tmp_path: Path) -> 
         {2: "int key", dt.date(2026, 1, 1): "date key", None: "null key", True: "bool key"},
         {"\x00dt": "looks like a tag"},
         {"t": (1, (2, 3)), "nested": {"x": {"y": [{"z": float("inf")}]}}},
+        {"id": "KNW-1", "practices": ["knw07"], "satisfies": {"knw07": ["b1"]}, "n": 2, "f": 1.5, "x": None},
+        {"\x00j": "a key that looks like the whole-JSON tag"},
+        {"deep": [[{"\x00j": 1}]]},
     ],
 )
 def test_metadata_values_round_trip_exactly(value: Any) -> None:
@@ -568,6 +571,12 @@ def test_metadata_values_round_trip_exactly(value: Any) -> None:
     assert back == value
     assert [type(k) for k in back] == [type(k) for k in value]
     assert repr(back) == repr(value)
+
+
+def test_metadata_that_is_json_already_is_sent_whole() -> None:
+    plain = {"id": "KNW-1", "practices": ["knw07"], "satisfies": {"knw07": ["b1"]}}
+    assert tag(plain) == {"\x00j": plain}
+    assert "\x00j" not in json.dumps(tag({"on": dt.date(2026, 1, 2), "practices": ["knw07"]}))
 
 
 @pytest.mark.parametrize(

@@ -232,3 +232,29 @@ def test_the_cache_remembers_rule_files_between_runs(tmp_path: Path) -> None:
         conn.close()
     # a pack loaded through what the cache remembered is the same pack
     assert pack_for(cfg, root) == pack_for(cfg, root) == pack_for(cfg)
+
+
+def test_the_bundled_rule_files_are_listed_as_validated() -> None:
+    # a rule file or schema changed without `python tools/validated_rules.py` is validated
+    # on every run again: correct, but the time the listing saves is lost
+    import runpy
+
+    tool = runpy.run_path(str(Path(__file__).resolve().parent.parent / "tools" / "validated_rules.py"))
+    keys, problems = tool["bundled_keys"]()
+    assert problems == []
+    listed = tool["OUT"].read_text(encoding="utf-8").splitlines()
+    assert sorted(k for k in listed if not k.startswith("#")) == keys
+
+
+def test_a_listed_file_changed_in_any_way_is_validated_again(tmp_path: Path) -> None:
+    import shutil
+
+    from escm_check.rulepack import PackError, builtin_packs, load_pack
+
+    pack = tmp_path / "pack"
+    shutil.copytree(builtin_packs()["escm-sp-v2"], pack)
+    load_pack(pack)  # the copy's files are the listed ones
+    knw = pack / "knw.yaml"
+    knw.write_text(knw.read_text(encoding="utf-8").replace("practices:", "practices:\n  - nonsense: 1", 1), "utf-8")
+    with pytest.raises(PackError, match="knw.yaml"):
+        load_pack(pack)
