@@ -35,6 +35,18 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _RESOLVERS = Resolver.yaml_implicit_resolvers
 
 
+# `key: value` lines read before, as (key, value with lists as tuples, nodes): `type: policy`
+# and `status: approved` recur in nearly every document of a repository
+_LINES: dict[str, tuple[str, Any, int]] = {}
+_LINES_MAX = 16384
+
+
+def _remember(line: str, key: str, value: Any, nodes: int) -> None:
+    if len(_LINES) >= _LINES_MAX:
+        _LINES.clear()
+    _LINES[line] = (key, value, nodes)
+
+
 class _NotPlain(Exception):
     """The text is outside the subset: the careful path reads it."""
 
@@ -107,6 +119,18 @@ class _Reader:
             if _blank(line):
                 i += 1
                 continue
+            known = _LINES.get(line)
+            if known is not None:
+                key, value, nodes = known
+                if key in data:
+                    raise _NotPlain
+                self.count += nodes
+                if self.count > self.max_nodes:
+                    raise _NotPlain
+                data[key] = list(value) if type(value) is tuple else value
+                where[key] = self.offset + i + 1
+                i += 1
+                continue
             m = _KEY.match(line)
             if m is None:
                 raise _NotPlain
@@ -114,7 +138,9 @@ class _Reader:
             where[key] = self.offset + i + 1
             rest = _uncommented(m.group(2) or "")
             if rest:
-                data[key] = self._value(rest, key)
+                before = self.count
+                data[key] = value = self._value(rest, key)
+                _remember(line, key, tuple(value) if type(value) is list else value, self.count - before)
                 i += 1
             else:
                 data[key], i = self._nested(i + 1)

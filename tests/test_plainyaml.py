@@ -115,3 +115,15 @@ def test_plain_and_careful_readings_agree_whenever_the_plain_reader_answers(text
         assert careful.problems == () and careful.ok
         assert (careful.data, careful.lines) == plain
     assert load_mapping(text, "x.md", 1) == careful
+
+
+def test_lines_read_before_give_fresh_values_and_still_count_as_duplicates() -> None:
+    text = "practices: [knw07, thr04]\ntype: policy"
+    first = read_plain(text, LIMITS)
+    second = read_plain(text, LIMITS)
+    assert first is not None and second is not None
+    first[0]["practices"].append("ppl01")
+    assert second[0]["practices"] == ["knw07", "thr04"]
+    assert read_plain("type: policy\ntype: policy", LIMITS) is None
+    values = {"practices": ["knw07", "thr04"], "type": "policy"}
+    assert read_plain(text, LIMITS, 5) == (values, {"practices": 6, "type": 7})
