@@ -56,7 +56,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from . import __version__
 from .codec import BadEntry, Codec, Unencodable, tag, untag
 from .config import Config
 from .documents import Document
@@ -328,6 +327,8 @@ def _quarantine(path: Path) -> None:
 def _tool_identity() -> list[Any]:
     """The tool version, the cache format, Python and the parser libraries' versions."""
     from importlib import metadata
+
+    from . import __version__
 
     libs = []
     for name in _PARSER_DISTRIBUTIONS:

@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from . import __version__
 from .display import printable
 from .exitcodes import Exit
 from .guard import guarded, run_guarded
@@ -45,7 +44,7 @@ def _parse_date(value: str | None, what: str) -> dt.date | None:
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="escm-check")
+@click.version_option(None, "--version", package_name="escm-check", prog_name="escm-check")
 def main() -> None:
     """Check a process repository against a capability model (eSCM-SP v2 by default).
 

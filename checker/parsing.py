@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from .adapters.limits import LIMIT_HINT, Limits, error_document, skipped_document
@@ -142,18 +142,19 @@ def _path_problem(root: Path, rel: str, dirs: dict[str, str | None]) -> str | No
 
     ``dirs`` caches the verdict on each folder so a large tree costs one lstat per folder.
     """
-    pure = PurePosixPath(rel)
-    if not rel or pure.is_absolute() or ".." in pure.parts or rel != pure.as_posix():
+    parts = rel.split("/")
+    # empty and `.` parts are what a normalised path would lose
+    if not rel or "" in parts or "." in parts or ".." in parts:
         return "the path is not a plain path inside the repository"
-    parts = pure.parts
-    for i in range(1, len(parts)):
-        folder = "/".join(parts[:i])
-        if folder not in dirs:
-            dirs[folder] = _folder_problem(root / folder, folder)
-        if dirs[folder] is not None:
-            return dirs[folder]
+    base = str(root)
+    folder = ""
+    for part in parts[:-1]:
+        folder = f"{folder}/{part}" if folder else part
+        problem = dirs[folder] if folder in dirs else dirs.setdefault(folder, _folder_problem(root / folder, folder))
+        if problem is not None:
+            return problem
     try:
-        st = os.lstat(root / rel)
+        st = os.lstat(os.path.join(base, rel))
     except FileNotFoundError:
         return "the file does not exist in the working tree"
     except OSError as exc:

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -272,6 +272,8 @@ def _validator(definition: str) -> jsonschema.Draft202012Validator:
 
 @cache
 def _schema_identity() -> str:
+    from importlib import metadata
+
     return f"{json.dumps(_schema(), sort_keys=True)}\0jsonschema={metadata.version('jsonschema')}"
 
 
