@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -100,12 +101,29 @@ class ControlResult:
 # --------------------------------------------------------------------------- small pure helpers
 
 
+@functools.lru_cache(maxsize=4096)  # a history compares the same few version pairs again and again
 def _compare(a: str, b: str) -> int | None:
     """`compare_versions`, or None when either is not a version (the metadata check says so)."""
     try:
         return compare_versions(a, b)
     except VersionError:
         return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _trailer_view(
+    trailers: tuple[tuple[str, str], ...], approval_keys: frozenset[str], review_keys: frozenset[str]
+) -> tuple[tuple[str, ...], bool]:
+    """(approvers, whether a review is recorded) in a commit's trailers. Trailer blocks are
+    shared between commits (see `history._parse_log`), so each is read once."""
+    approvers = tuple(v for k, v in trailers if k.casefold() in approval_keys)
+    return approvers, any(k.casefold() in review_keys for k, _ in trailers)
+
+
+@functools.lru_cache(maxsize=8192)  # the same few people approve the same few authors' changes
+def _independent(approvers: tuple[str, ...], author: tuple[str, str]) -> tuple[str, ...]:
+    """The approvers who are not the author."""
+    return tuple(a for a in approvers if a.strip() and not same_person(parse_identity(a), author))
 
 
 def _status(meta: Mapping[str, Any] | None) -> str | None:
@@ -415,8 +433,8 @@ class _Run:
 
     def step(self, s: _Step, judge: bool) -> None:
         c = s.commit
-        approvers = self._approvers(c)
-        if any(k.casefold() in self._review_keys for k, _ in c.trailers):
+        approvers, reviewed = _trailer_view(c.trailers, self._approval_keys, self._review_keys)
+        if reviewed:
             self.review_dates.append(c.author_date.date())
         if s.deleted:
             self._entry(c, None, ", ".join(approvers) or None)
@@ -469,9 +487,6 @@ class _Run:
     def _entry(self, c: Commit, version: str | None, approved_by: str | None) -> None:
         date, author = self.repo.entry_text(c)
         self.entries.append(VersionEntry(c.sha, date, author, version, approved_by and sys.intern(approved_by)))
-
-    def _approvers(self, c: Commit) -> tuple[str, ...]:
-        return tuple(v for k, v in c.trailers if k.casefold() in self._approval_keys)
 
     def _add(self, rule: str, message: str, key: str, hint: str | None = None) -> None:
         line = self.lines.get(key)
@@ -535,7 +550,7 @@ class _Run:
 
     def _check_approval(self, c: Commit, approvers: tuple[str, ...]) -> tuple[bool, str | None]:
         author = (c.author_name, c.author_email)
-        others = [a for a in approvers if a.strip() and not same_person(parse_identity(a), author)]
+        others = _independent(approvers, author)
         if others:
             return True, ", ".join(others)
         merge = self.repo.merged_by(c.sha) if self.settings.approval_mode == "merge" else None

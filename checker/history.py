@@ -31,9 +31,8 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Generic, Literal, TypeVar, overload
 
 import msgspec
 
@@ -275,6 +274,30 @@ class RepoHistory:
         self._graph["via"] = via
 
 
+T = TypeVar("T")
+
+
+class _once(Generic[T]):
+    """`functools.cached_property` without its lock: before Python 3.12 it takes one on every
+    first access, which costs more than computing a version's status. A value computed twice
+    by two threads at once is the same value."""
+
+    def __init__(self, fn: Callable[[Any], T]) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _once[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> T | _once[T]:
+        if obj is None:
+            return self
+        value = self.fn(obj)
+        obj.__dict__[self.name] = value
+        return value
+
+
 @dataclass(frozen=True, init=False)
 class DocVersion:
     """A document's metadata as it was at one commit, parsed only when asked for.
@@ -335,7 +358,7 @@ class DocVersion:
         d["problem"] = problem
         d["layout"] = layout
 
-    @cached_property
+    @_once
     def block(self) -> MetaBlock:
         """The parsed front matter with key lines and YAML problems."""
         if self.missing:
@@ -358,12 +381,12 @@ class DocVersion:
         """False when the front matter at this commit is not valid YAML (or is missing)."""
         return self.block.ok
 
-    @cached_property
+    @_once
     def _scanned(self) -> Scan:
         # usually filled when the blob was cut, in the thread that waits on git's log
         return _scan_version(self.front_matter or "", self.layout, self.missing)
 
-    @property
+    @_once  # asked for several times at each step of change control
     def version(self) -> str | None:
         """The `version` value as text, or None."""
         v = self._scanned[1]
@@ -372,7 +395,7 @@ class DocVersion:
             v = None if raw is None else str(raw)
         return v or None
 
-    @property
+    @_once
     def status(self) -> str | None:
         """The `status` value, lower-cased, or None."""
         s = self._scanned[0]
@@ -875,7 +898,7 @@ def _versions(
             bug = (failed or {}).get((ch.blob, kind))
             dv = DocVersion(ch.commit, path, ch.blob, parts[0], parts[1], ch.old_blob, problem=bug, layout=parts[2])
             if parts[3] is not None:
-                dv.__dict__["_scanned"] = parts[3]  # the cached_property, computed already
+                dv.__dict__["_scanned"] = parts[3]  # the `_once` value, computed already
         out.setdefault(path, []).append(dv)
     return {path: tuple(vs) for path, vs in out.items()}
 
