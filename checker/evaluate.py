@@ -400,6 +400,12 @@ def _padded(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f" {w.lower()} " for w in words)
 
 
+@functools.lru_cache(maxsize=16384)
+def _names_part(words: tuple[str, ...], heading: str) -> bool:
+    """Whether a heading (as `_heading_words` gives it) holds one of a part's words."""
+    return any(w in heading for w in _padded(words))
+
+
 def _heading_matches(heading: str, words: tuple[str, ...]) -> bool:
     h = _heading_words(heading)
     return any(w in h for w in _padded(words))
@@ -428,7 +434,7 @@ def structure_findings(d: DocInput, pack: Pack) -> list[Finding]:
     out = []
     headings = [_heading_words(s.heading) for s in d.doc.sections if s.heading]
     for part in doc_type.structure:
-        if not any(w in h for h in headings for w in _padded(part.headings)):
+        if not any(_names_part(part.headings, h) for h in headings):
             out.append(
                 make(
                     "doctype-structure",
