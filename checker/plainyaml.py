@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from yaml.resolver import Resolver
@@ -148,41 +149,31 @@ class _Reader:
 
     def _nested(self, i: int) -> tuple[Any, int]:
         """The block mapping or block list under a `key:` line, and the line after it."""
-        lines = self.lines
-        while i < len(lines) and _blank(lines[i]):
-            i += 1
-        if i == len(lines):
+        first = next(self._content(i), None)
+        if first is None:
             raise _NotPlain  # a null value
-        indent = _indent(lines[i])
+        _, head, indent = first
         self._count()
-        if lines[i].startswith("- ", indent):
+        end = len(self.lines)
+        if head.startswith("- ", indent):
             items: list[Any] = []
-            while i < len(lines):
-                line = lines[i]
-                if _blank(line):
-                    i += 1
-                    continue
-                here = _indent(line)
+            for j, line, here in self._content(i):
                 if here < indent or (indent == 0 and not line.startswith("- ")):
-                    break  # the next top-level key
+                    end = j  # the next top-level key
+                    break
                 if here != indent or not line.startswith("- ", indent):
                     raise _NotPlain
                 value = _uncommented(line[indent + 2 :])
                 if not value or value[0] == "[":
                     raise _NotPlain
                 items.append(self._value(value, None))
-                i += 1
-            return items, i
+            return items, end
         if indent == 0:
             raise _NotPlain  # a null value followed by the next key
         data: dict[str, Any] = {}
-        while i < len(lines):
-            line = lines[i]
-            if _blank(line):
-                i += 1
-                continue
-            here = _indent(line)
+        for j, line, here in self._content(i):
             if here == 0:
+                end = j
                 break
             m = _KEY.match(line, indent) if here == indent else None
             if m is None:
@@ -192,8 +183,14 @@ class _Reader:
             if not rest:
                 raise _NotPlain  # nested deeper
             data[key] = self._value(rest, None)
-            i += 1
-        return data, i
+        return data, end
+
+    def _content(self, i: int) -> Iterator[tuple[int, str, int]]:
+        """(index, line, indent) of each line from `i` on that YAML does not skip."""
+        for j in range(i, len(self.lines)):
+            line = self.lines[j]
+            if not _blank(line):
+                yield j, line, _indent(line)
 
     def _key(self, key: str, seen: dict[str, Any]) -> str:
         if key in seen or _tag(key) != TAG_STR:
