@@ -555,20 +555,24 @@ class Memo:
         self,
         kind: str,
         codec: Codec[V],
-        items: Iterable[tuple[str, V]],
+        items: Iterable[tuple[str, V] | tuple[str, V, bytes | None]],
         scope: str = "",
         prune: Sequence[tuple[str, str, int]] = (),
     ) -> None:
-        """Store (key, value) pairs in one transaction; a value the codec cannot carry is not kept."""
+        """Store (key, value) pairs in one transaction; a value the codec cannot carry is not kept.
+        A third item, when given, is the value already encoded by `codec` (a worker's bytes)."""
         if self.store is None:
             return
         self.store.put(self._encoded(kind, codec, items, scope), prune=prune)
 
     @staticmethod
     def _encoded(
-        kind: str, codec: Codec[V], items: Iterable[tuple[str, V]], scope: str
+        kind: str, codec: Codec[V], items: Iterable[tuple[str, V] | tuple[str, V, bytes | None]], scope: str
     ) -> Iterator[tuple[str, str, str, bytes]]:
-        for key, value in items:
+        for key, value, *sent in items:
+            if sent and sent[0] is not None:
+                yield key, kind, scope, sent[0]
+                continue
             try:
                 yield key, kind, scope, codec.encode(value)
             except Unencodable:
@@ -648,16 +652,25 @@ class Lookup(Generic[K, V]):
         return [i for i, k in enumerate(self.keys) if k is None or k not in self.found]
 
     def finish(
-        self, kind: str, computed: Sequence[V], *, keep: Callable[[K, V], bool] = _always, scope: str = ""
+        self,
+        kind: str,
+        computed: Sequence[V],
+        *,
+        keep: Callable[[K, V], bool] = _always,
+        scope: str = "",
+        wire: Sequence[bytes | None] = (),
     ) -> list[V]:
         """Every item's value, `computed` being the values of `todo` in order; those `keep`
-        accepts are stored."""
-        fresh = dict(zip(self._missing(), computed, strict=True))
+        accepts are stored. `wire`, when given, holds the values of `todo` as the codec
+        encoded them already (None where it did not), so they are not encoded again."""
+        missing = self._missing()
+        fresh = dict(zip(missing, computed, strict=True))
+        sent = dict(zip(missing, wire, strict=True)) if wire else {}
         kept = []
         for i, value in fresh.items():
             k = self.keys[i]
             if k is not None and keep(self.items[i], value):
-                kept.append((k, value))
+                kept.append((k, value, sent.get(i)))
         self.memo.keep(kind, self.codec, kept, scope)
         return [fresh[i] if i in fresh else self.found[str(k)] for i, k in enumerate(self.keys)]
 

@@ -49,6 +49,7 @@ class Pending(Generic[K, V]):
         self._codec = codec
         self._items = list(items)
         self._workers = workers
+        self.wire: list[bytes | None] = []  # after `result`: each value as a worker encoded it
 
     @property
     def forked(self) -> int:
@@ -58,7 +59,8 @@ class Pending(Generic[K, V]):
     def result(self, progress: Callable[[int, int], None] | None = None) -> list[V]:
         """Every item's value, in order; what a worker did not send is computed here.
         `progress(done, total)` hears of each batch as it arrives."""
-        got = _receive_all(self._workers, self._codec, progress, len(self._items))
+        wire: dict[int, bytes] = {}
+        got = _receive_all(self._workers, self._codec, progress, len(self._items), wire)
         for proc, _, _ in self._workers:
             proc.join()
         missing = [i for i in range(len(self._items)) if i not in got]
@@ -67,6 +69,7 @@ class Pending(Generic[K, V]):
             got.update(zip(missing, values, strict=True))
         if progress is not None:
             progress(len(self._items), len(self._items))
+        self.wire = [wire.get(i) for i in range(len(self._items))]
         return [got[i] for i in range(len(self._items))]
 
 
@@ -136,9 +139,11 @@ def _receive_all(
     codec: Codec[V],
     progress: Callable[[int, int], None] | None = None,
     total: int = 0,
+    wire: dict[int, bytes] | None = None,
 ) -> dict[int, V]:
     """The values the workers send, taken from whichever has a batch ready: a worker whose
-    pipe is full waits for this process, so reading one worker to its end would stall the rest."""
+    pipe is full waits for this process, so reading one worker to its end would stall the rest.
+    `wire` is given each value's bytes as sent."""
     got: dict[int, V] = {}
     done = 0
     left = {conn: len(share) for _, conn, share in workers}
@@ -165,4 +170,6 @@ def _receive_all(
                     got[i] = codec.decode(data)
                 except BadEntry:
                     continue
+                if wire is not None:
+                    wire[i] = data
     return got

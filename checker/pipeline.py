@@ -134,7 +134,8 @@ def _run(opts: CheckOptions, rules: Pack | Callable[[], Pack], cfg: Config, disc
     hist = _history(memo, disc, as_of, settings, cfg.formats)  # git log in a thread, or the stored history
     pack = rules if isinstance(rules, Pack) else rules()
     with parsing_bar(len(found.todo), quiet=opts.quiet or not reading.forked) as bar:
-        got += found.finish("doc", reading.result(bar), keep=keep)
+        read = reading.result(bar)
+        got += found.finish("doc", read, keep=keep, wire=reading.wire)
     parsed = dict(zip(heavy + light, got, strict=True))
     docs = [parsed[r] for r in disc.documents]
     judged = _judge(memo, docs, disc, hist, settings, as_of, prints, limits, cfg.formats, jobs)
@@ -222,6 +223,8 @@ def _judge(
         fp = prints.get(p[0].path)
         return make_key(common, fp.key, p[0].path in disc.modified) if fp is not None and common else None
 
+    wire: list[bytes | None] = []  # the judgements as the workers encoded them
+
     def judge(todo: Sequence[Parsed]) -> list[Judgement]:
         progress.set_current(f"the git history of {disc.root}")
         # waits for the log's thread to end, so workers fork from one thread
@@ -235,16 +238,18 @@ def _judge(
         if judging.forked:
             repo.forget_prefetched()  # the workers hold their own; a leftover is read again
         hist.settle()  # the history is stored while the workers judge, without the cuts beside it
-        return judging.result()
+        values = judging.result()
+        wire.extend(judging.wire)
+        return values
 
-    made = memo.map(
+    found = memo.lookup(JUDGEMENT, tracked, key)
+    judged = judge(found.todo) if found.todo else []
+    made = found.finish(
         "control",
-        JUDGEMENT,
-        tracked,
-        key,
-        judge,
+        judged,
         keep=lambda p, j: hist.key is not None and not safety.is_internal(j.findings) and prints[p[0].path].unchanged(),
         scope=scope or "",
+        wire=wire,
     )
     by_path = {p[0].path: j for p, j in zip(tracked, made, strict=True)}
     return [judge_untracked(p) if p[0].path in disc.untracked else by_path.get(p[0].path, NOT_JUDGED) for p in docs]

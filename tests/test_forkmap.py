@@ -56,6 +56,18 @@ def test_workers_read_exactly_what_this_process_reads(tmp_path: Path) -> None:
     assert pending.result() == here
 
 
+def test_the_bytes_workers_sent_are_what_the_codec_writes_for_their_values(tmp_path: Path) -> None:
+    # the cache stores these bytes as they came rather than encoding each value again
+    rels = _tree(tmp_path)
+    pending = forkmap.start(rels, _reader(tmp_path), PARSED, 2)
+    values = pending.result()
+    assert len(pending.wire) == len(values) and all(w is not None for w in pending.wire)
+    assert all(w == PARSED.encode(v) for w, v in zip(pending.wire, values, strict=True))
+    here = forkmap.start(rels[:10], _reader(tmp_path), PARSED, 2)  # too few to fork
+    here.result()
+    assert here.wire == [None] * 10
+
+
 def test_a_worker_that_stops_early_leaves_the_rest_to_this_process(tmp_path: Path) -> None:
     rels = _tree(tmp_path, 40)
     here = read_documents(tmp_path, rels, Limits(), 1, {})
