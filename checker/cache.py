@@ -474,6 +474,11 @@ class Memo:
         directory = cache_dir_for(cfg, root) if enabled and cfg.cache else None
         return cls(Store.open(directory) if directory is not None else None)
 
+    @property
+    def stores(self) -> bool:
+        """Whether values computed now are kept (there is a store)."""
+        return self.store is not None
+
     def close(self) -> None:
         """Release the database."""
         if self.store is not None:

@@ -49,17 +49,18 @@ class Pending(Generic[K, V]):
         self._codec = codec
         self._items = list(items)
         self._workers = workers
-        self.wire: list[bytes | None] = []  # after `result`: each value as a worker encoded it
+        self._wire: list[bytes | None] = []
 
     @property
     def forked(self) -> int:
         """How many worker processes are computing."""
         return len(self._workers)
 
-    def result(self, progress: Callable[[int, int], None] | None = None) -> list[V]:
+    def result(self, progress: Callable[[int, int], None] | None = None, *, keep_wire: bool = False) -> list[V]:
         """Every item's value, in order; what a worker did not send is computed here.
-        `progress(done, total)` hears of each batch as it arrives."""
-        wire: dict[int, bytes] = {}
+        `progress(done, total)` hears of each batch as it arrives. With `keep_wire`, the
+        bytes each value came in are kept for `take_wire`."""
+        wire: dict[int, bytes] | None = {} if keep_wire else None
         got = _receive_all(self._workers, self._codec, progress, len(self._items), wire)
         for proc, _, _ in self._workers:
             proc.join()
@@ -69,8 +70,15 @@ class Pending(Generic[K, V]):
             got.update(zip(missing, values, strict=True))
         if progress is not None:
             progress(len(self._items), len(self._items))
-        self.wire = [wire.get(i) for i in range(len(self._items))]
+        if wire is not None:
+            self._wire = [wire.get(i) for i in range(len(self._items))]
         return [got[i] for i in range(len(self._items))]
+
+    def take_wire(self) -> list[bytes | None]:
+        """Each value as a worker encoded it (None where it was computed here), once, after
+        `result(keep_wire=True)`: what the cache stores without encoding the values again."""
+        wire, self._wire = self._wire, []
+        return wire
 
 
 def start(

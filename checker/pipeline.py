@@ -134,8 +134,8 @@ def _run(opts: CheckOptions, rules: Pack | Callable[[], Pack], cfg: Config, disc
     hist = _history(memo, disc, as_of, settings, cfg.formats)  # git log in a thread, or the stored history
     pack = rules if isinstance(rules, Pack) else rules()
     with parsing_bar(len(found.todo), quiet=opts.quiet or not reading.forked) as bar:
-        read = reading.result(bar)
-        got += found.finish("doc", read, keep=keep, wire=reading.wire)
+        read = reading.result(bar, keep_wire=memo.stores)
+        got += found.finish("doc", read, keep=keep, wire=reading.take_wire())
     parsed = dict(zip(heavy + light, got, strict=True))
     docs = [parsed[r] for r in disc.documents]
     judged = _judge(memo, docs, disc, hist, settings, as_of, prints, limits, cfg.formats, jobs)
@@ -238,8 +238,8 @@ def _judge(
         if judging.forked:
             repo.forget_prefetched()  # the workers hold their own; a leftover is read again
         hist.settle()  # the history is stored while the workers judge, without the cuts beside it
-        values = judging.result()
-        wire.extend(judging.wire)
+        values = judging.result(keep_wire=memo.stores)
+        wire.extend(judging.take_wire())
         return values
 
     found = memo.lookup(JUDGEMENT, tracked, key)
@@ -251,6 +251,7 @@ def _judge(
         scope=scope or "",
         wire=wire,
     )
+    wire.clear()  # the store has them
     by_path = {p[0].path: j for p, j in zip(tracked, made, strict=True)}
     return [judge_untracked(p) if p[0].path in disc.untracked else by_path.get(p[0].path, NOT_JUDGED) for p in docs]
 

@@ -60,12 +60,17 @@ def test_the_bytes_workers_sent_are_what_the_codec_writes_for_their_values(tmp_p
     # the cache stores these bytes as they came rather than encoding each value again
     rels = _tree(tmp_path)
     pending = forkmap.start(rels, _reader(tmp_path), PARSED, 2)
-    values = pending.result()
-    assert len(pending.wire) == len(values) and all(w is not None for w in pending.wire)
-    assert all(w == PARSED.encode(v) for w, v in zip(pending.wire, values, strict=True))
+    values = pending.result(keep_wire=True)
+    wire = pending.take_wire()
+    assert len(wire) == len(values) and all(w is not None for w in wire)
+    assert all(w == PARSED.encode(v) for w, v in zip(wire, values, strict=True))
+    assert pending.take_wire() == []  # handed over once, not held
     here = forkmap.start(rels[:10], _reader(tmp_path), PARSED, 2)  # too few to fork
-    here.result()
-    assert here.wire == [None] * 10
+    here.result(keep_wire=True)
+    assert here.take_wire() == [None] * 10
+    unkept = forkmap.start(rels, _reader(tmp_path), PARSED, 2)
+    unkept.result()
+    assert unkept.take_wire() == []
 
 
 def test_a_worker_that_stops_early_leaves_the_rest_to_this_process(tmp_path: Path) -> None:
