@@ -92,23 +92,14 @@ _PLACEHOLDER = re.compile(r"\b(tbd|todo|to be (written|defined|completed)|lorem 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-_HEAD = 600  # characters that hold twenty words in nearly any prose
-
-
 def substantive_text(text: str) -> bool:
     """At least eight words of prose that are not a placeholder (twenty words always count)."""
-    # each word found in the head is a word of the text (one cut at the end of the head is
-    # still the start of one), so twenty there settle it; a ten-page section is never split
-    # into words whole
-    words = len(_WORD.findall(text, 0, _HEAD))
-    if words >= 20:
-        return True
-    if len(text) > _HEAD:
-        words = 0
-        for _ in _WORD.finditer(text):
-            words += 1
-            if words >= 20:
-                return True
+    # counting stops at twenty: a ten-page section need not be split into words to pass
+    words = 0
+    for _ in _WORD.finditer(text):
+        words += 1
+        if words >= 20:
+            return True
     return words >= 8 and not _PLACEHOLDER.search(text)
 
 
