@@ -43,8 +43,24 @@ def _parse_date(value: str | None, what: str) -> dt.date | None:
     return None
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from . import __version__  # looked up only when asked for
+
+    click.echo(f"escm-check, version {__version__}")
+    ctx.exit()
+
+
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(None, "--version", package_name="escm-check", prog_name="escm-check")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """Check a process repository against a capability model (eSCM-SP v2 by default).
 
