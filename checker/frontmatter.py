@@ -111,22 +111,17 @@ def _refused(message: str, path: str, line: int, hint: str | None = "Simplify th
     return MetaBlock(problems=(make("yaml-error", message, path=path, line=line, hint=hint),), ok=False)
 
 
-def load_mapping(text: str, path: str, line_offset: int = 0) -> MetaBlock:
-    """Parse a YAML mapping safely; problems are findings, never exceptions."""
+def load_mapping(text: str, path: str, line_offset: int = 0, *, plain: bool = True) -> MetaBlock:
+    """Parse a YAML mapping safely; problems are findings, never exceptions.
+
+    Plain front matter is read line by line (`plainyaml.read_plain`); with `plain` False, or
+    for anything else, the text is composed and walked, which gives the same values."""
     text = scrub(text)  # a lone surrogate makes libyaml raise; text from bytes never holds one
     if too_large(text, _LIMITS):
         return _refused(f"metadata larger than {_LIMITS.bytes} bytes", path, line_offset + 1, None)
-    plain = read_plain(text, _LIMITS, line_offset)
-    if plain is not None:
-        return MetaBlock(data=plain[0], lines=plain[1])
-    return load_mapping_careful(text, path, line_offset)
-
-
-def load_mapping_careful(text: str, path: str, line_offset: int = 0) -> MetaBlock:
-    """`load_mapping` through the composed node graph, for any YAML (the plain subset too)."""
-    text = scrub(text)
-    if too_large(text, _LIMITS):
-        return _refused(f"metadata larger than {_LIMITS.bytes} bytes", path, line_offset + 1, None)
+    read = read_plain(text, _LIMITS, line_offset) if plain else None
+    if read is not None:
+        return MetaBlock(data=read[0], lines=read[1])
     if "\t" in text:
         for i, ln in enumerate(text.split("\n")):
             if ln[: len(ln) - len(ln.lstrip())].count("\t"):

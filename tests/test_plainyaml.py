@@ -4,7 +4,7 @@ left to the careful path, and the same values and lines either way."""
 from __future__ import annotations
 
 import pytest
-from escm_check.frontmatter import load_mapping, load_mapping_careful
+from escm_check.frontmatter import load_mapping
 from escm_check.plainyaml import read_plain
 from escm_check.yamlcore import YAML_LIMITS
 from hypothesis import given, settings
@@ -42,7 +42,7 @@ def test_the_common_shape_is_read_plainly_with_the_careful_values_and_lines() ->
     assert data["approved_on"] == "2020-10-08"
     assert data["owner"] == "Quality Manager"
     assert lines["id"] == 2 and lines["approved_by"] == 13
-    careful = load_mapping_careful(COMMON, "x.md", 1)
+    careful = load_mapping(COMMON, "x.md", 1, plain=False)
     assert (careful.data, careful.lines, careful.problems) == (data, lines, ())
 
 
@@ -72,7 +72,7 @@ def test_the_common_shape_is_read_plainly_with_the_careful_values_and_lines() ->
 )
 def test_anything_outside_the_subset_takes_the_careful_path(text: str) -> None:
     assert read_plain(text, LIMITS) is None
-    assert load_mapping(text, "x.md") == load_mapping_careful(text, "x.md")
+    assert load_mapping(text, "x.md") == load_mapping(text, "x.md", plain=False)
 
 
 def test_a_list_longer_than_the_node_limit_is_left_to_the_careful_refusal() -> None:
@@ -110,7 +110,7 @@ LINES = st.one_of(
 @given(st.lists(LINES, min_size=1, max_size=8).map("\n".join))
 def test_plain_and_careful_readings_agree_whenever_the_plain_reader_answers(text: str) -> None:
     plain = read_plain(text, LIMITS, 1)
-    careful = load_mapping_careful(text, "x.md", 1)
+    careful = load_mapping(text, "x.md", 1, plain=False)
     if plain is not None:
         assert careful.problems == () and careful.ok
         assert (careful.data, careful.lines) == plain
