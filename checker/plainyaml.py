@@ -4,10 +4,10 @@ Composing through libyaml is most of a Markdown document's reading time, yet nea
 front matter is a dozen `key: value` lines with a flow list or one nested level. `read_plain`
 reads exactly that subset and gives up (None) on anything else: quotes with escapes, anchors,
 aliases, tags, block or multi-line scalars, flow mappings, deeper nesting, duplicate keys, and
-any value YAML would read as a number, boolean or null. The caller then takes the careful
-path (`frontmatter.load_mapping` composing the text), which also words every finding. On what `read_plain`
+any value YAML would read as a number, boolean or null. `frontmatter.load_mapping` then
+composes the text, the careful way, which also words every finding. On what `read_plain`
 accepts, the two give the same values and lines: tests/test_plainyaml.py and
-bench/plainyaml_equivalence.py compare them on generated, fuzzed and real front matter.
+bench/equivalence.py compare them on generated, fuzzed and real front matter.
 """
 
 from __future__ import annotations
