@@ -72,6 +72,20 @@ def parse_duration(text: object) -> Duration:
     return Duration(count, unit)
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def is_iso_date(text: str) -> bool:
+    """True for a real calendar date written exactly `YYYY-MM-DD`."""
+    if not _ISO_DATE.fullmatch(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_date(value: object) -> dt.date | None:
     """An ISO date from a string or date; None when it is not one."""
     if isinstance(value, dt.datetime):

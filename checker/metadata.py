@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -13,7 +12,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .documents import Document
-from .durations import parse_date, parse_duration
+from .durations import is_iso_date, parse_date, parse_duration
 from .findings import Finding, make
 from .metadata_keys import DATE_KEYS, KEYS
 from .versions import version_error
@@ -71,7 +70,6 @@ def _validator() -> jsonschema.Draft202012Validator:
 # computed on that stand-in instance, which fails exactly where the document's does, with
 # the same messages (only the failing values, kept as they are, appear in them).
 _TEXT_KEYS = {"id": 120, "title": None, "version": None, "owner": None, "approved_by": None}
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _PLAIN = (str, int, float, bool, type(None))
 _ERRORS: dict[str, tuple[tuple[tuple[str | int, ...], str], ...]] = {}
 _ERRORS_MAX = 4096
@@ -93,11 +91,7 @@ def _stand_in(key: str, value: Any) -> Any:
     if key in _TEXT_KEYS:
         top = _TEXT_KEYS[key]
         return "x" if len(value) >= 1 and (top is None or len(value) <= top) else value
-    if key in DATE_KEYS and _ISO_DATE.fullmatch(value):
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            return value
+    if key in DATE_KEYS and is_iso_date(value):
         return "2000-01-01"
     return value
 

@@ -12,13 +12,13 @@ bench/equivalence.py compare them on generated, fuzzed and real front matter.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from yaml.resolver import Resolver
 
+from .durations import is_iso_date
 from .metadata_keys import TEXT_KEYS
 from .yamlcore import TAG_STR, TAG_TIMESTAMP, YamlLimits
 
@@ -32,7 +32,6 @@ _BLOCK_PLAIN = re.compile(_FIRST + r"[^:#\[\]{}]*\Z")
 _FLOW_PLAIN = re.compile(_FIRST + r"[^:#\[\]{},'\"]*\Z")
 _DOUBLE = re.compile(r'"([^"\\]*)"(?: +#.*)? *\Z')
 _SINGLE = re.compile(r"'([^']*)'(?: +#.*)? *\Z")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _RESOLVERS = Resolver.yaml_implicit_resolvers
 
 
@@ -230,11 +229,7 @@ class _Reader:
         if tag == TAG_STR:
             return plain
         # a date the careful walk writes back as it is written; a text key's date is a finding
-        if tag == TAG_TIMESTAMP and top_key not in TEXT_KEYS and _ISO_DATE.match(plain):
-            try:
-                dt.date.fromisoformat(plain)
-            except ValueError:
-                raise _NotPlain from None
+        if tag == TAG_TIMESTAMP and top_key not in TEXT_KEYS and is_iso_date(plain):
             return plain
         raise _NotPlain
 
