@@ -51,7 +51,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -560,23 +560,25 @@ class Memo:
         self,
         kind: str,
         codec: Codec[V],
-        items: Iterable[tuple[str, V] | tuple[str, V, bytes | None]],
+        items: Iterable[tuple[str, V]],
         scope: str = "",
         prune: Sequence[tuple[str, str, int]] = (),
+        encoded: Mapping[str, bytes] | None = None,
     ) -> None:
         """Store (key, value) pairs in one transaction; a value the codec cannot carry is not kept.
-        A third item, when given, is the value already encoded by `codec` (a worker's bytes)."""
+        `encoded` holds values `codec` has encoded already (a worker's bytes), by key."""
         if self.store is None:
             return
-        self.store.put(self._encoded(kind, codec, items, scope), prune=prune)
+        self.store.put(self._encoded(kind, codec, items, scope, encoded or {}), prune=prune)
 
     @staticmethod
     def _encoded(
-        kind: str, codec: Codec[V], items: Iterable[tuple[str, V] | tuple[str, V, bytes | None]], scope: str
+        kind: str, codec: Codec[V], items: Iterable[tuple[str, V]], scope: str, encoded: Mapping[str, bytes]
     ) -> Iterator[tuple[str, str, str, bytes]]:
-        for key, value, *sent in items:
-            if sent and sent[0] is not None:
-                yield key, kind, scope, sent[0]
+        for key, value in items:
+            sent = encoded.get(key)
+            if sent is not None:
+                yield key, kind, scope, sent
                 continue
             try:
                 yield key, kind, scope, codec.encode(value)
@@ -672,11 +674,14 @@ class Lookup(Generic[K, V]):
         fresh = dict(zip(missing, computed, strict=True))
         sent = dict(zip(missing, wire, strict=True)) if wire else {}
         kept = []
+        encoded: dict[str, bytes] = {}
         for i, value in fresh.items():
             k = self.keys[i]
             if k is not None and keep(self.items[i], value):
-                kept.append((k, value, sent.get(i)))
-        self.memo.keep(kind, self.codec, kept, scope)
+                kept.append((k, value))
+                if (data := sent.get(i)) is not None:
+                    encoded[k] = data
+        self.memo.keep(kind, self.codec, kept, scope, encoded=encoded)
         return [fresh[i] if i in fresh else self.found[str(k)] for i, k in enumerate(self.keys)]
 
 

@@ -150,9 +150,10 @@ def _path_problem(root: Path, rel: str, dirs: dict[str, str | None]) -> str | No
     folder = ""
     for part in parts[:-1]:
         folder = f"{folder}/{part}" if folder else part
-        problem = dirs[folder] if folder in dirs else dirs.setdefault(folder, _folder_problem(root / folder, folder))
-        if problem is not None:
-            return problem
+        if folder not in dirs:
+            dirs[folder] = _folder_problem(root / folder, folder)
+        if dirs[folder] is not None:
+            return dirs[folder]
     try:
         st = os.lstat(os.path.join(base, rel))
     except FileNotFoundError:

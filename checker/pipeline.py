@@ -223,9 +223,8 @@ def _judge(
         fp = prints.get(p[0].path)
         return make_key(common, fp.key, p[0].path in disc.modified) if fp is not None and common else None
 
-    wire: list[bytes | None] = []  # the judgements as the workers encoded them
-
-    def judge(todo: Sequence[Parsed]) -> list[Judgement]:
+    def judge(todo: Sequence[Parsed]) -> tuple[list[Judgement], list[bytes | None]]:
+        """The judgements, and each as a worker encoded it (for the store)."""
         progress.set_current(f"the git history of {disc.root}")
         # waits for the log's thread to end, so workers fork from one thread
         repo = hist.get(settle=False)
@@ -239,11 +238,10 @@ def _judge(
             repo.forget_prefetched()  # the workers hold their own; a leftover is read again
         hist.settle()  # the history is stored while the workers judge, without the cuts beside it
         values = judging.result(keep_wire=memo.stores)
-        wire.extend(judging.take_wire())
-        return values
+        return values, judging.take_wire()
 
     found = memo.lookup(JUDGEMENT, tracked, key)
-    judged = judge(found.todo) if found.todo else []
+    judged, wire = judge(found.todo) if found.todo else ([], [])
     made = found.finish(
         "control",
         judged,
@@ -251,7 +249,6 @@ def _judge(
         scope=scope or "",
         wire=wire,
     )
-    wire.clear()  # the store has them
     by_path = {p[0].path: j for p, j in zip(tracked, made, strict=True)}
     return [judge_untracked(p) if p[0].path in disc.untracked else by_path.get(p[0].path, NOT_JUDGED) for p in docs]
 

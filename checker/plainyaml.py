@@ -41,10 +41,11 @@ _LINES: dict[str, tuple[str, Any, int]] = {}
 _LINES_MAX = 16384
 
 
-def _remember(line: str, key: str, value: Any, nodes: int) -> None:
-    if len(_LINES) >= _LINES_MAX:
-        _LINES.clear()
-    _LINES[line] = (key, value, nodes)
+def _keep(memo: dict[str, Any], size: int, key: str, value: Any) -> None:
+    """Put `value` in a memo that is emptied whenever it holds `size` entries."""
+    if len(memo) >= size:
+        memo.clear()
+    memo[key] = value
 
 
 class _NotPlain(Exception):
@@ -96,9 +97,7 @@ def _tag(plain: str) -> str:
         if pattern.match(plain):
             found = tag
             break
-    if len(_TAGS) >= _TAGS_MAX:
-        _TAGS.clear()
-    _TAGS[plain] = found
+    _keep(_TAGS, _TAGS_MAX, plain, found)
     return found
 
 
@@ -124,9 +123,7 @@ class _Reader:
                 key, value, nodes = known
                 if key in data:
                     raise _NotPlain
-                self.count += nodes
-                if self.count > self.max_nodes:
-                    raise _NotPlain
+                self._count(nodes)
                 data[key] = list(value) if type(value) is tuple else value
                 where[key] = self.offset + i + 1
                 i += 1
@@ -140,7 +137,8 @@ class _Reader:
             if rest:
                 before = self.count
                 data[key] = value = self._value(rest, key)
-                _remember(line, key, tuple(value) if type(value) is list else value, self.count - before)
+                frozen = tuple(value) if type(value) is list else value
+                _keep(_LINES, _LINES_MAX, line, (key, frozen, self.count - before))
                 i += 1
             else:
                 data[key], i = self._nested(i + 1)
@@ -233,7 +231,7 @@ class _Reader:
             return plain
         raise _NotPlain
 
-    def _count(self) -> None:
-        self.count += 1
+    def _count(self, nodes: int = 1) -> None:
+        self.count += nodes
         if self.count > self.max_nodes:
             raise _NotPlain

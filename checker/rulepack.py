@@ -317,15 +317,14 @@ def _validity_key(definition: str, data: Any, identity: str | None = None) -> st
 
 
 def _schema_problems(definition: str, loc: Located, memo: PackMemo | None) -> list[DataFileError]:
-    """`schema_errors` against one definition, skipped for data already found valid."""
-    listed = release_key(definition, loc.data) in _validated_at_release()
-    if memo is None:
-        return [] if listed else schema_errors(_validator(definition), loc)
-    key = _validity_key(definition, loc.data)
-    if memo.is_valid(key):
+    """`schema_errors` against one definition, skipped for data already found valid: by an
+    earlier run (`memo`) or when the bundled listing names it."""
+    key = _validity_key(definition, loc.data) if memo is not None else None
+    if memo is not None and key is not None and memo.is_valid(key):
         return []
+    listed = release_key(definition, loc.data) in _validated_at_release()
     errs = [] if listed else schema_errors(_validator(definition), loc)
-    if not errs:
+    if memo is not None and key is not None and not errs:
         memo.mark_valid(key)
     return errs
 
