@@ -531,6 +531,26 @@ def case_jobs(repo: Path, rounds: int, as_of: str, jobs: Sequence[int]) -> None:
 # --------------------------------------------------------------------------- report
 
 
+def compile_checker() -> str:
+    """Compile the checker's bytecode, as installing its wheel does.
+
+    An editable install run with PYTHONDONTWRITEBYTECODE (set on some CI images and
+    sandboxes) compiles every module from source on every start, and in every worker that
+    imports one after forking: a cost of the development setup that an installed checker,
+    like the peer beside it, never pays."""
+    import compileall
+    import importlib.util
+
+    where: list[str] = []
+    for name in ("escm_check", "escm_check.adapters"):  # separate folders in the source tree
+        spec = importlib.util.find_spec(name)
+        where += [d for d in (spec.submodule_search_locations or []) if d not in where] if spec else []
+    if not where:
+        return "escm_check not found: bytecode not compiled"
+    ok = all(compileall.compile_dir(d, quiet=1) for d in where)
+    return f"bytecode compiled in {', '.join(where)}" if ok else "bytecode: some modules did not compile"
+
+
 def machine() -> str:
     """One line about the machine and the load it was under."""
     model = platform.processor() or platform.machine()
@@ -590,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load0 = os.getloadavg()
     print(f"machine: {machine()}")
+    print(compile_checker())
     print(
         f"load average at start: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}; rounds: {rounds}; as-of {as_of}",
         flush=True,
