@@ -35,7 +35,7 @@ from .result import (
     SideResult,
     VersionEntry,
 )
-from .rulepack import Activity, EvidenceRule, Pack, Practice
+from .rulepack import Activity, DocTypePart, EvidenceRule, Pack, Practice
 
 # Findings that say a document could not be trusted at all; they fail the gate
 # whatever the level, because the rating may rest on misread evidence.
@@ -264,6 +264,16 @@ class _Ctx:
     as_of: dt.date
     repo: RepoInfo
     index: _Index
+    # each Practice's approved, non-record serving documents: every side of every activity asks
+    approved: dict[str, tuple[DocInput, ...]] = field(default_factory=dict)
+
+    def approved_serving(self, practice: str) -> tuple[DocInput, ...]:
+        """The approved documents (records aside) that serve a Practice, in index order."""
+        got = self.approved.get(practice)
+        if got is None:
+            serving = self.index.serving.get(practice, [])
+            got = self.approved[practice] = tuple(d for d in serving if d.meta.approved and d.meta.type != "record")
+        return got
 
 
 @dataclass(frozen=True)
@@ -303,7 +313,7 @@ def _window(rule: EvidenceRule, cfg: Config) -> Duration:
 def _judge_side(p: Practice, a: Activity, rule: EvidenceRule, ctx: _Ctx) -> tuple[SideResult, Claims, Verdict]:
     """One side of an activity, judged by the check kind its rule names."""
     claims = gather_claims(p, a, ctx.index, rule.doc_types)
-    approved = tuple(d for d in ctx.index.serving.get(p.id, []) if d.meta.approved and d.meta.type != "record")
+    approved = ctx.approved_serving(p.id)
     window = _window(rule, ctx.cfg)
     case = Case(
         p.id,
@@ -372,7 +382,7 @@ def _rate_activity(p: Practice, a: Activity, ctx: _Ctx) -> tuple[ActivityResult,
 
 
 def _doctype(p: Practice, ctx: _Ctx) -> tuple[bool, str]:
-    serving = [d for d in ctx.index.serving.get(p.id, []) if d.meta.approved and d.meta.type != "record"]
+    serving = ctx.approved_serving(p.id)
     if p.type is None:
         return (True, "") if serving else (False, "no approved document serves the Practice")
     main = [d for d in serving if d.meta.type == p.type]
@@ -414,9 +424,12 @@ def _heading_matches(heading: str, words: tuple[str, ...]) -> bool:
 UNIVERSAL_TYPES = ("record", "other")  # every pack accepts these besides its own types
 
 
-def structure_findings(d: DocInput, pack: Pack) -> list[Finding]:
+def structure_findings(
+    d: DocInput, pack: Pack, memo: dict[tuple[str, str], frozenset[int]] | None = None
+) -> list[Finding]:
     """A `type` the pack does not define, and missing parts of a document's type (a
-    procedure without steps, a plan without a schedule)."""
+    procedure without steps, a plan without a schedule). `memo` keeps which parts each
+    (type, heading) names, across the documents of one pack."""
     t = d.meta.type
     if t is not None and t not in pack.doc_types and t not in UNIVERSAL_TYPES:
         known = ", ".join([*pack.doc_types, *UNIVERSAL_TYPES])
@@ -431,23 +444,34 @@ def structure_findings(d: DocInput, pack: Pack) -> list[Finding]:
     doc_type = pack.doc_types.get(t or "")
     if not d.meta.approved or doc_type is None:
         return []
-    out = []
-    headings = [_heading_words(s.heading) for s in d.doc.sections if s.heading]
-    for part in doc_type.structure:
-        if not any(_names_part(part.headings, h) for h in headings):
-            out.append(
-                make(
-                    "doctype-structure",
-                    f"{d.meta.type} has no '{part.part}' section (a heading such as "
-                    f"{', '.join(repr(h) for h in part.headings[:3])})",
-                    path=d.path,
-                    line=d.doc.meta_line("type"),
-                )
-            )
-    return out
+    assert t is not None  # a doc_type was found by it
+    named: set[int] = set()
+    for s in d.doc.sections:
+        if not s.heading:
+            continue
+        # thousands of documents share a type and most of their headings: each is matched once
+        got = memo.get((t, s.heading)) if memo is not None else None
+        if got is None:
+            words = _heading_words(s.heading)
+            got = frozenset(i for i, part in enumerate(doc_type.structure) if _names_part(part.headings, words))
+            if memo is not None:
+                memo[(t, s.heading)] = got
+        named |= got
+    missing = [_missing_part(t, part) for i, part in enumerate(doc_type.structure) if i not in named]
+    line = d.doc.meta_line("type")
+    return [make("doctype-structure", message, path=d.path, line=line) for message in missing]
 
 
-def _document_findings(d: DocInput, pack: Pack, as_of: dt.date) -> list[Finding]:
+@functools.lru_cache(maxsize=1024)
+def _missing_part(doc_type: str, part: DocTypePart) -> str:
+    return (
+        f"{doc_type} has no '{part.part}' section (a heading such as {', '.join(repr(h) for h in part.headings[:3])})"
+    )
+
+
+def _document_findings(
+    d: DocInput, pack: Pack, as_of: dt.date, memo: dict[tuple[str, str], frozenset[int]] | None = None
+) -> list[Finding]:
     out = list(d.doc.problems)
     if d.doc.error is None and not d.doc.has_metadata and not any(f.rule == "yaml-error" for f in out):
         out.append(
@@ -475,7 +499,7 @@ def _document_findings(d: DocInput, pack: Pack, as_of: dt.date) -> list[Finding]
                 line=d.doc.meta_line("status"),
             )
         )
-    out += structure_findings(d, pack)
+    out += structure_findings(d, pack, memo)
     return out
 
 
@@ -533,8 +557,9 @@ def evaluate(
     docs = apply_crosswalk(docs, crosswalk, crosswalk_approved)
     index, idx_findings = build_index(docs, pack)
     findings += idx_findings
+    structures: dict[tuple[str, str], frozenset[int]] = {}
     for d in docs:
-        findings += _document_findings(d, pack, as_of)
+        findings += _document_findings(d, pack, as_of, structures)
     w_practice, w_activity, w_findings = check_waivers(cfg.waivers, pack, as_of, cfg.path)
     findings += w_findings
     ctx = _Ctx(pack, cfg, as_of, repo, index)
