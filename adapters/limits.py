@@ -169,22 +169,33 @@ def read_bounded(abs_path: os.PathLike[str] | str, limits: Limits) -> bytes:
             raise NotAFile("is a directory")
         if not stat.S_ISREG(st.st_mode):
             raise NotAFile("is not a regular file")
-    except BaseException:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "rb") as fh:
         if st.st_size > limits.max_file_bytes:
             raise LimitExceeded("max_file_bytes", _over_size(st.st_size, limits))
         # Ask for the size fstat gave, plus one byte to notice growth: a read sized by the
         # limit allocates the whole limit first (50 MiB, a tenth of a millisecond per file).
         # The file may grow between fstat and read; never read past the limit.
         want = st.st_size + 1
-        data = fh.read(want)
+        data = _read_fd(fd, want)
         if len(data) == want:
-            data += fh.read(limits.max_file_bytes + 1 - len(data))
+            data += _read_fd(fd, limits.max_file_bytes + 1 - len(data))
+    finally:
+        os.close(fd)
     if len(data) > limits.max_file_bytes:
         raise LimitExceeded("max_file_bytes", _over_size(len(data), limits))
     return data
+
+
+def _read_fd(fd: int, size: int) -> bytes:
+    """Up to `size` bytes, fewer only at the end of the file. Straight from the descriptor:
+    a buffered file object around it cost a tenth of the time of reading a short file."""
+    chunks: list[bytes] = []
+    while size > 0:
+        chunk = os.read(fd, size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def check_size(size: int, limits: Limits) -> None:

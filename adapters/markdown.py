@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from escm_check.decoding import decode_text, undecodable
-from escm_check.documents import TAG_ID, Document, Section, Tag, section_spans
+from escm_check.documents import TAG_ID, Document, Section, Tag, section_spans, substantive_text
 from escm_check.findings import Finding, make
 from escm_check.frontmatter import normalise_text, split_front_matter
 
@@ -123,8 +123,10 @@ def parse_tags(comment_body: str, line: int) -> tuple[list[Tag], list[str]]:
     return tags, bad
 
 
-def parse_markdown(text: str, rel: str) -> Document:
-    """Parse Markdown text (any line ends, optional BOM) into a Document. Never raises."""
+def parse_markdown(text: str, rel: str, *, keep_text: bool = True) -> Document:
+    """Parse Markdown text (any line ends, optional BOM) into a Document. Never raises.
+
+    Without `keep_text`, the Document is built as `Document.without_text` leaves it."""
     text = normalise_text(text)
     fm = split_front_matter(text, rel)
     problems: list[Finding] = list(fm.meta.problems)
@@ -198,7 +200,8 @@ def parse_markdown(text: str, rel: str) -> Document:
                 start=first + max(sp.start, 0),
                 end=first + max(sp.end - 1, 0),
                 tags=sp.tags,
-                text=body.strip(),
+                text=body.strip() if keep_text else "",
+                substance=None if keep_text else substantive_text(body),
             )
         )
     return Document(
@@ -209,13 +212,13 @@ def parse_markdown(text: str, rel: str) -> Document:
         meta_source="front-matter" if fm.present else "none",
         has_metadata=fm.present and fm.meta.ok,
         sections=tuple(sections),
-        text=strip_comments(fm.body),
+        text=strip_comments(fm.body) if keep_text else "",
         location_kind="line",
         problems=tuple(problems),
     )
 
 
-def read_markdown(abs_path: Path, rel: str, limits: Limits) -> Document:
+def read_markdown(abs_path: Path | str, rel: str, limits: Limits, *, keep_text: bool = True) -> Document:
     """Read and parse a Markdown file; every failure is a parse-error Document."""
     try:
         # refuses an oversized file from fstat before reading it, and never follows a link
@@ -226,10 +229,10 @@ def read_markdown(abs_path: Path, rel: str, limits: Limits) -> Document:
         return skipped_document(rel, "markdown", f"it {exc}")
     except OSError as exc:
         return _failed(rel, f"cannot read file: {exc.strerror or exc}")
-    return parse_markdown_bytes(data, rel, limits)
+    return parse_markdown_bytes(data, rel, limits, keep_text=keep_text)
 
 
-def parse_markdown_bytes(data: bytes, rel: str, limits: Limits) -> Document:
+def parse_markdown_bytes(data: bytes, rel: str, limits: Limits, *, keep_text: bool = True) -> Document:
     """Decode and parse Markdown bytes (a file, or a blob from git); never raises."""
     try:
         check_size(len(data), limits)
@@ -239,7 +242,7 @@ def parse_markdown_bytes(data: bytes, rel: str, limits: Limits) -> Document:
     if text is None:
         assert problem is not None
         return Document(path=rel, format="markdown", problems=(problem,), error=problem.message)
-    doc = parse_markdown(text, rel)
+    doc = parse_markdown(text, rel, keep_text=keep_text)
     if problem is None:
         return doc
     return dataclasses.replace(doc, problems=(problem, *doc.problems))

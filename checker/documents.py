@@ -135,5 +135,7 @@ class Document:
     def without_text(self) -> Document:
         """This document with its text and its sections' text dropped, each section's
         `substantive` kept: what the check needs once a document is read."""
+        if not self.text and all(not s.text and s.substance is not None for s in self.sections):
+            return self  # read so already (`keep_text=False`)
         sections = tuple(Section(s.heading, s.level, s.start, s.end, s.tags, "", s.substantive) for s in self.sections)
         return replace(self, text="", sections=sections)

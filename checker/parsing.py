@@ -68,14 +68,14 @@ def _location(rel: str, formats: Formats | None = None) -> LocationKind:
     return _LOCATIONS[_doc_format(rel, formats)]
 
 
-def _read(root: Path, rel: str, limits: Limits, formats: Formats | None = None) -> Document:
+def _read(root: Path, rel: str, limits: Limits, formats: Formats | None = None, *, keep_text: bool = True) -> Document:
     fmt = _doc_format(rel, formats)
     abs_path = root / rel
     try:
         if fmt == "markdown":
             from .adapters.markdown import read_markdown
 
-            return read_markdown(abs_path, rel, limits)
+            return read_markdown(abs_path, rel, limits, keep_text=keep_text)
         if fmt == "docx":
             from .adapters.docx import read_docx
 
@@ -215,8 +215,11 @@ def read_all(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     formats: Formats | None = None,
+    *,
+    keep_text: bool = True,
 ) -> list[Document]:
     """Read every path, in the order given; one Document per path, never an exception.
+    Without `keep_text`, Markdown documents come as `Document.without_text` leaves them.
 
     Word and PDF files are read in up to ``jobs`` worker processes (default: the cores
     available) under the per-file time limit; with ``limits.timeout_seconds == 0`` and
@@ -248,7 +251,7 @@ def read_all(
         if pool is not None:
             try:
                 for i in light:
-                    results[i] = _read(root, rels[i], limits, formats)
+                    results[i] = _read(root, rels[i], limits, formats, keep_text=keep_text)
                     pool.step(0.0)
                 pool.finish()
             except OSError:
@@ -257,7 +260,7 @@ def read_all(
                 pool.close()
     for i in heavy + light:
         if results[i] is None:
-            results[i] = _read(root, rels[i], limits, formats)
+            results[i] = _read(root, rels[i], limits, formats, keep_text=keep_text)
     return [
         doc
         if doc is not None

@@ -80,7 +80,7 @@ def read_documents(
     a progress bar on a terminal's stderr when `show_progress` (see `progressbar.wanted`)."""
     progress.set_current(f"the documents under {root}")
     with parsing_bar(len(rels), quiet=not show_progress) as bar:
-        docs = read_all(root, list(rels), limits, jobs=jobs, progress=bar, formats=formats)
+        docs = read_all(root, list(rels), limits, jobs=jobs, progress=bar, formats=formats, keep_text=False)
     return [
         each_document(
             d.path, "reading the metadata", partial(read_document, d, field_map, value_map), partial(_unread, d)

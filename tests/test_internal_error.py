@@ -138,7 +138,9 @@ def test_an_adapter_that_raises_costs_one_finding_not_the_run(repo: GitRepo, mon
     monkeypatch.setattr(
         markdown,
         "parse_markdown",
-        lambda text, rel: (_ for _ in ()).throw(RuntimeError("adapter bug")) if rel == TARGET else real(text, rel),
+        lambda text, rel, **kw: (
+            (_ for _ in ()).throw(RuntimeError("adapter bug")) if rel == TARGET else real(text, rel, **kw)
+        ),
     )
     r = invoke("check", str(repo.path), "--no-cache", "--format", "json")
     assert_finding_on(r, TARGET, "internal error while reading the file: RuntimeError: adapter bug")

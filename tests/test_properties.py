@@ -243,6 +243,9 @@ def test_markdown_parser(head: str, body: str) -> None:
     for key, line in doc.meta_lines.items():
         assert 1 < line < body_start, (key, line)
     assert "<!--" not in doc.text or "-->" not in doc.text.split("<!--", 1)[1]
+    # the check reads without keeping the text: the same Document as dropping it after reading
+    lean = parse_markdown(text, "doc.md", keep_text=False)
+    assert lean == doc.without_text() and lean.without_text() is lean
 
 
 @SETTINGS
