@@ -218,7 +218,7 @@ def parse_markdown(text: str, rel: str, *, keep_text: bool = True) -> Document:
     )
 
 
-def read_markdown(abs_path: Path | str, rel: str, limits: Limits, *, keep_text: bool = True) -> Document:
+def read_markdown(abs_path: Path, rel: str, limits: Limits, *, keep_text: bool = True) -> Document:
     """Read and parse a Markdown file; every failure is a parse-error Document."""
     try:
         # refuses an oversized file from fstat before reading it, and never follows a link
