@@ -264,15 +264,16 @@ class _Ctx:
     as_of: dt.date
     repo: RepoInfo
     index: _Index
-    # each Practice's approved, non-record serving documents: every side of every activity asks
-    approved: dict[str, tuple[DocInput, ...]] = field(default_factory=dict)
+    # filled by approved_serving, which every side of every activity asks
+    _approved_serving: dict[str, tuple[DocInput, ...]] = field(default_factory=dict)
 
     def approved_serving(self, practice: str) -> tuple[DocInput, ...]:
         """The approved documents (records aside) that serve a Practice, in index order."""
-        got = self.approved.get(practice)
+        got = self._approved_serving.get(practice)
         if got is None:
             serving = self.index.serving.get(practice, [])
-            got = self.approved[practice] = tuple(d for d in serving if d.meta.approved and d.meta.type != "record")
+            got = tuple(d for d in serving if d.meta.approved and d.meta.type != "record")
+            self._approved_serving[practice] = got
         return got
 
 
