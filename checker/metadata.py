@@ -15,6 +15,7 @@ from .documents import Document
 from .durations import is_iso_date, parse_date, parse_duration
 from .findings import Finding, make
 from .metadata_keys import DATE_KEYS, KEYS
+from .plainschema import surely_valid
 from .versions import version_error
 
 if TYPE_CHECKING:  # imported when a schema is first used: most warm runs validate nothing
@@ -55,13 +56,17 @@ class DocMeta:
 
 
 @cache
+def _schema() -> dict[str, Any]:
+    text = resources.files("escm_check.schemas").joinpath("front-matter.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
 def _validator() -> jsonschema.Draft202012Validator:
     import jsonschema
 
-    text = resources.files("escm_check.schemas").joinpath("front-matter.schema.json").read_text("utf-8")
-    return jsonschema.Draft202012Validator(
-        json.loads(text), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    return jsonschema.Draft202012Validator(_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 # Schema validation is most of normalise's time, and the answers repeat: the schema is a
@@ -111,6 +116,8 @@ def _schema_errors(instance: dict[str, Any]) -> tuple[tuple[tuple[str | int, ...
 
 
 def _validate(instance: dict[str, Any]) -> tuple[tuple[tuple[str | int, ...], str], ...]:
+    if surely_valid(_schema(), instance):
+        return ()  # jsonschema is needed only to word errors (see plainschema)
     errors = sorted(_validator().iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
     return tuple((tuple(e.absolute_path), e.message) for e in errors)
 
