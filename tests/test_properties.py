@@ -20,7 +20,7 @@ import json
 
 import pytest
 from escm_check.adapters.markdown import parse_markdown
-from escm_check.documents import TAG_ID
+from escm_check.documents import _WORD, TAG_ID, twenty_words
 from escm_check.findings import CATALOGUE
 from escm_check.frontmatter import load_mapping, normalise_text, split_front_matter
 from escm_check.identity import parse_identity
@@ -288,3 +288,27 @@ def test_markdown_scanning_is_linear(text: str) -> None:
 def test_identity_parser_is_linear_on_spaces() -> None:
     parse_identity.cache_clear()
     assert parse_identity("a" + " " * 20_000 + "b") == ("a" + " " * 20_000 + "b", "")
+
+
+# letters of every kind sre's classes tell apart: ASCII and not, digits that are and are not
+# decimal, the underscore, marks, and what separates words
+WORDISH = (
+    st.integers(0, 60)
+    .flatmap(
+        lambda n: st.lists(
+            st.tuples(
+                st.sampled_from(["ab", "a", "Zé", "ß", "Жи", "中文", "1", "²", "½", "_", "x1y", "e\u0301", "’"]),
+                st.sampled_from(["", " ", "-", "\n", ", "]),
+            ),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    .map(lambda parts: "".join(w + sep for w, sep in parts))
+)
+
+
+@SETTINGS
+@given(st.one_of(WORDISH, st.text(max_size=120)))
+def test_twenty_words_counts_as_the_word_pattern_does(text: str) -> None:
+    assert twenty_words(text) == (len(_WORD.findall(text)) >= 20)
