@@ -4,8 +4,9 @@ Reading a Markdown document (about 0.3 ms) and judging a document's change contr
 0.3 ms for a history of a dozen versions) are pure Python, so 10,000 documents hold one core
 for seconds. Above `MIN_ITEMS`, `start` forks one worker per core while this process still
 has a single thread (fork copies only the calling thread: a lock another thread held would
-stay locked in the child). Each worker computes its share and sends the values back in
-batches through the stage's msgspec codec, which this process decodes (a sixth of the cost
+stay locked in the child). Each worker takes the next batch of items from a counter they
+share, so one slowed by a busy core takes fewer, and sends the values back through the
+stage's msgspec codec, which this process decodes (a sixth of the cost
 of computing) as they come, meanwhile free for the thread that reads git's log.
 
 The result never depends on the workers: a value a worker did not send, or sent in a form
@@ -15,7 +16,6 @@ in whichever process runs it.
 
 from __future__ import annotations
 
-import math
 import multiprocessing as mp
 import signal
 import sys
@@ -43,7 +43,7 @@ class Pending(Generic[K, V]):
         compute: Callable[[Sequence[K]], Sequence[V]],
         codec: Codec[V],
         items: Sequence[K],
-        workers: list[tuple[Any, Connection, range]],
+        workers: list[tuple[Any, Connection]],
     ) -> None:
         self._compute = compute
         self._codec = codec
@@ -62,7 +62,7 @@ class Pending(Generic[K, V]):
         bytes each value came in are kept for `take_wire`."""
         wire: dict[int, bytes] | None = {} if keep_wire else None
         got = _receive_all(self._workers, self._codec, progress, len(self._items), wire)
-        for proc, _, _ in self._workers:
+        for proc, _ in self._workers:
             proc.join()
         missing = [i for i in range(len(self._items)) if i not in got]
         if missing:
@@ -93,22 +93,21 @@ def start(
     if len(items) < MIN_ITEMS or count < 2 or not _can_fork():
         return Pending(compute, codec, items, [])
     ctx = mp.get_context("fork")
-    size = math.ceil(len(items) / count)
+    taken = ctx.Value("q", 0)  # the first item no worker has taken yet
     workers = []
-    for n in range(count):
-        share = range(n * size, min(len(items), (n + 1) * size))
+    for _ in range(count):
         receiver, sender = ctx.Pipe(duplex=False)
         proc = ctx.Process(
-            target=_work, args=(sender, compute, codec, items, share), name="escm-check-worker", daemon=True
+            target=_work, args=(sender, compute, codec, items, taken), name="escm-check-worker", daemon=True
         )
         try:
             proc.start()
-        except OSError:  # no processes to be had: this share is computed here
+        except OSError:  # no processes to be had: the others, or this process, take the items
             receiver.close()
             sender.close()
             continue
         sender.close()
-        workers.append((proc, receiver, share))
+        workers.append((proc, receiver))
     return Pending(compute, codec, items, workers)
 
 
@@ -121,12 +120,17 @@ def _work(
     compute: Callable[[Sequence[Hashable]], Sequence[Any]],
     codec: Codec[Any],
     items: Sequence[Any],
-    share: range,
+    taken: Any,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run; one message, not one per worker
     try:
-        for start_at in range(share.start, share.stop, BATCH):
-            batch = range(start_at, min(share.stop, start_at + BATCH))
+        while True:
+            with taken.get_lock():
+                start_at = taken.value
+                taken.value = min(len(items), start_at + BATCH)
+            if start_at >= len(items):
+                break
+            batch = range(start_at, min(len(items), start_at + BATCH))
             values = compute([items[i] for i in batch])
             conn.send([(i, _encode(codec, v)) for i, v in zip(batch, values, strict=True)])
     except (OSError, ValueError):
@@ -143,7 +147,7 @@ def _encode(codec: Codec[Any], value: Any) -> bytes | None:
 
 
 def _receive_all(
-    workers: Sequence[tuple[Any, Connection, range]],
+    workers: Sequence[tuple[Any, Connection]],
     codec: Codec[V],
     progress: Callable[[int, int], None] | None = None,
     total: int = 0,
@@ -154,23 +158,19 @@ def _receive_all(
     `wire` is given each value's bytes as sent."""
     got: dict[int, V] = {}
     done = 0
-    left = {conn: len(share) for _, conn, share in workers}
-    while left:
-        for conn in wait(list(left)):
+    open_ = [conn for _, conn in workers]
+    while open_:
+        for conn in wait(open_):
             assert isinstance(conn, Connection)
             try:
                 batch = conn.recv()
-            except (EOFError, OSError):
-                del left[conn]  # ended early: what it did not send is computed here
+            except (EOFError, OSError):  # done, or ended early: what no worker sent is computed here
+                open_.remove(conn)
                 conn.close()
                 continue
-            left[conn] -= len(batch)
             done += len(batch)
             if progress is not None:
                 progress(done, total)
-            if left[conn] <= 0:
-                del left[conn]
-                conn.close()
             for i, data in batch:
                 if data is None:
                     continue

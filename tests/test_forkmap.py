@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing as mp
+import os
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from escm_check import forkmap
 from escm_check.adapters.limits import Limits
 from escm_check.cache import PARSED
+from escm_check.codec import Codec
 from escm_check.stages import Parsed, read_documents
 
 from .clirun import escm_check
@@ -93,9 +97,31 @@ def test_a_worker_that_stops_early_leaves_the_rest_to_this_process(tmp_path: Pat
         read_here.extend(todo)
         return read_documents(tmp_path, todo, Limits(), 1, {})
 
-    pending = forkmap.Pending(read_rest, PARSED, rels, [(proc, receiver, range(len(rels)))])
+    pending = forkmap.Pending(read_rest, PARSED, rels, [(proc, receiver)])
     assert pending.result() == here
     assert read_here == rels[10:]
+
+
+def test_a_slowed_worker_takes_fewer_items(tmp_path: Path) -> None:
+    # the first worker to start is slowed by a second per batch: the other takes the rest
+    claim = tmp_path / "slow"
+
+    def compute(items: Sequence[int]) -> list[tuple[int, int]]:
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+        if claim.read_text() == str(os.getpid()):
+            time.sleep(1)
+        return [(os.getpid(), i) for i in items]
+
+    items = list(range(forkmap.BATCH * 6))
+    values = forkmap.start(items, compute, Codec(tuple[int, int]), 2).result()
+    assert [i for _, i in values] == items
+    slow = int(claim.read_text())
+    by_slow = sum(1 for pid, _ in values if pid == slow)
+    assert by_slow <= 2 * forkmap.BATCH
+    assert {pid for pid, _ in values} - {slow, os.getpid()}  # the other worker took the rest
 
 
 def test_small_runs_are_read_here(tmp_path: Path) -> None:
