@@ -151,7 +151,8 @@ def discover(
     findings = [
         *located,
         *listing.findings,
-        *_linked_folders(root, listing, selection),
+        # without `formats` a candidate is what _linked_folders would find again
+        *_linked_folders(root, listing, selection, frozenset(candidates) if not formats else frozenset()),
         *_folders_named_like_documents(listing.files, selection),
         *unreadable,
     ]
@@ -276,14 +277,17 @@ def _config_rel(config_path: Path | None, root: Path) -> str | None:
         return None
 
 
-def _linked_folders(root: Path, listing: _Listing, selection: _Selection) -> list[Finding]:
-    """Symbolic links to folders: not followed, so say that the documents in them go unchecked."""
+def _linked_folders(
+    root: Path, listing: _Listing, selection: _Selection, documents: frozenset[str] = frozenset()
+) -> list[Finding]:
+    """Symbolic links to folders: not followed, so say that the documents in them go unchecked.
+    `documents`: the paths already known to be documents, passed over without a second look."""
     out = []
     all_paths = frozenset(listing.files)
     for rel in listing.files:
         if rel not in listing.tracked_links and rel in listing.tracked:
             continue
-        if is_candidate(rel, all_paths):
+        if rel in documents or is_candidate(rel, all_paths):
             continue
         full = root / rel
         if full.is_symlink() and full.is_dir() and not selection.excluded(rel, folder=True):
@@ -296,12 +300,13 @@ def _readable(root: Path, candidates: list[str]) -> tuple[list[str], list[Findin
     """The candidates that can be read as documents, and a finding for each one that cannot."""
     docs: list[str] = []
     skipped: list[Finding] = []
+    base = f"{root}/" if str(root) != "/" else "/"  # plain strings: 10,000 joins add up
     for rel in candidates:
         try:
-            mode: int | None = os.lstat(os.path.join(root, rel)).st_mode
+            mode: int | None = os.lstat(base + rel).st_mode
         except (OSError, ValueError):
             mode = None  # deleted in the work tree but still in the index: passed over
-        if display_path(rel) != rel:
+        if not rel.isascii() and display_path(rel) != rel:
             skipped.append(
                 make(
                     "file-skipped",
@@ -325,8 +330,8 @@ def _folders_named_like_documents(files: tuple[str, ...], selection: _Selection)
     """Folders (holding listed files) whose own name ends like a document's: not read as one."""
     prefix = selection.prefix
     found = set()
-    for rel in files:
-        parts = rel.split("/")[:-1]
+    for folder_path in {rel.rpartition("/")[0] for rel in files}:  # each folder once, not once per file
+        parts = folder_path.split("/") if folder_path else []
         for i in range(len(parts)):
             if reader_for(parts[i]) is not None:
                 folder = "/".join(parts[: i + 1])
