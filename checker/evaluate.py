@@ -760,6 +760,8 @@ def _gate(level: int, results: Sequence[PracticeResult], findings: Sequence[Find
 
 
 def _text(value: str) -> str:
+    if value.isascii():
+        return value  # nearly every message: nothing to escape
     try:
         value.encode("utf-8")
         return value

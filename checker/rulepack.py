@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -165,7 +165,12 @@ class Practice:
 
     def activity(self, activity_id: str) -> Activity | None:
         """The Required Activity with this id, if any."""
-        return next((a for a in self.activities if a.id == activity_id), None)
+        return self._activity_ids.get(activity_id)
+
+    @cached_property
+    def _activity_ids(self) -> Mapping[str, Activity]:
+        # asked for each claim and tag of every document; the first of a repeated id wins
+        return {a.id: a for a in reversed(self.activities)}
 
 
 @dataclass(frozen=True)
