@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from .codec import BadEntry, Codec, Unencodable, tag, untag
+from .codec import BadEntry, Codec, Unencodable, tag, tag_mapping, untag, untag_mapping
 from .config import Config
 from .documents import Document
 from .findings import Finding
@@ -71,7 +71,7 @@ from .yamlsource import Located
 
 CACHE_FORMAT = 1
 DB_NAME = f"escm-check-cache-v{CACHE_FORMAT}.sqlite3"
-VALUE_FORMAT = 2  # part of every key: entries written in another form are never looked up
+VALUE_FORMAT = 3  # part of every key: entries written in another form are never looked up
 BUSY_TIMEOUT_SECONDS = 10.0
 KEEP_HISTORIES = 2  # per repository and pathspec
 COMPRESS_FROM = 64 * 1024  # characters
@@ -767,13 +767,17 @@ class Deferred(Generic[V]):
 
 def _parsed_wire(p: Parsed) -> Any:
     doc, meta, findings = p
-    return dataclasses.replace(doc, metadata=tag(doc.metadata)), meta, findings
+    wired = tag_mapping(doc.metadata)
+    # most front matter is JSON already and goes as it is: no copy of the document
+    return p if wired is doc.metadata else (dataclasses.replace(doc, metadata=wired), meta, findings)
 
 
 def _parsed_back(w: Any) -> Parsed:
     doc, meta, findings = w
-    # the document was just decoded and is held nowhere else: set in place, not copied
-    object.__setattr__(doc, "metadata", untag(doc.metadata))
+    metadata = untag_mapping(doc.metadata)
+    if metadata is not doc.metadata:
+        # the document was just decoded and is held nowhere else: set in place, not copied
+        object.__setattr__(doc, "metadata", metadata)
     return doc, meta, findings
 
 

@@ -82,6 +82,22 @@ def tag(v: Any) -> Any:
 
 
 _JSON = "\x00j"
+_WRAPPED = "\x00w"
+
+
+def tag_mapping(m: Any) -> Any:
+    """A mapping for the wire: itself when it is JSON already (nothing walked on decoding,
+    nothing copied on encoding), else `tag`'s form under a key no JSON-only mapping holds."""
+    return m if type(m) is dict and _json_only(m) else {_WRAPPED: _tag(m)}
+
+
+def untag_mapping(v: Any) -> Any:
+    """The inverse of `tag_mapping`; BadEntry on anything it would not have written."""
+    if type(v) is not dict:
+        raise BadEntry(f"expected a mapping, not {type(v).__name__}")
+    if len(v) == 1 and _WRAPPED in v:
+        return untag(v[_WRAPPED])
+    return v
 
 
 def _json_only(v: Any) -> bool:

@@ -24,7 +24,7 @@ import pytest
 from escm_check import cache as cache_mod
 from escm_check import changecontrol, codec, history, stages
 from escm_check.cache import DB_NAME, PARSED, Memo
-from escm_check.codec import BadEntry, tag, untag
+from escm_check.codec import BadEntry, tag, tag_mapping, untag, untag_mapping
 from escm_check.config import load_config
 from escm_check.pipeline import CheckOptions, run_check
 from escm_check.reporters import get_reporter
@@ -563,20 +563,24 @@ def test_the_cache_is_off_when_configured_off(repo: GitRepo, tmp_path: Path) -> 
         {"id": "KNW-1", "practices": ["knw07"], "satisfies": {"knw07": ["b1"]}, "n": 2, "f": 1.5, "x": None},
         {"\x00j": "a key that looks like the whole-JSON tag"},
         {"deep": [[{"\x00j": 1}]]},
+        {"\x00w": "a key that looks like the wrapped-mapping tag"},
     ],
 )
 def test_metadata_values_round_trip_exactly(value: Any) -> None:
-    text = json.dumps(tag(value), allow_nan=False)
-    back = untag(json.loads(text))
-    assert back == value
-    assert [type(k) for k in back] == [type(k) for k in value]
-    assert repr(back) == repr(value)
+    for there, back_again in ((tag, untag), (tag_mapping, untag_mapping)):
+        text = json.dumps(there(value), allow_nan=False)
+        back = back_again(json.loads(text))
+        assert back == value
+        assert [type(k) for k in back] == [type(k) for k in value]
+        assert repr(back) == repr(value)
 
 
 def test_metadata_that_is_json_already_is_sent_whole() -> None:
     plain = {"id": "KNW-1", "practices": ["knw07"], "satisfies": {"knw07": ["b1"]}}
     assert tag(plain) == {"\x00j": plain}
     assert "\x00j" not in json.dumps(tag({"on": dt.date(2026, 1, 2), "practices": ["knw07"]}))
+    assert tag_mapping(plain) is plain  # neither walked nor copied
+    assert list(tag_mapping({"on": dt.date(2026, 1, 2)})) == ["\x00w"]
 
 
 @pytest.mark.parametrize(
@@ -585,6 +589,13 @@ def test_metadata_that_is_json_already_is_sent_whole() -> None:
 def test_unknown_or_bad_tags_are_bad_entries(bad: Any) -> None:
     with pytest.raises(BadEntry):
         untag(bad)
+    with pytest.raises(BadEntry):
+        untag_mapping({"\x00w": bad})
+
+
+def test_a_wired_mapping_that_is_not_a_mapping_is_a_bad_entry() -> None:
+    with pytest.raises(BadEntry):
+        untag_mapping(["not", "a", "mapping"])
 
 
 def test_a_document_round_trips(repo: GitRepo) -> None:
