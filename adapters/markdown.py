@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
-from pathlib import Path
 
 from escm_check.decoding import decode_text, undecodable
 from escm_check.documents import TAG_ID, Document, Section, Tag, section_spans, substantive_text
@@ -28,6 +28,7 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _FENCE_CHARS = ("`", "~")
 _SETEXT_CHARS = ("=", "-")
+_TAG_SEPARATORS = re.compile(r"[,\s]+")
 
 
 def atx_heading(line: str) -> tuple[int, str] | None:
@@ -112,7 +113,7 @@ def parse_tags(comment_body: str, line: int) -> tuple[list[Tag], list[str]]:
     """Split `knw07.b3, knw08.b1` into tags; return the malformed items too."""
     tags: list[Tag] = []
     bad: list[str] = []
-    for item in re.split(r"[,\s]+", comment_body.strip()):
+    for item in _TAG_SEPARATORS.split(comment_body.strip()):
         if not item:
             continue
         m = TAG_ID.match(item.lower())
@@ -218,7 +219,7 @@ def parse_markdown(text: str, rel: str, *, keep_text: bool = True) -> Document:
     )
 
 
-def read_markdown(abs_path: Path, rel: str, limits: Limits, *, keep_text: bool = True) -> Document:
+def read_markdown(abs_path: os.PathLike[str] | str, rel: str, limits: Limits, *, keep_text: bool = True) -> Document:
     """Read and parse a Markdown file; every failure is a parse-error Document."""
     try:
         # refuses an oversized file from fstat before reading it, and never follows a link
