@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import os
 import re
@@ -29,6 +30,7 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _FENCE_CHARS = ("`", "~")
 _SETEXT_CHARS = ("=", "-")
 _TAG_SEPARATORS = re.compile(r"[,\s]+")
+_LINE_MARKS = frozenset(" `~#=-")  # what a line opening a fence or a heading starts with
 
 
 def atx_heading(line: str) -> tuple[int, str] | None:
@@ -139,6 +141,10 @@ def parse_markdown(text: str, rel: str, *, keep_text: bool = True) -> Document:
     fence: str | None = None
     prev_text_idx: int | None = None
     for i, raw in enumerate(lines):
+        if fence is None and (not raw or raw[0] not in _LINE_MARKS) and "<!--" not in raw:
+            # prose or a blank line (most lines): it opens no fence, heading or tag
+            prev_text_idx = i if raw and not raw.isspace() else None
+            continue
         stripped = raw.lstrip(" ")
         # fences, ATX and setext headings all open with one of these after at most 3 spaces;
         # most lines are prose and skip every pattern below
@@ -189,8 +195,13 @@ def parse_markdown(text: str, rel: str, *, keep_text: bool = True) -> Document:
         if h[0] + 1 < len(lines) and _SETEXT.match(lines[h[0] + 1]) and not atx_heading(lines[h[0]])
     }
     sections: list[Section] = []
+    marked = sorted(head_lines)
     for sp in section_spans(heads, len(lines), tags_at):
-        body_lines = [ln for k, ln in enumerate(lines[sp.start + 1 : sp.end], sp.start + 1) if k not in head_lines]
+        inner = bisect.bisect_left(marked, sp.start + 1)
+        if inner == len(marked) or marked[inner] >= sp.end:  # no heading inside: its lines as they are
+            body_lines = lines[sp.start + 1 : sp.end]
+        else:
+            body_lines = [ln for k, ln in enumerate(lines[sp.start + 1 : sp.end], sp.start + 1) if k not in head_lines]
         body = strip_comments("\n".join(body_lines))
         if sp.level == 0 and not body.strip() and not sp.tags:
             continue
