@@ -90,9 +90,7 @@ def _plain(value: Any) -> bool:
     return False
 
 
-def _stand_in(key: str, value: Any) -> Any:
-    if type(value) is not str:
-        return value
+def _stand_in(key: str, value: str) -> str:
     if key in _TEXT_KEYS:
         top = _TEXT_KEYS[key]
         return "x" if len(value) >= 1 and (top is None or len(value) <= top) else value
@@ -103,9 +101,11 @@ def _stand_in(key: str, value: Any) -> Any:
 
 def _schema_errors(instance: dict[str, Any]) -> tuple[tuple[tuple[str | int, ...], str], ...]:
     """(absolute path, message) of each schema error, in the order normalise reports them."""
-    if not _plain(instance):
-        return _validate(instance)
-    stand_in = {k: _stand_in(k, v) for k, v in instance.items()}
+    stand_in: dict[str, Any] = {}
+    for k, v in instance.items():  # one pass: whether it is plain, and its stand-in
+        if type(k) is not str or not (type(v) is str or _plain(v)):
+            return _validate(instance)
+        stand_in[k] = _stand_in(k, v) if type(v) is str else v
     memo = repr(stand_in)
     found = _ERRORS.get(memo)
     if found is None:
