@@ -8,6 +8,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from .display import encodable
 from .findings import Finding, make
 from .formats import Formats, classify, reader_for
 from .gitrun import GitError, run_git, split_z
@@ -48,15 +49,6 @@ def _walk(base: Path) -> list[str]:
         prefix = "" if folder == "." else folder + "/"
         out.extend(prefix + f for f in [*filenames, *links])
     return sorted(out)
-
-
-def display_path(rel: str) -> str:
-    """A path safe to print and encode: bytes that are not UTF-8 shown as `\\xff`."""
-    try:
-        rel.encode("utf-8")
-        return rel
-    except UnicodeEncodeError:
-        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _link_problem(root: Path, rel: str, folder: bool = False) -> str:
@@ -151,8 +143,8 @@ def discover(
     findings = [
         *located,
         *listing.findings,
-        # without `formats` a candidate is what _linked_folders would find again
-        *_linked_folders(root, listing, selection, frozenset(candidates) if not formats else frozenset()),
+        # its own test ignores `formats`: without them, the candidates are what it would find again
+        *_linked_folders(root, listing, selection, all_paths, frozenset(candidates) if not formats else frozenset()),
         *_folders_named_like_documents(listing.files, selection),
         *unreadable,
     ]
@@ -278,12 +270,11 @@ def _config_rel(config_path: Path | None, root: Path) -> str | None:
 
 
 def _linked_folders(
-    root: Path, listing: _Listing, selection: _Selection, documents: frozenset[str] = frozenset()
+    root: Path, listing: _Listing, selection: _Selection, all_paths: frozenset[str], documents: frozenset[str]
 ) -> list[Finding]:
     """Symbolic links to folders: not followed, so say that the documents in them go unchecked.
     `documents`: the paths already known to be documents, passed over without a second look."""
     out = []
-    all_paths = frozenset(listing.files)
     for rel in listing.files:
         if rel not in listing.tracked_links and rel in listing.tracked:
             continue
@@ -292,7 +283,7 @@ def _linked_folders(
         full = root / rel
         if full.is_symlink() and full.is_dir() and not selection.excluded(rel, folder=True):
             message = f"{_link_problem(root, rel, True)}, so the documents in it are not checked"
-            out.append(make("file-skipped", message, path=display_path(rel)))
+            out.append(make("file-skipped", message, path=encodable(rel)))
     return out
 
 
@@ -306,12 +297,12 @@ def _readable(root: Path, candidates: list[str]) -> tuple[list[str], list[Findin
             mode: int | None = os.lstat(base + rel).st_mode
         except (OSError, ValueError):
             mode = None  # deleted in the work tree but still in the index: passed over
-        if not rel.isascii() and display_path(rel) != rel:
+        if encodable(rel) != rel:
             skipped.append(
                 make(
                     "file-skipped",
                     "the file name is not valid UTF-8, so the file is not read",
-                    path=display_path(rel),
+                    path=encodable(rel),
                     hint="Rename the file; names must be UTF-8 to be reported.",
                 )
             )
@@ -339,7 +330,7 @@ def _folders_named_like_documents(files: tuple[str, ...], selection: _Selection)
                     found.add(folder)
     message = "a folder named like a document is not read as one (the files in it are checked on their own)"
     return [
-        make("file-skipped", message, path=display_path(folder))
+        make("file-skipped", message, path=encodable(folder))
         for folder in sorted(found)
         if not selection.excluded(folder, folder=True)
     ]

@@ -15,3 +15,15 @@ def printable(text: object) -> str:
         return s
     s = s.encode("utf-8", "backslashreplace").decode("utf-8")
     return s.translate(_ESCAPES)
+
+
+def encodable(text: str) -> str:
+    """`text` with undecodable bytes (held as lone surrogates) shown as `\\xff`, so it can be
+    written as UTF-8: a file name or a message from a non-UTF-8 old version."""
+    if text.isascii():
+        return text  # nearly every path and message
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

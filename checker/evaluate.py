@@ -18,6 +18,7 @@ from .claims import claims_something, demote_front_matter, demote_unclaimed, not
 from .config import Config, Waiver
 from .crosswalk import Crosswalk
 from .crosswalkclaims import apply_crosswalk, crosswalked_paths
+from .display import encodable
 from .documents import Document, Section
 from .durations import Duration, parse_date, parse_duration
 from .findings import Finding, make, sort_findings
@@ -759,21 +760,11 @@ def _gate(level: int, results: Sequence[PracticeResult], findings: Sequence[Find
     return Gate(passed=not reasons, target_level=target, reasons=tuple(reasons))
 
 
-def _text(value: str) -> str:
-    if value.isascii():
-        return value  # nearly every message: nothing to escape
-    try:
-        value.encode("utf-8")
-        return value
-    except UnicodeEncodeError:  # surrogate-escaped bytes, e.g. from a non-UTF-8 old version
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 def _encodable(f: Finding) -> Finding:
     """The finding with any undecodable bytes shown as `\\xff`, so every reporter can write it."""
-    message, hint = _text(f.message), _text(f.hint)
-    path = _text(f.path) if f.path is not None else None
-    cause = _text(f.cause) if f.cause is not None else None
+    message, hint = encodable(f.message), encodable(f.hint)
+    path = encodable(f.path) if f.path is not None else None
+    cause = encodable(f.cause) if f.cause is not None else None
     if (message, path, hint, cause) == (f.message, f.path, f.hint, f.cause):
         return f
     return dataclasses.replace(f, message=message, path=path, hint=hint, cause=cause)

@@ -6,7 +6,7 @@ few keywords the front-matter schema uses and answers True only when jsonschema 
 no error; anything else (an unknown keyword, a failing value, a `oneOf` it cannot settle)
 is False, and the caller asks jsonschema, which words every error. It reads the schema
 itself, so the schema file stays the one statement of what is valid.
-tests/test_properties.py checks on generated values that True always means no error.
+tests/test_plainschema.py checks on generated values that True always means no error.
 """
 
 from __future__ import annotations
