@@ -16,7 +16,7 @@ from .documents import Document
 from .gcpause import gc_paused
 from .mapping import DocumentMapping, Ranker
 from .metadata import DocMeta, normalise
-from .parsing import WORKER_FORMATS, _doc_format, read_all
+from .parsing import read_all, split_by_reader
 from .rulepack import Pack, load_vocabulary
 
 Parsed = tuple[Document, DocMeta]
@@ -80,8 +80,7 @@ def _map_repository(path: Path, cfg: Config, pack: Pack, top: int, jobs: int | N
         docs = read_all(disc.root, list(rels), limits, jobs=cfg.jobs or jobs, formats=cfg.formats)
         return rank_documents(ranker, [(d, normalise(d, cfg.field_map, cfg.value_map)[0]) for d in docs], top)
 
-    heavy = [r for r in disc.documents if _doc_format(r, cfg.formats) in WORKER_FORMATS]
-    light = [r for r in disc.documents if _doc_format(r, cfg.formats) not in WORKER_FORMATS]
+    heavy, light = split_by_reader(disc.documents, cfg.formats)
     got = read_and_rank(heavy) + forkmap.start(light, read_and_rank, MAPPING, cfg.jobs or jobs).result()
     by_path = {m.path: m for m in got}
     ranked = tuple(by_path[r] for r in disc.documents)

@@ -64,6 +64,16 @@ def _doc_format(rel: str, formats: Formats | None = None) -> DocFormat:
     return classify(rel, formats=formats) or "sidecar"
 
 
+def split_by_reader(rels: Sequence[str], formats: Formats | None = None) -> tuple[list[str], list[str]]:
+    """(Word and PDF files, the rest), each in the order given: the first are read in
+    killable worker processes, the rest as Markdown or sidecars."""
+    heavy: list[str] = []
+    light: list[str] = []
+    for rel in rels:
+        (heavy if _doc_format(rel, formats) in WORKER_FORMATS else light).append(rel)
+    return heavy, light
+
+
 def _location(rel: str, formats: Formats | None = None) -> LocationKind:
     return _LOCATIONS[_doc_format(rel, formats)]
 

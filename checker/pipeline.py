@@ -38,7 +38,7 @@ from .formats import Formats
 from .gcpause import gc_paused
 from .gitrun import GitError, run_git
 from .history import RepoHistory
-from .parsing import WORKER_FORMATS, _doc_format
+from .parsing import split_by_reader
 from .progressbar import parsing_bar
 from .result import CheckResult
 from .rulepack import Pack
@@ -100,8 +100,7 @@ def _run(opts: CheckOptions, rules: Pack | Callable[[], Pack], cfg: Config, disc
         return p[0].error is None and not safety.is_internal(p[2]) and prints[rel].unchanged()
 
     jobs = cfg.jobs or opts.jobs
-    heavy = [r for r in disc.documents if _doc_format(r, cfg.formats) in WORKER_FORMATS]
-    light = [r for r in disc.documents if _doc_format(r, cfg.formats) not in WORKER_FORMATS]
+    heavy, light = split_by_reader(disc.documents, cfg.formats)
     # Word and PDF first: their worker processes fork before any thread starts
     got = memo.map(
         "doc",

@@ -19,21 +19,15 @@ def wanted(total: int, quiet: bool, stream: TextIO | None = None) -> bool:
 
 
 @contextmanager
-def parsing_bar(total: int, quiet: bool, stream: TextIO | None = None) -> Iterator[Callable[[int, int], None]]:
-    """A `(done, total)` callback that moves a bar of `total` files on stderr when `wanted`.
-
-    When it is not wanted the bar is hidden: click would otherwise print its label once to a
-    stream that is not a terminal.
-    """
+def parsing_bar(total: int, quiet: bool, stream: TextIO | None = None) -> Iterator[Callable[[int, int], None] | None]:
+    """A `(done, total)` callback that moves a bar of `total` files on stderr when `wanted`,
+    else None: nothing to call per file, and nothing printed (click would otherwise print
+    its label once to a stream that is not a terminal)."""
     out = stream or sys.stderr
-    with click.progressbar(
-        length=total,
-        label=LABEL,
-        file=out,
-        hidden=not wanted(total, quiet, out),
-        show_pos=True,
-        show_eta=False,
-    ) as bar:
+    if not wanted(total, quiet, out):
+        yield None
+        return
+    with click.progressbar(length=total, label=LABEL, file=out, show_pos=True, show_eta=False) as bar:
 
         def report(done: int, _total: int) -> None:
             bar.update(done - bar.pos)
