@@ -412,12 +412,6 @@ def _padded(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f" {w.lower()} " for w in words)
 
 
-@functools.lru_cache(maxsize=16384)
-def _names_part(words: tuple[str, ...], heading: str) -> bool:
-    """Whether a heading (as `_heading_words` gives it) holds one of a part's words."""
-    return any(w in heading for w in _padded(words))
-
-
 def _heading_matches(heading: str, words: tuple[str, ...]) -> bool:
     h = _heading_words(heading)
     return any(w in h for w in _padded(words))
@@ -454,8 +448,7 @@ def structure_findings(
         # thousands of documents share a type and most of their headings: each is matched once
         got = memo.get((t, s.heading)) if memo is not None else None
         if got is None:
-            words = _heading_words(s.heading)
-            got = frozenset(i for i, part in enumerate(doc_type.structure) if _names_part(part.headings, words))
+            got = doc_type.parts_named(_heading_words(s.heading))
             if memo is not None:
                 memo[(t, s.heading)] = got
         named |= got

@@ -326,16 +326,17 @@ def make(
 ) -> Finding:
     """Build a finding for a catalogued slug, taking severity and hint from the catalogue."""
     info = CATALOGUE[rule]
+    # positional: a keyword call costs a frozen dataclass a fifth more, over thousands of findings
     return Finding(
-        rule=rule,
-        severity=severity or info.severity,
-        message=message,
-        path=path,
-        line=line,
-        practice=practice,
-        activity=activity,
-        hint=info.hint if hint is None else hint,
-        cause=cause,
+        rule,
+        severity or info.severity,
+        message,
+        path,
+        line,
+        practice,
+        activity,
+        info.hint if hint is None else hint,
+        cause,
     )
 
 

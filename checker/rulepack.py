@@ -190,6 +190,32 @@ class DocType:
     structure: tuple[DocTypePart, ...] = ()
     requires: tuple[str, ...] = ()
 
+    def parts_named(self, heading_words: str) -> frozenset[int]:
+        """The indexes of the parts a heading names: one of a part's words stands whole in
+        it. `heading_words` is the heading in lower case, each run of other characters than
+        a-z and 0-9 one space, with a space on each side (`evaluate._heading_words`)."""
+        words = set(heading_words.split())
+        return frozenset(
+            i
+            for i, (single, phrases) in enumerate(self._part_words)
+            if not single.isdisjoint(words) or any(p in heading_words for p in phrases)
+        )
+
+    @cached_property
+    def _part_words(self) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+        # a word of letters and digits stands whole in a heading exactly when it is one of
+        # the heading's words; anything else is looked for, space-padded, in the whole text
+        return tuple(
+            (
+                frozenset(w.lower() for w in part.headings if _ONE_WORD.fullmatch(w.lower())),
+                tuple(f" {w.lower()} " for w in part.headings if not _ONE_WORD.fullmatch(w.lower())),
+            )
+            for part in self.structure
+        )
+
+
+_ONE_WORD = re.compile(r"[a-z0-9]+")
+
 
 @dataclass(frozen=True)
 class Area:

@@ -21,9 +21,11 @@ import json
 import pytest
 from escm_check.adapters.markdown import parse_markdown
 from escm_check.documents import _WORD, TAG_ID, twenty_words
+from escm_check.evaluate import _heading_words
 from escm_check.findings import CATALOGUE
 from escm_check.frontmatter import load_mapping, normalise_text, split_front_matter
 from escm_check.identity import parse_identity
+from escm_check.rulepack import DocType, DocTypePart
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -312,3 +314,22 @@ WORDISH = (
 @given(st.one_of(WORDISH, st.text(max_size=120)))
 def test_twenty_words_counts_as_the_word_pattern_does(text: str) -> None:
     assert twenty_words(text) == (len(_WORD.findall(text)) >= 20)
+
+
+HEADINGISH = st.lists(
+    st.sampled_from(["Scope", "scope", "Roles", "and", "K", "İ", "sign-off", "Q&A", "2", "", " ", "-", "é", "Step"]),
+    max_size=6,
+).map(" ".join)
+
+
+@SETTINGS
+@given(
+    st.lists(st.lists(st.one_of(HEADINGISH, st.text(max_size=12)), max_size=4), max_size=4),
+    st.one_of(HEADINGISH, st.text(max_size=40)),
+)
+def test_a_heading_names_the_parts_whose_words_stand_whole_in_it(parts: list[list[str]], heading: str) -> None:
+    # DocType.parts_named looks words up in a set; the rule it keeps: " word " is in the heading
+    doc_type = DocType("t", "", tuple(DocTypePart(f"p{i}", tuple(words)) for i, words in enumerate(parts)))
+    words = _heading_words(heading)
+    padded = [[f" {w.lower()} " for w in ws] for ws in parts]
+    assert doc_type.parts_named(words) == {i for i, ws in enumerate(padded) if any(w in words for w in ws)}
