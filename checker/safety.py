@@ -10,6 +10,7 @@ with the document they read.
 
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 from collections.abc import Callable, Iterable
@@ -26,6 +27,18 @@ REPORT_HINT = (
 
 _lock = threading.Lock()
 _tracebacks: list[str] = []
+
+
+def _start_clean_in_child() -> None:
+    # A forked worker hands back the tracebacks it records; those it inherited are its
+    # parent's, and sent back they would be kept there twice, doubling with every fork.
+    global _lock
+    _lock = threading.Lock()  # another thread of the parent may have held it at the fork
+    _tracebacks.clear()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, where workers are spawned, not forked
+    os.register_at_fork(after_in_child=_start_clean_in_child)
 
 
 def internal_error(path: str | None, doing: str, exc: BaseException) -> Finding:

@@ -239,3 +239,22 @@ def test_a_bug_reading_a_historical_version_is_a_finding(
     r = invoke("check", str(repo.path), "--no-cache", "--format", "json")
     finding = assert_finding_on(r, "procedures/scan.pdf", "ValueError: history bug")
     assert "while reading the version in blob" in finding["message"]
+
+
+def test_a_worker_hands_back_only_its_own_tracebacks(tmp_path: Path) -> None:
+    # a forked reader inherits this process's tracebacks; sent back with its document, they
+    # were added here again, doubling with every worker a long-lived process forks
+    from escm_check import safety
+    from escm_check.adapters.limits import Limits
+    from escm_check.parsing import read_all
+
+    from .docfactory import build_docx
+
+    safety.drain()
+    safety.internal_error("earlier.md", "reading the file", ValueError("one bug, once"))
+    build_docx(tmp_path / "plan.docx", custom={"id": "P-1", "type": "plan"})
+    for _ in range(3):  # a worker forked each time
+        (doc,) = read_all(tmp_path, ["plan.docx"], Limits(timeout_seconds=30), jobs=1)
+        assert doc.error is None
+    kept = safety.drain()
+    assert len(kept) == 1 and kept[0].startswith("earlier.md: internal error while reading the file")
