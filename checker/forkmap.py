@@ -11,7 +11,8 @@ of computing) as they come, meanwhile free for the thread that reads git's log.
 
 The result never depends on the workers: a value a worker did not send, or sent in a form
 the codec refuses, is computed here. The per-document safety net runs inside the stage,
-in whichever process runs it.
+in whichever process runs it; the tracebacks a worker's net keeps come back with its
+values, for `--verbose`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any, Generic, TypeVar
 
 from .codec import BadEntry, Codec, Unencodable
 from .parsing import default_jobs
+from .safety import adopt, drain
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -132,7 +134,7 @@ def _work(
                 break
             batch = range(start_at, min(len(items), start_at + BATCH))
             values = compute([items[i] for i in batch])
-            conn.send([(i, _encode(codec, v)) for i, v in zip(batch, values, strict=True)])
+            conn.send(([(i, _encode(codec, v)) for i, v in zip(batch, values, strict=True)], drain()))
     except (OSError, ValueError):
         pass  # the parent went away or the pipe broke: the parent computes what it lacks
     finally:
@@ -163,11 +165,12 @@ def _receive_all(
         for conn in wait(open_):
             assert isinstance(conn, Connection)
             try:
-                batch = conn.recv()
+                batch, tracebacks = conn.recv()
             except (EOFError, OSError):  # done, or ended early: what no worker sent is computed here
                 open_.remove(conn)
                 conn.close()
                 continue
+            adopt(tracebacks)
             done += len(batch)
             if progress is not None:
                 progress(done, total)

@@ -9,7 +9,9 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import pytest
 from escm_check import forkmap
 from escm_check.adapters.limits import Limits
 from escm_check.cache import PARSED
@@ -84,8 +86,8 @@ def test_a_worker_that_stops_early_leaves_the_rest_to_this_process(tmp_path: Pat
     receiver, sender = ctx.Pipe(duplex=False)
 
     def send_some_then_die() -> None:
-        sender.send([(i, PARSED.encode(p)) for i, p in enumerate(here[:10])])
-        sender.send([(10, b"not what a worker writes")])
+        sender.send(([(i, PARSED.encode(p)) for i, p in enumerate(here[:10])], []))
+        sender.send(([(10, b"not what a worker writes")], []))
         sender.close()
 
     proc = ctx.Process(target=send_some_then_die)
@@ -165,3 +167,27 @@ def test_map_is_the_same_with_and_without_workers(tmp_path: Path) -> None:
     ranked = json.loads(outputs[0])["documents"]
     assert len(ranked) == COUNT
     assert any(d["practices"] for d in ranked)
+
+
+def test_the_tracebacks_of_a_workers_safety_net_come_back_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `--verbose` prints the traceback of every internal-error finding, wherever it was read
+    from escm_check import safety, stages
+
+    rels = _tree(tmp_path)
+    broken = set(rels[::97])
+    real = stages.normalise
+
+    def normalise(d: Any, *a: Any) -> Any:
+        if d.path in broken:
+            raise RuntimeError(f"a bug on {d.path}")
+        return real(d, *a)
+
+    monkeypatch.setattr(stages, "normalise", normalise)
+    safety.drain()
+    pending = forkmap.start(rels, _reader(tmp_path), PARSED, 2)
+    assert pending.forked == 2
+    values = pending.result()
+    assert sorted(p[0].path for p in values if safety.is_internal(p[2])) == sorted(broken)
+    kept = safety.drain()
+    assert sorted(t.split(":", 1)[0] for t in kept) == sorted(broken)
+    assert all("RuntimeError: a bug on" in t for t in kept)
