@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from .result import (
     SideResult,
     VersionEntry,
 )
-from .rulepack import Activity, DocTypePart, EvidenceRule, Pack, Practice
+from .rulepack import Activity, DocTypePart, EvidenceRule, Pack, Practice, heading_names
 
 # Findings that say a document could not be trusted at all; they fail the gate
 # whatever the level, because the rating may rest on misread evidence.
@@ -395,26 +394,10 @@ def _doctype(p: Practice, ctx: _Ctx) -> tuple[bool, str]:
     dt_ = ctx.pack.doc_types.get(p.type)
     for req in dt_.requires if dt_ else ():
         has_doc = any(d.meta.type == req for d in serving)
-        has_section = any(_heading_matches(s.heading, (req,)) for d in main for s in d.doc.sections)
+        has_section = any(heading_names(s.heading, (req,)) for d in main for s in d.doc.sections)
         if not (has_doc or has_section):
             return False, f"a {p.type} needs a {req} too (a document of type {req} or a section titled so)"
     return True, ""
-
-
-@functools.lru_cache(maxsize=8192)
-def _heading_words(heading: str) -> str:
-    # the same few headings recur in thousands of documents: normalise each once
-    return " " + re.sub(r"[^a-z0-9]+", " ", heading.lower()) + " "
-
-
-@functools.lru_cache(maxsize=1024)
-def _padded(words: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(f" {w.lower()} " for w in words)
-
-
-def _heading_matches(heading: str, words: tuple[str, ...]) -> bool:
-    h = _heading_words(heading)
-    return any(w in h for w in _padded(words))
 
 
 UNIVERSAL_TYPES = ("record", "other")  # every pack accepts these besides its own types
@@ -448,7 +431,7 @@ def structure_findings(
         # thousands of documents share a type and most of their headings: each is matched once
         got = memo.get((t, s.heading)) if memo is not None else None
         if got is None:
-            got = doc_type.parts_named(_heading_words(s.heading))
+            got = doc_type.parts_named(s.heading)
             if memo is not None:
                 memo[(t, s.heading)] = got
         named |= got

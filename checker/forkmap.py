@@ -157,7 +157,8 @@ def _receive_all(
 ) -> dict[int, V]:
     """The values the workers send, taken from whichever has a batch ready: a worker whose
     pipe is full waits for this process, so reading one worker to its end would stall the rest.
-    `wire` is given each value's bytes as sent."""
+    `wire` is given each value's bytes as sent; the tracebacks each batch carries are kept
+    here (`safety.adopt`)."""
     got: dict[int, V] = {}
     done = 0
     open_ = [conn for _, conn in workers]

@@ -17,9 +17,9 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -190,28 +190,44 @@ class DocType:
     structure: tuple[DocTypePart, ...] = ()
     requires: tuple[str, ...] = ()
 
-    def parts_named(self, heading_words: str) -> frozenset[int]:
-        """The indexes of the parts a heading names: one of a part's words stands whole in
-        it. `heading_words` is the heading in lower case, each run of other characters than
-        a-z and 0-9 one space, with a space on each side (`evaluate._heading_words`)."""
-        words = set(heading_words.split())
-        return frozenset(
-            i
-            for i, (single, phrases) in enumerate(self._part_words)
-            if not single.isdisjoint(words) or any(p in heading_words for p in phrases)
-        )
+    def parts_named(self, heading: str) -> frozenset[int]:
+        """The indexes of the parts a heading names (`heading_names`)."""
+        text = heading_words(heading)
+        words = set(text.split())
+        return frozenset(i for i, names in enumerate(self._part_names) if _names(text, words, names))
 
     @cached_property
-    def _part_words(self) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
-        # a word of letters and digits stands whole in a heading exactly when it is one of
-        # the heading's words; anything else is looked for, space-padded, in the whole text
-        return tuple(
-            (
-                frozenset(w.lower() for w in part.headings if _ONE_WORD.fullmatch(w.lower())),
-                tuple(f" {w.lower()} " for w in part.headings if not _ONE_WORD.fullmatch(w.lower())),
-            )
-            for part in self.structure
-        )
+    def _part_names(self) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+        return tuple(_split_names(part.headings) for part in self.structure)
+
+
+@lru_cache(maxsize=8192)  # the same few headings recur in thousands of documents
+def heading_words(heading: str) -> str:
+    """A heading as names are looked for in it: lower case, each run of characters other
+    than a-z and 0-9 one space, and a space on each side."""
+    return " " + re.sub(r"[^a-z0-9]+", " ", heading.lower()) + " "
+
+
+def heading_names(heading: str, names: Sequence[str]) -> bool:
+    """Whether a heading names one of `names`: one of them, in lower case, stands whole
+    (space-padded) in its `heading_words`."""
+    text = heading_words(heading)
+    return _names(text, set(text.split()), _split_names(names))
+
+
+def _split_names(names: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    # a name of letters and digits stands whole in a heading exactly when it is one of the
+    # heading's words (a set lookup); anything else is looked for, space-padded, in its text
+    lowered = [n.lower() for n in names]
+    return (
+        frozenset(n for n in lowered if _ONE_WORD.fullmatch(n)),
+        tuple(f" {n} " for n in lowered if not _ONE_WORD.fullmatch(n)),
+    )
+
+
+def _names(text: str, words: set[str], names: tuple[frozenset[str], tuple[str, ...]]) -> bool:
+    single, phrases = names
+    return not single.isdisjoint(words) or any(p in text for p in phrases)
 
 
 _ONE_WORD = re.compile(r"[a-z0-9]+")

@@ -21,11 +21,10 @@ import json
 import pytest
 from escm_check.adapters.markdown import parse_markdown
 from escm_check.documents import _WORD, TAG_ID, twenty_words
-from escm_check.evaluate import _heading_words
 from escm_check.findings import CATALOGUE
 from escm_check.frontmatter import load_mapping, normalise_text, split_front_matter
 from escm_check.identity import parse_identity
-from escm_check.rulepack import DocType, DocTypePart
+from escm_check.rulepack import DocType, DocTypePart, heading_names, heading_words
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -330,6 +329,7 @@ HEADINGISH = st.lists(
 def test_a_heading_names_the_parts_whose_words_stand_whole_in_it(parts: list[list[str]], heading: str) -> None:
     # DocType.parts_named looks words up in a set; the rule it keeps: " word " is in the heading
     doc_type = DocType("t", "", tuple(DocTypePart(f"p{i}", tuple(words)) for i, words in enumerate(parts)))
-    words = _heading_words(heading)
+    words = heading_words(heading)
     padded = [[f" {w.lower()} " for w in ws] for ws in parts]
-    assert doc_type.parts_named(words) == {i for i, ws in enumerate(padded) if any(w in words for w in ws)}
+    assert doc_type.parts_named(heading) == {i for i, ws in enumerate(padded) if any(w in words for w in ws)}
+    assert [heading_names(heading, ws) for ws in parts] == [any(w in words for w in ws) for ws in padded]
