@@ -20,7 +20,7 @@ from .guard import ISSUES_URL
 from .pipeline import CheckOptions, run_check
 from .reporters import FORMATS, get_encoder
 from .result import CheckResult
-from .rulepack import Pack, load_pack
+from .rulepack import Pack, load_pack, shipped_pack
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,13 @@ def pack_for(cfg: Config, root: Path | None = None) -> Pack:
     """
     from .cache import RuleFileMemo
 
+    if not cfg.rules and (shipped := shipped_pack(cfg.model)) is not None:
+        return shipped  # nothing to parse or validate, so nothing for the cache to remember
     memo = RuleFileMemo.open(cfg, root) if root is not None else None
     try:
         if cfg.rules:
             return load_pack(cfg.rules, Path(cfg.base_dir), memo)
-        return load_pack(cfg.model, memo=memo)
+        return load_pack(cfg.model, memo=memo, built=False)
     finally:
         if memo is not None:
             memo.close()

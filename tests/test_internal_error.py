@@ -189,8 +189,8 @@ def test_the_next_run_in_the_same_process_starts_clean(repo: GitRepo, monkeypatc
 @pytest.mark.parametrize(
     ("owner", "name", "args"),
     [
-        ("escm_check.runner", "load_pack", ("practices",)),
-        ("escm_check.runner", "load_pack", ("explain", "knw07")),
+        ("escm_check.runner", "shipped_pack", ("practices",)),
+        ("escm_check.runner", "shipped_pack", ("explain", "knw07")),
         ("escm_check.explain", "render_explain", ("explain", "knw07")),
         ("escm_check.inspect", "inspect_documents", ("inspect", "README.md")),
         ("escm_check.packcli", "load_pack", ("pack", "validate", "escm-sp-v2")),

@@ -219,7 +219,9 @@ def test_the_cache_remembers_rule_files_between_runs(tmp_path: Path) -> None:
 
     root = tmp_path / "repo"
     root.mkdir()
-    cfg = load_config(None, {"cache_dir": str(tmp_path / "cache")})
+    # an organisation's own pack: the bundled one is decoded from its built form, with nothing to remember
+    shutil.copytree(SRC, tmp_path / "own")
+    cfg = load_config(None, {"cache_dir": str(tmp_path / "cache"), "rules": str(tmp_path / "own")})
     pack_for(cfg, root)
     conn = sqlite3.connect(tmp_path / "cache" / DB_NAME)
     try:

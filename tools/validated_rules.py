@@ -1,9 +1,13 @@
-"""Write rules/validated.txt: the keys of the bundled rule files that pass the schema.
+"""Write what ships beside the bundled rule files: rules/validated.txt, the keys of the rule
+files that pass the schema, and rules/<pack>.built.json.gz, each pack built.
 
-    python tools/validated_rules.py          # after changing a bundled rule file or the schema
+    python tools/validated_rules.py          # after changing a bundled rule file, the schema
+                                             # or how a pack is built (rulepack)
 
 Every bundled pack's files are validated here, in full; only the ones that pass are listed,
-and the checker skips validating exactly those (`rulepack.release_key`).
+and the checker skips validating exactly those (`rulepack.release_key`). A valid pack is then
+built from its files and written in the form the checker decodes instead of loading them
+(`rulepack.read_built`), while they are unchanged.
 """
 
 from __future__ import annotations
@@ -46,7 +50,11 @@ def main() -> int:
         print(p, file=sys.stderr)
     OUT.write_text(HEADER + "".join(k + "\n" for k in keys), encoding="utf-8")
     print(f"{OUT.relative_to(ROOT)}: {len(keys)} valid rule files")
-    return 1 if problems else 0
+    if problems:
+        return 1
+    for folder in sorted(p.parent for p in (ROOT / "rules").glob("*/pack.yaml")):
+        print(f"{rulepack.write_built(folder).relative_to(ROOT)}: built")
+    return 0
 
 
 if __name__ == "__main__":
