@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +74,10 @@ def _validator() -> jsonschema.Draft202012Validator:
 # key with some text, an ISO date) can stand in for any other such value. Errors are
 # computed on that stand-in instance, which fails exactly where the document's does, with
 # the same messages (only the failing values, kept as they are, appear in them).
-_TEXT_KEYS = {"id": 120, "title": None, "version": None, "owner": None, "approved_by": None}
+_TEXT_KEYS: dict[str, int | None] = {"id": 120, "title": None, "version": None, "owner": None, "approved_by": None}
+_NOT_TEXT = -1
+_KEY_SET = frozenset(KEYS)
+_TEXT_VALUE_KEYS = ("version", "owner", "approved_by", "id", "title")  # a number there is read as text
 _PLAIN = (str, int, float, bool, type(None))
 _ERRORS: dict[str, tuple[tuple[tuple[str | int, ...], str], ...]] = {}
 _ERRORS_MAX = 4096
@@ -90,22 +93,22 @@ def _plain(value: Any) -> bool:
     return False
 
 
-def _stand_in(key: str, value: str) -> str:
-    if key in _TEXT_KEYS:
-        top = _TEXT_KEYS[key]
-        return "x" if len(value) >= 1 and (top is None or len(value) <= top) else value
-    if key in DATE_KEYS and is_iso_date(value):
-        return "2000-01-01"
-    return value
-
-
 def _schema_errors(instance: dict[str, Any]) -> tuple[tuple[tuple[str | int, ...], str], ...]:
     """(absolute path, message) of each schema error, in the order normalise reports them."""
     stand_in: dict[str, Any] = {}
     for k, v in instance.items():  # one pass: whether it is plain, and its stand-in
-        if type(k) is not str or not (type(v) is str or _plain(v)):
+        if type(k) is not str:
             return _validate(instance)
-        stand_in[k] = _stand_in(k, v) if type(v) is str else v
+        if type(v) is str:
+            top = _TEXT_KEYS.get(k, _NOT_TEXT)
+            if top is not _NOT_TEXT:
+                if v and (top is None or len(v) <= top):
+                    v = "x"
+            elif k in DATE_KEYS and is_iso_date(v):
+                v = "2000-01-01"
+        elif not _plain(v):
+            return _validate(instance)
+        stand_in[k] = v
     memo = repr(stand_in)
     found = _ERRORS.get(memo)
     if found is None:
@@ -123,7 +126,7 @@ def _validate(instance: dict[str, Any]) -> tuple[tuple[tuple[str | int, ...], st
 
 
 def _near_miss(key: str) -> str | None:
-    if key in KEYS:
+    if key in _KEY_SET:
         return None
     norm = key.lower().replace("-", "_").replace(" ", "_")
     if norm in KEYS:
@@ -150,16 +153,17 @@ def normalise(
         return DocMeta(valid=False), ()
     findings: list[Finding] = []
     raw: dict[str, Any] = {}
-    lines: dict[str, int | None] = {}
-    for key, value in doc.metadata.items():
-        target = field_map.get(key, key)
+    read_from: dict[str, str] = {}  # our key -> the document's key it was read from
+    metadata = doc.metadata
+    for key, value in metadata.items():
+        target = field_map.get(key, key) if field_map else key
         if target is None:
             continue  # a key of the repository's own that only shares a name with ours
         if target in raw and target != key:
             continue  # an explicit key of ours wins over a mapped one
         raw[target] = value
-        lines[target] = doc.meta_line(key)
-        if key not in field_map and (hint := _near_miss(key)) and hint not in doc.metadata:
+        read_from[target] = key
+        if key not in _KEY_SET and key not in field_map and (hint := _near_miss(key)) and hint not in metadata:
             findings.append(
                 make(
                     "front-matter-unknown-key",
@@ -172,18 +176,23 @@ def normalise(
     for k, values in (value_map or {}).items():
         if isinstance(raw.get(k), str):
             raw[k] = mapped_value(values, raw[k])
-    for k in ("practices",):
-        if k in raw:
-            raw[k] = _as_list(raw[k])
+    if "practices" in raw:
+        raw["practices"] = _as_list(raw["practices"])
     if isinstance(raw.get("satisfies"), str):
         raw["satisfies"] = _claims_from_text(raw["satisfies"])
     if isinstance(raw.get("satisfies"), dict):
         raw["satisfies"] = {str(k): _as_list(v) for k, v in raw["satisfies"].items()}
-    for k in ("version", "owner", "approved_by", "id", "title"):
-        if isinstance(raw.get(k), (int, float)) and not isinstance(raw.get(k), bool):
-            raw[k] = str(raw[k])
+    for k in _TEXT_VALUE_KEYS:
+        v = raw.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raw[k] = str(v)
+
+    def line(k: str) -> int | None:
+        # looked up only for a finding: most documents have none
+        return doc.meta_line(read_from[k]) if k in read_from else None
+
     valid = True
-    for where, message in _schema_errors({k: v for k, v in raw.items() if k in KEYS}):
+    for where, message in _schema_errors({k: v for k, v in raw.items() if k in _KEY_SET}):
         key = str(where[0]) if where else ""
         valid = False
         label = key or "front matter"
@@ -192,13 +201,13 @@ def normalise(
                 "front-matter-invalid",
                 f"{label}: {message}",
                 path=doc.path,
-                line=lines.get(key) or (_first_line(lines) if not key else None),
+                line=line(key) or (_first_line([line(k) for k in read_from]) if not key else None),
             )
         )
         raw.pop(key, None) if key else None
     for key, problem in _grammar_errors(raw):
         valid = False
-        findings.append(make("front-matter-invalid", f"{key}: {problem}", path=doc.path, line=lines.get(key)))
+        findings.append(make("front-matter-invalid", f"{key}: {problem}", path=doc.path, line=line(key)))
         raw.pop(key, None)
 
     def s(k: str) -> str | None:
@@ -266,12 +275,18 @@ def _grammar_errors(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
     if isinstance(version, str) and (why := version_error(version)) is not None:
         out.append(("version", why))
     cycle = raw.get("review_cycle")
-    if isinstance(cycle, str):
-        try:
-            parse_duration(cycle)
-        except ValueError as exc:
-            out.append(("review_cycle", str(exc)))
+    if isinstance(cycle, str) and (why := _duration_error(cycle)) is not None:
+        out.append(("review_cycle", why))
     return out
+
+
+@lru_cache(maxsize=1024)  # a repository writes its review cycles a few ways, in every document
+def _duration_error(text: str) -> str | None:
+    try:
+        parse_duration(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _claims_from_text(text: str) -> dict[str, list[str]]:
@@ -285,7 +300,7 @@ def _claims_from_text(text: str) -> dict[str, list[str]]:
     return out
 
 
-def _first_line(lines: Mapping[str, int | None]) -> int | None:
+def _first_line(lines: Sequence[int | None]) -> int | None:
     """The first front-matter line, for problems that belong to no one key."""
-    known = [n for n in lines.values() if n]
+    known = [n for n in lines if n]
     return min(known) if known else None
