@@ -219,3 +219,27 @@ def test_a_configured_page_is_judged_like_a_markdown_file_by_the_check_and_the_h
     hooked = by_document(staged, paths)
     assert any(rule == "version-not-bumped" for rule, _, _ in hooked["md"])
     assert hooked["erb"] == hooked["md"]
+
+
+def test_outside_git_only_regular_files_are_read_and_every_other_entry_is_named(tmp_path: Path) -> None:
+    import os
+
+    from escm_check.discover import discover
+
+    root = tmp_path / "folder"
+    (root / "docs" / "deep").mkdir(parents=True)
+    (root / "docs" / "deep" / "policy.md").write_text("# Policy\n")
+    (root / "docs" / "plan.md").write_text("# Plan\n")
+    (root / "docs" / "link.md").symlink_to(root / "docs" / "plan.md")
+    (root / "docs" / "gone.md").symlink_to(root / "docs" / "nowhere.md")
+    (root / "docs" / "linked").symlink_to(root / "docs" / "deep")
+    (root / "folder.md").mkdir()
+    (root / "folder.md" / "inner.md").write_text("# Inner\n")
+    (root / ".git").mkdir()
+    (root / ".git" / "hidden.md").write_text("# not listed\n")
+    os.mkfifo(root / "pipe.md")
+    found = discover(root)
+    # the folder listing's own file types decide: a link, a folder or a FIFO is never taken as a file
+    assert found.documents == ("docs/deep/policy.md", "docs/plan.md", "folder.md/inner.md", "pipe.md")
+    skipped = sorted((f.path, f.message.split(":")[0]) for f in found.findings if f.rule == "file-skipped")
+    assert [p for p, _ in skipped] == ["docs/gone.md", "docs/link.md", "docs/linked", "folder.md"]
