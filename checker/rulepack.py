@@ -198,18 +198,27 @@ class DocType:
         """The indexes of the parts a heading names (`heading_names`)."""
         text = heading_words(heading)
         words = set(text.split())
+        if not _names(text, words, self._any_part_name):
+            return _NO_PARTS  # most headings (a title, a number) name no part: one test for all
         return frozenset(i for i, names in enumerate(self._part_names) if _names(text, words, names))
 
     @cached_property
     def _part_names(self) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
         return tuple(_split_names(part.headings) for part in self.structure)
 
+    @cached_property
+    def _any_part_name(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        return _split_names([h for part in self.structure for h in part.headings])
+
+
+_NO_PARTS: frozenset[int] = frozenset()
+
 
 @lru_cache(maxsize=8192)  # the same few headings recur in thousands of documents
 def heading_words(heading: str) -> str:
     """A heading as names are looked for in it: lower case, each run of characters other
     than a-z and 0-9 one space, and a space on each side."""
-    return " " + re.sub(r"[^a-z0-9]+", " ", heading.lower()) + " "
+    return " " + _NOT_NAME.sub(" ", heading.lower()) + " "
 
 
 def heading_names(heading: str, names: Sequence[str]) -> bool:
@@ -235,6 +244,7 @@ def _names(text: str, words: set[str], names: tuple[frozenset[str], tuple[str, .
 
 
 _ONE_WORD = re.compile(r"[a-z0-9]+")
+_NOT_NAME = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True)
