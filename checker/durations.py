@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -70,6 +71,16 @@ def parse_duration(text: object) -> Duration:
     if count > LONGEST[unit]:
         raise ValueError(f"duration {raw.strip()!r} is too long: at most {LONGEST[unit]} {unit}s (a century)")
     return Duration(count, unit)
+
+
+@functools.lru_cache(maxsize=1024)  # a repository writes its review cycles a few ways, in every document
+def duration_error(text: str) -> str | None:
+    """Why `text` is not a duration, or None when it is one."""
+    try:
+        parse_duration(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)

@@ -7,12 +7,12 @@ import difflib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from .documents import Document
-from .durations import is_iso_date, parse_date, parse_duration
+from .durations import duration_error, is_iso_date, parse_date
 from .findings import Finding, make
 from .metadata_keys import DATE_KEYS, KEYS
 from .plainschema import surely_valid
@@ -275,18 +275,9 @@ def _grammar_errors(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
     if isinstance(version, str) and (why := version_error(version)) is not None:
         out.append(("version", why))
     cycle = raw.get("review_cycle")
-    if isinstance(cycle, str) and (why := _duration_error(cycle)) is not None:
+    if isinstance(cycle, str) and (why := duration_error(cycle)) is not None:
         out.append(("review_cycle", why))
     return out
-
-
-@lru_cache(maxsize=1024)  # a repository writes its review cycles a few ways, in every document
-def _duration_error(text: str) -> str | None:
-    try:
-        parse_duration(text)
-    except ValueError as exc:
-        return str(exc)
-    return None
 
 
 def _claims_from_text(text: str) -> dict[str, list[str]]:

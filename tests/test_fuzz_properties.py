@@ -25,7 +25,7 @@ from escm_check.adapters.markdown import parse_markdown
 from escm_check.changecontrol import ControlSettings, check_document
 from escm_check.decoding import decode_text, has_surrogates, scrub
 from escm_check.documents import Document
-from escm_check.durations import parse_duration
+from escm_check.durations import duration_error, parse_duration
 from escm_check.evaluate import Control, DocInput, RepoInfo, evaluate
 from escm_check.findings import CATALOGUE
 from escm_check.history import load_versions, read_history
@@ -229,8 +229,11 @@ def test_versions_parse_or_refuse_and_order_consistently(a: str, b: str) -> None
 def test_durations_parse_or_refuse_and_date_sums_stay_in_the_calendar(text: str, date: dt.date) -> None:
     try:
         d = parse_duration(text)
-    except ValueError:
+    except ValueError as exc:
+        assert duration_error(text) == str(exc)  # the same words, asked once or again
+        assert duration_error(text) == str(exc)
         return
+    assert duration_error(text) is None
     assert date <= d.add_to(date) and d.covers(date, date)
 
 
