@@ -341,5 +341,7 @@ def make(
 
 
 def sort_findings(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:
-    """Deterministic order for reports."""
-    return tuple(sorted(set(findings), key=Finding.sort_key))
+    """Deterministic order for reports: each finding once, by `Finding.sort_key`, and
+    findings the key does not tell apart (a different hint or cause) as they came."""
+    # not a set: its order follows string hashes, which differ from one process to the next
+    return tuple(sorted(dict.fromkeys(findings), key=Finding.sort_key))

@@ -333,3 +333,28 @@ def test_a_heading_names_the_parts_whose_words_stand_whole_in_it(parts: list[lis
     padded = [[f" {w.lower()} " for w in ws] for ws in parts]
     assert doc_type.parts_named(heading) == {i for i, ws in enumerate(padded) if any(w in words for w in ws)}
     assert [heading_names(heading, ws) for ws in parts] == [any(w in words for w in ws) for ws in padded]
+
+
+def test_findings_the_sort_key_cannot_tell_apart_keep_one_order_in_every_process() -> None:
+    import os
+    import subprocess
+    import sys
+
+    # three findings alike but for their hint, and a repeat: string hashes differ per process
+    code = (
+        "from escm_check.findings import make, sort_findings\n"
+        "fs = [make('file-skipped', 'same', path='a.md', hint=h) for h in ('first', 'second', 'third', 'first')]\n"
+        "print([f.hint for f in sort_findings(fs)])\n"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        for seed in range(8)
+    }
+    assert seen == {"['first', 'second', 'third']\n"}
