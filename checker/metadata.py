@@ -77,7 +77,6 @@ def _validator() -> jsonschema.Draft202012Validator:
 _TEXT_KEYS: dict[str, int | None] = {"id": 120, "title": None, "version": None, "owner": None, "approved_by": None}
 _NOT_TEXT = -1
 _KEY_SET = frozenset(KEYS)
-_TEXT_VALUE_KEYS = ("version", "owner", "approved_by", "id", "title")  # a number there is read as text
 _PLAIN = (str, int, float, bool, type(None))
 _ERRORS: dict[str, tuple[tuple[tuple[str | int, ...], str], ...]] = {}
 _ERRORS_MAX = 4096
@@ -182,7 +181,7 @@ def normalise(
         raw["satisfies"] = _claims_from_text(raw["satisfies"])
     if isinstance(raw.get("satisfies"), dict):
         raw["satisfies"] = {str(k): _as_list(v) for k, v in raw["satisfies"].items()}
-    for k in _TEXT_VALUE_KEYS:
+    for k in _TEXT_KEYS:  # a number there is read as text
         v = raw.get(k)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             raw[k] = str(v)
