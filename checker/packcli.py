@@ -21,10 +21,12 @@ def pack() -> None:
     """Work with rule packs: validate one, or print its reference."""
 
 
-def _load(target: str) -> Pack:
-    """Load DIR (or a built-in pack name); print every located problem and exit 2 on failure."""
+def _load(target: str, *, built: bool = True) -> Pack:
+    """Load DIR (or a built-in pack name); print every located problem and exit 2 on failure.
+
+    `built` False: a bundled pack is read from its rule files too, never from its built form."""
     try:
-        return load_pack(target, Path.cwd())
+        return load_pack(target, Path.cwd(), built=built)
     except PackError as exc:
         for problem in exc.problems:
             click.echo(str(problem))
@@ -42,7 +44,7 @@ def validate(target: str) -> None:
     Prints `file:line: problem` for each problem and exits 2, or prints a summary and exits 0.
     A pack that extends another is checked after the merge, and the pack it extends must be valid.
     """
-    p = _load(target)
+    p = _load(target, built=False)  # what is validated is the files themselves
     levels = Counter(x.level for x in p.practices)
     out_of_scope = [x.id for x in p.practices if not x.in_scope]
     tailored = [x.id for x in p.practices if x.tailoring]

@@ -45,6 +45,17 @@ def test_validate_builtin_packs(name: str) -> None:
     assert r.output.startswith(f"ok: {name} ")
 
 
+def test_validate_reads_a_bundled_pack_from_its_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    from escm_check import rulepack
+
+    def not_here(folder: Path) -> None:
+        raise AssertionError(f"validate took {folder.name}'s built form instead of its files")
+
+    monkeypatch.setattr(rulepack, "read_built", not_here)
+    r = invoke("validate", "escm-sp-v2")
+    assert r.exit_code == 0, r.output
+
+
 def test_validate_a_folder_by_path(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "rules" / "comm", tmp_path / "comm-copy")
     r = invoke("validate", str(tmp_path / "comm-copy"))
