@@ -282,6 +282,7 @@ def inspect(files: Sequence[Path], fmt: str) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show hints.")
 def staged(files: Sequence[Path], config_file: Path | None, fmt: str, as_of: str | None, verbose: bool) -> None:
     """Check FILES as staged (the pre-commit hook): the check's findings for this change.
+    With no FILES, every file staged in the current repository.
 
     Each file's version in the index is judged against its version at HEAD by the check's
     own rules; what only the commit or the whole repository can show is left to the check.
@@ -289,13 +290,14 @@ def staged(files: Sequence[Path], config_file: Path | None, fmt: str, as_of: str
     from .findings import sort_findings
     from .reporters.json_report import findings_as_dict
     from .runner import pack_for, resolve_config
-    from .staged import check_staged
+    from .staged import check_staged, staged_files
 
     when = _parse_date(as_of, "--as-of")
 
     def go() -> Exit:
         cfg = resolve_config(Path.cwd(), config_file, {})
-        present = [f for f in files if f.is_file() or f.is_symlink()]
+        chosen = list(files) or staged_files(Path.cwd())
+        present = [f for f in chosen if f.is_file() or f.is_symlink()]
         findings = sort_findings(check_staged(present, pack_for(cfg, Path.cwd()), cfg, when))
         errors = sum(1 for f in findings if f.severity == "error")
         if fmt == "json":
@@ -306,7 +308,7 @@ def staged(files: Sequence[Path], config_file: Path | None, fmt: str, as_of: str
             if verbose and f.hint:
                 click.echo(f"    hint: {printable(f.hint)}")
         if findings:
-            click.echo(f"{errors} error(s), {len(findings) - errors} other finding(s) in {len(files)} file(s)")
+            click.echo(f"{errors} error(s), {len(findings) - errors} other finding(s) in {len(chosen)} file(s)")
         return Exit.GATE_FAILED if errors else Exit.OK
 
     sys.exit(int(run_guarded(go, verbose)))

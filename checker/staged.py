@@ -29,7 +29,7 @@ from .discover import is_candidate
 from .evaluate import DocInput, RepoInfo, evaluate
 from .findings import Finding, make, sort_findings
 from .formats import SIDECAR_SUFFIX, sidecar_rel
-from .gitrun import repo_root
+from .gitrun import repo_root, run_git
 from .parsing import parse_bytes, read_all
 from .pipeline import control_settings
 from .rulepack import Pack
@@ -53,6 +53,16 @@ NEEDS_REPOSITORY = frozenset(
         "waiver-expired",
     }
 )
+
+
+def staged_files(cwd: Path) -> list[Path]:
+    """Every file added, copied, modified or renamed in the index of the repository holding
+    `cwd`: what `staged` checks when it is named no file (pre-commit always names them)."""
+    root = repo_root(cwd)
+    if root is None:
+        return []
+    out = run_git(root, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--no-renames")
+    return [root / rel for rel in out.decode("utf-8", "surrogateescape").split("\0") if rel]
 
 
 def check_staged(paths: Sequence[Path], pack: Pack, cfg: Config, as_of: dt.date | None = None) -> tuple[Finding, ...]:

@@ -186,3 +186,18 @@ def test_a_new_document_and_a_repository_without_commits(tmp_path: Path, monkeyp
     assert "front-matter-invalid" in {f["rule"] for f in hook}
     sha = repo.commit("Add", author=ANN, trailers={"Approved-by": BOB})
     assert {key(f) for f in hook} == check_verdict(check_json(repo, monkeypatch), ["proc.md"], sha)
+
+
+def test_with_no_file_named_every_staged_file_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("docs/ok.md", procedure("1.0"))
+    repo.write("docs/proc.md", procedure("1.0", id="PRC-2", type="procedur"))
+    repo.write("docs/not-staged.md", procedure("1.0", id="PRC-3", practices=["knw99"]))
+    repo.git("add", "docs/ok.md", "docs/proc.md")
+    (repo.path / "docs").mkdir(exist_ok=True)
+    monkeypatch.chdir(repo.path / "docs")  # from a folder inside the repository, as a person types it
+    result = CliRunner().invoke(main, ["staged", "--as-of", AS_OF])
+    assert result.exit_code == 1, result.output
+    assert "docs/proc.md:" in result.output and "front-matter-invalid" in result.output
+    assert "not-staged" not in result.output and "knw99" not in result.output
+    assert result.output.rstrip().endswith("in 2 file(s)")
