@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import os
 import re
 
+import msgspec
 from escm_check.decoding import decode_text, undecodable
 from escm_check.documents import TAG_ID, Document, Section, Tag, section_spans, substantive_text
 from escm_check.findings import Finding, make
@@ -257,7 +257,7 @@ def parse_markdown_bytes(data: bytes, rel: str, limits: Limits, *, keep_text: bo
     doc = parse_markdown(text, rel, keep_text=keep_text)
     if problem is None:
         return doc
-    return dataclasses.replace(doc, problems=(problem, *doc.problems))
+    return msgspec.structs.replace(doc, problems=(problem, *doc.problems))
 
 
 def _failed(rel: str, reason: str) -> Document:

@@ -56,6 +56,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import msgspec
+
 from .codec import BadEntry, Codec, Unencodable, tag, tag_mapping, untag, untag_mapping
 from .config import Config
 from .documents import Document
@@ -360,6 +362,8 @@ def _stable(v: Any) -> Any:
     sorted: their iteration order changes with the string hash seed)."""
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return {f.name: getattr(v, f.name) for f in dataclasses.fields(v)}
+    if isinstance(v, msgspec.Struct):
+        return msgspec.structs.asdict(v)
     if isinstance(v, (set, frozenset)):
         return sorted(json.dumps(x, sort_keys=True, default=_stable) for x in v)
     if isinstance(v, (dt.date, dt.datetime)):
@@ -769,7 +773,7 @@ def _parsed_wire(p: Parsed) -> Any:
     doc, meta, findings = p
     wired = tag_mapping(doc.metadata)
     # most front matter is JSON already and goes as it is: no copy of the document
-    return p if wired is doc.metadata else (dataclasses.replace(doc, metadata=wired), meta, findings)
+    return p if wired is doc.metadata else (msgspec.structs.replace(doc, metadata=wired), meta, findings)
 
 
 def _parsed_back(w: Any) -> Parsed:
@@ -777,7 +781,7 @@ def _parsed_back(w: Any) -> Parsed:
     metadata = untag_mapping(doc.metadata)
     if metadata is not doc.metadata:
         # the document was just decoded and is held nowhere else: set in place, not copied
-        object.__setattr__(doc, "metadata", metadata)
+        msgspec.structs.force_setattr(doc, "metadata", metadata)
     return doc, meta, findings
 
 

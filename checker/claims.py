@@ -7,8 +7,9 @@ nothing about its own front matter or format can fail the gate. Pure functions o
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
+
+import msgspec
 
 from .documents import Document
 from .findings import Finding, Severity, make
@@ -59,7 +60,7 @@ def demote_unclaimed(findings: Iterable[Finding], unclaimed: Collection[str]) ->
             hint = f.hint
             if severity == "info":
                 hint = (hint + " " if hint else "") + "It claims no Practice, so it is not evidence and not judged."
-            f = dataclasses.replace(f, severity=severity, hint=hint)
+            f = msgspec.structs.replace(f, severity=severity, hint=hint)
         out.append(f)
     return out
 
@@ -74,7 +75,7 @@ def demote_front_matter(findings: Iterable[Finding], paths: Collection[str]) -> 
     for f in findings:
         if f.path in paths and f.rule in FRONT_MATTER_RULES and f.severity != "info":
             hint = (f.hint + " " if f.hint else "") + "Its claims come from the crosswalk, so nothing rests on it."
-            f = dataclasses.replace(f, severity="info", hint=hint)
+            f = msgspec.structs.replace(f, severity="info", hint=hint)
         out.append(f)
     return out
 

@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol, TypeVar
 
+import msgspec
+
 from .changecontrol import ControlSettings
 from .crosswalk import Crosswalk, Entry
 from .documents import Document, Section, Tag
@@ -55,7 +57,7 @@ def _merged(meta: DocMeta, entries: Sequence[Entry], own_metadata: bool, approve
             for p, acts in e.satisfies.items():
                 satisfies[p] = tuple(dict.fromkeys([*satisfies.get(p, ()), *acts]))
     status = meta.status if own_metadata else (meta.status or ("approved" if approved else "draft"))
-    return dataclasses.replace(meta, practices=tuple(practices), satisfies=satisfies, status=status, valid=True)
+    return msgspec.structs.replace(meta, practices=tuple(practices), satisfies=satisfies, status=status, valid=True)
 
 
 def _tagged(doc: Document, entries: Sequence[Entry]) -> Document:
@@ -69,9 +71,9 @@ def _tagged(doc: Document, entries: Sequence[Entry]) -> Document:
     if not extra:
         return doc
     sections = tuple(
-        dataclasses.replace(s, tags=(*s.tags, *extra[i])) if i in extra else s for i, s in enumerate(doc.sections)
+        msgspec.structs.replace(s, tags=(*s.tags, *extra[i])) if i in extra else s for i, s in enumerate(doc.sections)
     )
-    return dataclasses.replace(doc, sections=sections)
+    return msgspec.structs.replace(doc, sections=sections)
 
 
 def apply_crosswalk(docs: Sequence[T], cw: Crosswalk | None, approved: bool = True) -> list[T]:
@@ -91,7 +93,7 @@ def apply_crosswalk(docs: Sequence[T], cw: Crosswalk | None, approved: bool = Tr
             out.append(d)
             continue
         own = d.doc.has_metadata
-        doc = _tagged(dataclasses.replace(d.doc, has_metadata=True), entries)
+        doc = _tagged(msgspec.structs.replace(d.doc, has_metadata=True), entries)
         out.append(dataclasses.replace(d, doc=doc, meta=_merged(d.meta, entries, own, approved)))  # type: ignore[type-var]
     return out
 

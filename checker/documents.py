@@ -7,8 +7,9 @@ import itertools
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
+
+import msgspec
 
 from .findings import Finding
 from .formats import DocFormat
@@ -20,8 +21,7 @@ LocationKind = Literal["line", "paragraph", "page"]
 TAG_ID = re.compile(r"^([a-z][a-z0-9_-]{0,30})\.([a-z][0-9]{1,2}[a-z]?)$")
 
 
-@dataclass(frozen=True, slots=True)
-class Tag:
+class Tag(msgspec.Struct, frozen=True):
     """One `practice.activity` tag located at a line, paragraph or page."""
 
     practice: str
@@ -34,8 +34,7 @@ class Tag:
         return f"{self.practice}.{self.activity}"
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(msgspec.Struct, frozen=True):
     """The content under one heading, with the tags placed in it."""
 
     heading: str
@@ -121,8 +120,7 @@ def substantive_text(text: str) -> bool:
     return len(_WORD.findall(text)) >= 8 and not _PLACEHOLDER.search(text)
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(msgspec.Struct, frozen=True):
     """A parsed document: metadata with source lines, sections, tags and plain text.
 
     A file that could not be read is still a Document, with ``error`` set and a
@@ -131,8 +129,8 @@ class Document:
 
     path: str
     format: DocFormat
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    meta_lines: Mapping[str, int] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = msgspec.field(default_factory=dict)
+    meta_lines: Mapping[str, int] = msgspec.field(default_factory=dict)
     meta_source: str = "none"
     has_metadata: bool = False
     sections: tuple[Section, ...] = ()
@@ -156,4 +154,4 @@ class Document:
         if not self.text and all(not s.text and s.substance is not None for s in self.sections):
             return self  # read so already (`keep_text=False`)
         sections = tuple(Section(s.heading, s.level, s.start, s.end, s.tags, "", s.substantive) for s in self.sections)
-        return replace(self, text="", sections=sections)
+        return msgspec.structs.replace(self, text="", sections=sections)

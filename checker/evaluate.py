@@ -12,6 +12,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import msgspec
+
 from .checks import CHECK_KINDS, Case, TagHit, Verdict, judge
 from .claims import claims_something, demote_front_matter, demote_unclaimed, not_evidence_findings
 from .config import Config, Waiver
@@ -743,7 +745,7 @@ def _encodable(f: Finding) -> Finding:
     cause = encodable(f.cause) if f.cause is not None else None
     if (message, path, hint, cause) == (f.message, f.path, f.hint, f.cause):
         return f
-    return dataclasses.replace(f, message=message, path=path, hint=hint, cause=cause)
+    return msgspec.structs.replace(f, message=message, path=path, hint=hint, cause=cause)
 
 
 def _main_document(p: Practice, index: _Index) -> DocInput | None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 from typing import Literal
+
+import msgspec
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 
-@dataclass(frozen=True)
-class RuleInfo:
+class RuleInfo(msgspec.Struct, frozen=True):
     """What a finding slug means and how to fix it."""
 
     slug: str
@@ -21,8 +21,7 @@ class RuleInfo:
     hint: str
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     """One problem found, located at a file and line (or page) where possible."""
 
     rule: str
@@ -33,7 +32,7 @@ class Finding:
     practice: str | None = None
     activity: str | None = None
     hint: str = ""
-    cause: str | None = field(default=None, compare=True)
+    cause: str | None = None
 
     def sort_key(self) -> tuple[str, int, str, str, tuple[str, int, str], str]:
         """Stable order: path, line, rule, practice, activity (b2 before b10), message."""

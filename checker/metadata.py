@@ -6,10 +6,11 @@ import datetime as dt
 import difflib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from .documents import Document
 from .durations import duration_error, is_iso_date, parse_date
@@ -22,8 +23,7 @@ if TYPE_CHECKING:  # imported when a schema is first used: most warm runs valida
     import jsonschema
 
 
-@dataclass(frozen=True, slots=True)
-class DocMeta:
+class DocMeta(msgspec.Struct, frozen=True):
     """The checker's view of one document's metadata."""
 
     id: str | None = None
@@ -45,7 +45,7 @@ class DocMeta:
 
     def __post_init__(self) -> None:
         if self.satisfies is None:
-            object.__setattr__(self, "satisfies", {})
+            msgspec.structs.force_setattr(self, "satisfies", {})
 
     @property
     def approved(self) -> bool:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from escm_check.adapters.markdown import parse_markdown
 from escm_check.config import Config, load_config
 from escm_check.evaluate import Control, DocInput, RepoInfo, evaluate
@@ -43,7 +43,7 @@ def docs(
     for path, text in sorted(files.items()):
         doc = parse_markdown(text, path)
         meta, problems = normalise(doc, field_map or {}, value_map)
-        doc = dataclasses.replace(doc, problems=doc.problems + problems)
+        doc = msgspec.structs.replace(doc, problems=doc.problems + problems)
         control = (controls or {}).get(path, Control(True, last_commit="c0ffee", last_author=AUTHOR))
         out.append(DocInput(doc=doc, meta=meta, control=control))
     return out

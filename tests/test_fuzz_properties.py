@@ -12,12 +12,12 @@ so a run in CI is the same run every time; budgets keep the file to well under a
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from escm_check import metadata_keys, safety
 from escm_check.adapters.limits import Limits
@@ -173,7 +173,7 @@ def judged(docs: list[Document]) -> None:
     inputs = []
     for doc in docs:
         meta, problems = normalise(doc, {})
-        doc = dataclasses.replace(doc, problems=doc.problems + problems)
+        doc = msgspec.structs.replace(doc, problems=doc.problems + problems)
         inputs.append(DocInput(doc=doc, meta=meta, control=Control(True, last_commit="c0ffee")))
     result = evaluate(pack(), inputs, RepoInfo("/repo", "c0ffee"), config(), AS_OF)
     for f in result.findings:

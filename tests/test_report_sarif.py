@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import msgspec
 import pytest
 from escm_check.findings import CATALOGUE, Finding, sort_findings
 from escm_check.reporters import get_reporter
@@ -151,7 +152,7 @@ def test_fingerprint_survives_a_line_move() -> None:
     result = typical_result()
     moved = dataclasses.replace(
         result,
-        findings=tuple(dataclasses.replace(f, line=(f.line or 0) + 5) if f.path else f for f in result.findings),
+        findings=tuple(msgspec.structs.replace(f, line=(f.line or 0) + 5) if f.path else f for f in result.findings),
     )
 
     def prints(r: CheckResult) -> list[str]:
