@@ -795,7 +795,7 @@ def _judgement_back(j: Judgement) -> Judgement:
     if c is None or not c.versions:
         return j
     versions = tuple(version_entry(v.commit, v.date, v.author, v.version, v.approver) for v in c.versions)
-    return dataclasses.replace(j, control=dataclasses.replace(c, versions=versions))
+    return msgspec.structs.replace(j, control=msgspec.structs.replace(c, versions=versions))
 
 
 JUDGEMENT: Codec[Judgement] = Codec(Judgement, from_wire=_judgement_back)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
+
+import msgspec
 
 from .documents import Section
 from .durations import Duration
@@ -29,8 +30,7 @@ Side = Literal["documented", "performed"]
 SIDES: tuple[Side, ...] = ("documented", "performed")
 
 
-@dataclass(frozen=True)
-class TagHit:
+class TagHit(msgspec.Struct, frozen=True):
     """A section tagged with the activity, and the line of the tag."""
 
     doc: DocInput
@@ -38,8 +38,7 @@ class TagHit:
     line: int | None
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(msgspec.Struct, frozen=True):
     """What one side of one activity is judged on, gathered by evaluation."""
 
     practice: str
@@ -52,11 +51,10 @@ class Case:
     unapproved: tuple[str, ...]  # paths of documents that tag it but are not approved
     as_of: dt.date
     window: Duration  # the record window that applies to this rule
-    field_map: Mapping[str, str | None] = field(default_factory=dict)  # the configuration's key mapping
+    field_map: Mapping[str, str | None] = msgspec.field(default_factory=dict)  # the configuration's key mapping
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     """One side's judgement: whether it holds, the evidence, why not, and findings it raised."""
 
     satisfied: bool
@@ -150,8 +148,7 @@ def _tagged_section(c: Case) -> Verdict:
     return Verdict(False, reason="no tagged section or claim")
 
 
-@dataclass(frozen=True)
-class _Records:
+class _Records(msgspec.Struct, frozen=True):
     fresh: tuple[tuple[DocInput, int | None, dt.date], ...]
     stale: tuple[tuple[DocInput, int | None, dt.date], ...]
     other_kind: tuple[DocInput, ...]  # records of the activity whose kind the rule does not ask for
@@ -216,8 +213,7 @@ def _record_or_section(c: Case) -> Verdict:
 Judge = Callable[[Case], Verdict]
 
 
-@dataclass(frozen=True)
-class CheckKind:
+class CheckKind(msgspec.Struct, frozen=True):
     """One evidence check kind: its name, the sides it may decide, the parameters it reads, its judge."""
 
     name: str

@@ -10,7 +10,8 @@ for file names, and a surrogate in text breaks libyaml and every UTF-8 writer do
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from .findings import Finding, make
 
@@ -19,8 +20,7 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(msgspec.Struct, frozen=True):
     """Text decoded from bytes, and where (if anywhere) the bytes were not valid."""
 
     text: str

@@ -5,12 +5,10 @@ Pure functions over values. Nothing here reads files or runs git.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 import msgspec
 
@@ -57,8 +55,7 @@ BLOCKING = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Control:
+class Control(msgspec.Struct, frozen=True):
     """What version and change control says about one document."""
 
     controlled: bool
@@ -69,8 +66,7 @@ class Control:
     versions: tuple[VersionEntry, ...] = ()
 
 
-@dataclass(frozen=True)
-class DocInput:
+class DocInput(msgspec.Struct, frozen=True):
     """One parsed document with its normalised metadata and change-control verdict."""
 
     doc: Document
@@ -83,8 +79,7 @@ class DocInput:
         return self.doc.path
 
 
-@dataclass(frozen=True)
-class RepoInfo:
+class RepoInfo(msgspec.Struct, frozen=True):
     """The repository as the report names it."""
 
     root: str
@@ -93,13 +88,14 @@ class RepoInfo:
     shallow: bool = False
 
 
-@dataclass
-class _Index:
+class _Index(msgspec.Struct):
     """Practice -> serving documents, tags and claims (built once)."""
 
-    serving: dict[str, list[DocInput]] = field(default_factory=lambda: defaultdict(list))
-    tags: dict[tuple[str, str], list[tuple[DocInput, Section, int]]] = field(default_factory=lambda: defaultdict(list))
-    claims: dict[tuple[str, str], list[DocInput]] = field(default_factory=lambda: defaultdict(list))
+    serving: dict[str, list[DocInput]] = msgspec.field(default_factory=lambda: defaultdict(list))
+    tags: dict[tuple[str, str], list[tuple[DocInput, Section, int]]] = msgspec.field(
+        default_factory=lambda: defaultdict(list)
+    )
+    claims: dict[tuple[str, str], list[DocInput]] = msgspec.field(default_factory=lambda: defaultdict(list))
 
 
 def build_index(docs: Sequence[DocInput], pack: Pack) -> tuple[_Index, list[Finding]]:
@@ -259,15 +255,14 @@ def check_waivers(
     return by_practice, by_activity, findings
 
 
-@dataclass(frozen=True)
-class _Ctx:
+class _Ctx(msgspec.Struct, frozen=True):
     pack: Pack
     cfg: Config
     as_of: dt.date
     repo: RepoInfo
     index: _Index
     # filled by approved_serving, which every side of every activity asks
-    _approved_serving: dict[str, tuple[DocInput, ...]] = field(default_factory=dict)
+    _approved_serving: dict[str, tuple[DocInput, ...]] = msgspec.field(default_factory=dict)
 
     def approved_serving(self, practice: str) -> tuple[DocInput, ...]:
         """The approved documents (records aside) that serve a Practice, in index order."""
@@ -279,8 +274,7 @@ class _Ctx:
         return got
 
 
-@dataclass(frozen=True)
-class Claims:
+class Claims(msgspec.Struct, frozen=True):
     """Every place that says a document, or a section of it, evidences one activity."""
 
     tagged: tuple[TagHit, ...] = ()  # substantive sections in approved documents
@@ -380,7 +374,7 @@ def _rate_activity(p: Practice, a: Activity, ctx: _Ctx) -> tuple[ActivityResult,
         reason = "; ".join(f"{s.side}: {s.reason}" if len(failed) > 1 else s.reason for s in failed)
         if len(sides) > 1:
             reason = f"{result.gap_words}: {reason}"
-        result = dataclasses.replace(result, reason=reason)
+        result = msgspec.structs.replace(result, reason=reason)
     return result, findings
 
 
@@ -510,8 +504,7 @@ def _sustained(history: Sequence[tuple[str, int]], level: int, need: int) -> boo
     return len(recent) >= need and all(lv >= level for lv in recent)
 
 
-@dataclass(frozen=True)
-class _Gap:
+class _Gap(msgspec.Struct, frozen=True):
     """An activity that is not satisfied, kept until the Practices it depends on are rated."""
 
     practice: Practice

@@ -9,9 +9,9 @@ of a trapped scalar is kept.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import yaml
 
 from .decoding import scrub
@@ -37,18 +37,16 @@ from .yamlcore import (
 _LIMITS = YAML_LIMITS["front-matter"]
 
 
-@dataclass(frozen=True)
-class MetaBlock:
+class MetaBlock(msgspec.Struct, frozen=True):
     """Parsed metadata with the 1-based line of each top-level key."""
 
-    data: dict[str, Any] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+    lines: dict[str, int] = msgspec.field(default_factory=dict)
     problems: tuple[Finding, ...] = ()
     ok: bool = True
 
 
-@dataclass(frozen=True)
-class FrontMatter:
+class FrontMatter(msgspec.Struct, frozen=True):
     """Front matter split from a Markdown file, and where the body starts."""
 
     present: bool

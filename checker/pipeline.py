@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
+
 from . import changecontrol, forkmap, progress, safety
 from .adapters.limits import Limits
 from .cache import JUDGEMENT, KEEP_HISTORIES, PARSED, Deferred, Memo, Print, history_codec, make_key
@@ -153,7 +155,7 @@ def _run(opts: CheckOptions, rules: Pack | Callable[[], Pack], cfg: Config, disc
     progress.set_current(f"the rating of {root}")
     result = evaluate(pack, inputs, repo, cfg, as_of, [*findings, *cw.findings], cw.crosswalk, cw.approved)
     if cw.summary is not None:
-        result = dataclasses.replace(
+        result = msgspec.structs.replace(
             result, documents=tuple(sorted((*result.documents, cw.summary), key=lambda s: s.path))
         )
     progress.set_current(None)

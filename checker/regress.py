@@ -11,6 +11,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import msgspec
+
 from .config import ConfigError
 from .findings import make, sort_findings
 from .gitrun import GitError, git_env, run_git
@@ -47,7 +49,7 @@ def result_at(opts: CheckOptions, pack: Pack, rev: str) -> CheckResult:
         )
         cfg = dataclasses.replace(opts.config, cache=False)
         before = run_check(dataclasses.replace(opts, path=clone / prefix, config=cfg, use_cache=False), pack)
-    return dataclasses.replace(before, root=str(root))
+    return msgspec.structs.replace(before, root=str(root))
 
 
 def compare(before: CheckResult, after: CheckResult) -> tuple[list[RegressionEntry], list[RegressionEntry]]:
@@ -94,7 +96,7 @@ def compare_since(
     gate = after.gate
     if fail_on_regression and worse:
         gate = Gate(False, gate.target_level, (*gate.reasons, f"{len(worse)} regression(s) since {rev}"))
-    return dataclasses.replace(
+    return msgspec.structs.replace(
         after,
         regressions=tuple(worse),
         improvements=tuple(better),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from typing import Literal
 
 import msgspec
@@ -16,8 +15,7 @@ PracticeStatus = Literal["satisfied", "not-satisfied", "not-applicable", "not-ra
 REPORT_SCHEMA_VERSION = "1.1"  # 1.1: activities carry their documented and performed sides
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(msgspec.Struct, frozen=True):
     """Where an activity is evidenced: a file, a line (or page), the commit it was last changed in."""
 
     path: str
@@ -33,8 +31,7 @@ class Evidence:
         return f"{where}@{self.commit[:10] if self.commit else 'uncommitted'}"
 
 
-@dataclass(frozen=True)
-class SideResult:
+class SideResult(msgspec.Struct, frozen=True):
     """One side of an activity's evidence as judged: where it is documented, or that it was performed."""
 
     side: Literal["documented", "performed"]
@@ -77,8 +74,7 @@ GAP_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class ActivityResult:
+class ActivityResult(msgspec.Struct, frozen=True):
     """One Required Activity's status and evidence, overall and per side."""
 
     id: str
@@ -118,8 +114,7 @@ class ActivityResult:
         return GAP_WORDS.get(self.gap or "", "")
 
 
-@dataclass(frozen=True)
-class PracticeResult:
+class PracticeResult(msgspec.Struct, frozen=True):
     """One Practice's rating, its activities and its documentation-type verdict."""
 
     id: str
@@ -140,8 +135,7 @@ class PracticeResult:
         return tuple(a.id for a in self.activities if a.status == "not-satisfied")
 
 
-@dataclass(frozen=True)
-class ProfileCell:
+class ProfileCell(msgspec.Struct, frozen=True):
     """Practice Satisfaction Profile: one Capability Area at one Level."""
 
     area: str
@@ -176,8 +170,7 @@ def version_entry(commit: str, date: str, author: str, version: str | None, appr
     )
 
 
-@dataclass(frozen=True)
-class DocumentSummary:
+class DocumentSummary(msgspec.Struct, frozen=True):
     """A document as it appears in the report."""
 
     path: str
@@ -191,8 +184,7 @@ class DocumentSummary:
     history: tuple[VersionEntry, ...] = ()
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(msgspec.Struct, frozen=True):
     """The gate verdict against the target level."""
 
     passed: bool
@@ -200,8 +192,7 @@ class Gate:
     reasons: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class RegressionEntry:
+class RegressionEntry(msgspec.Struct, frozen=True):
     """A Practice or activity whose status changed since a base revision."""
 
     practice: str
@@ -210,8 +201,7 @@ class RegressionEntry:
     after: str
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(msgspec.Struct, frozen=True):
     """Everything a reporter needs: model, repository, ratings, level, gate and findings."""
 
     model_id: str
@@ -232,7 +222,7 @@ class CheckResult:
     regressions: tuple[RegressionEntry, ...] = ()
     improvements: tuple[RegressionEntry, ...] = ()
     since: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] = msgspec.field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:

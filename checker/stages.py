@@ -12,10 +12,11 @@ import datetime as dt
 import math
 import threading
 from collections.abc import Callable, Container, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
+
+import msgspec
 
 from . import changecontrol, history, progress, safety
 from .adapters.limits import Limits
@@ -32,8 +33,7 @@ T = TypeVar("T")
 Parsed = tuple[Document, DocMeta, tuple[Finding, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
+class Judgement(msgspec.Struct, frozen=True):
     """What version and change control says about one document, and its findings."""
 
     control: Control | None

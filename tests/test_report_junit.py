@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from pathlib import Path
 
+import msgspec
 from escm_check.reporters import get_reporter
 from escm_check.reporters.junit_report import render
 from escm_check.result import CheckResult, Gate
@@ -135,7 +135,7 @@ def test_passing_result_has_no_failures(tmp_path: Path) -> None:
 def test_warnings_only_outside_practices_do_not_fail(tmp_path: Path) -> None:
     result = typical_result()
     warnings = tuple(f for f in result.findings if f.severity != "error" and not f.practice)
-    passed = dataclasses.replace(passing_result(), findings=warnings, gate=Gate(True, 2))
+    passed = msgspec.structs.replace(passing_result(), findings=warnings, gate=Gate(True, 2))
     xml = _parse(passed, tmp_path)
     assert xml.failures == 0
     loose = {c.name: c for c in _suites(xml)["Gate"]}["Findings outside any Practice"]
@@ -169,7 +169,7 @@ def test_deterministic() -> None:
     result = typical_result()
     shuffled = list(result.findings)
     random.Random(3).shuffle(shuffled)
-    assert render(result) == render(dataclasses.replace(result, findings=tuple(shuffled)))
+    assert render(result) == render(msgspec.structs.replace(result, findings=tuple(shuffled)))
     assert render(result) == render(typical_result())
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import re
 
+import msgspec
 import pytest
 from escm_check.reporters import get_reporter
 from escm_check.reporters.markdown_report import MAX_CHARS, code, md, render
@@ -124,7 +124,7 @@ def test_never_more_than_the_limit_and_says_what_was_cut(practices: int, per_pra
 
 def test_enormous_header_is_still_capped() -> None:
     reasons = tuple(f"reason {i} " + "x" * 200 for i in range(2000))
-    result = dataclasses.replace(typical_result(), gate=Gate(False, 3, reasons))
+    result = msgspec.structs.replace(typical_result(), gate=Gate(False, 3, reasons))
     text = render(result)
     assert len(text) <= MAX_CHARS
     assert "not shown: this report is cut" in text
@@ -151,7 +151,7 @@ def test_deterministic() -> None:
     result = typical_result()
     shuffled = list(result.findings)
     random.Random(5).shuffle(shuffled)
-    assert render(result) == render(dataclasses.replace(result, findings=tuple(shuffled)))
+    assert render(result) == render(msgspec.structs.replace(result, findings=tuple(shuffled)))
 
 
 def test_registered_under_its_format_name() -> None:

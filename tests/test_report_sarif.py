@@ -6,7 +6,6 @@ tests/data/sarif-2.1.0.schema.json is the SARIF 2.1.0 schema as shipped by Micro
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import random
 import re
@@ -150,7 +149,7 @@ def test_cause_and_fingerprints() -> None:
 
 def test_fingerprint_survives_a_line_move() -> None:
     result = typical_result()
-    moved = dataclasses.replace(
+    moved = msgspec.structs.replace(
         result,
         findings=tuple(msgspec.structs.replace(f, line=(f.line or 0) + 5) if f.path else f for f in result.findings),
     )
@@ -169,7 +168,7 @@ def test_slug_outside_the_catalogue_still_gets_a_rule() -> None:
         path="a.md",
         hint="Do the custom thing.",
     )
-    result = dataclasses.replace(empty_result(), findings=(extra,))
+    result = msgspec.structs.replace(empty_result(), findings=(extra,))
     rules = _sarif(result)["runs"][0]["tool"]["driver"]["rules"]
     assert rules[0]["id"] == "pack-custom-check"
     assert rules[0]["help"]["text"] == "Do the custom thing."
@@ -179,7 +178,7 @@ def test_deterministic_whatever_the_finding_order() -> None:
     result = typical_result()
     shuffled = list(result.findings)
     random.Random(7).shuffle(shuffled)
-    again = dataclasses.replace(result, findings=tuple(shuffled))
+    again = msgspec.structs.replace(result, findings=tuple(shuffled))
     assert render(result) == render(again) == render(typical_result())
 
 
