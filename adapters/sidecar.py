@@ -16,9 +16,10 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from ..decoding import decode_text, undecodable
 from ..documents import TAG_ID, Document, LocationKind, Tag
@@ -48,12 +49,11 @@ def sidecar_path(abs_path: Path) -> Path:
     return abs_path.with_name(abs_path.name + SIDECAR_SUFFIX)
 
 
-@dataclass(frozen=True)
-class SidecarMeta:
+class SidecarMeta(msgspec.Struct, frozen=True):
     """Metadata read from a sidecar, with the line of each key in the sidecar."""
 
-    data: dict[str, Any] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+    lines: dict[str, int] = msgspec.field(default_factory=dict)
     problems: tuple[Finding, ...] = ()
     ok: bool = False  # read and parsed; broken metadata counts as absent, as in front matter
 
@@ -125,8 +125,7 @@ def canonical_key(name: str) -> str:
     return folded if folded in KNOWN_KEYS else name.strip()
 
 
-@dataclass(frozen=True)
-class Property:
+class Property(msgspec.Struct, frozen=True):
     """One string-typed document property: its name, its text as stored, its typed value."""
 
     name: str
@@ -134,12 +133,11 @@ class Property:
     value: Any = None
 
 
-@dataclass
-class PropertyMeta:
+class PropertyMeta(msgspec.Struct):
     """Metadata built from document properties and whether any evidence key was among them."""
 
-    data: dict[str, Any] = field(default_factory=dict)
-    problems: list[Finding] = field(default_factory=list)
+    data: dict[str, Any] = msgspec.field(default_factory=dict)
+    problems: list[Finding] = msgspec.field(default_factory=list)
     has_evidence: bool = False
 
 
@@ -215,8 +213,7 @@ def iso_date(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class Markers:
+class Markers(msgspec.Struct, frozen=True):
     """Tags found in one paragraph or page, and the text without the markers."""
 
     tags: tuple[Tag, ...]

@@ -908,7 +908,7 @@ class RuleFileMemo:
         """The parse of a file with this text, named `display`; None when not cached or damaged."""
         k = self._key("yaml", text)
         loc = self.memo.fetch(LOCATED, [k]).get(k)
-        return dataclasses.replace(loc, path=display) if loc is not None else None
+        return msgspec.structs.replace(loc, path=display) if loc is not None else None
 
     def keep_parsed(self, text: str, loc: Located) -> None:
         """Remember the parse of a file's text (written by `close`)."""

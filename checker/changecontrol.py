@@ -47,8 +47,9 @@ import datetime as dt
 import functools
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import msgspec
 
 from .durations import Duration, parse_date, parse_duration
 from .findings import Finding, make
@@ -67,19 +68,17 @@ CONTROL_RULES = frozenset({"version-not-bumped", "version-regressed", "change-un
 ApprovalMode = Literal["trailer", "merge"]
 
 
-@dataclass(frozen=True)
-class ControlSettings:
+class ControlSettings(msgspec.Struct, frozen=True):
     """How change control is judged (from the config file)."""
 
     approval_mode: ApprovalMode = "trailer"
     approval_trailers: tuple[str, ...] = ("Approved-by",)
     review_trailers: tuple[str, ...] = ("Reviewed-by",)
-    review_cycle: Duration = field(default_factory=lambda: Duration(12, "month"))
+    review_cycle: Duration = msgspec.field(default_factory=lambda: Duration(12, "month"))
     exempt_keys: frozenset[str] = EXEMPT_KEYS
 
 
-@dataclass(frozen=True)
-class ControlResult:
+class ControlResult(msgspec.Struct, frozen=True):
     """The change-control verdict for one document.
 
     `controlled` holds when the document is tracked, the history is readable and not
@@ -136,8 +135,7 @@ def _status(meta: Mapping[str, Any] | None) -> str | None:
 # --------------------------------------------------------------------------- steps
 
 
-@dataclass(frozen=True)
-class _Step:
+class _Step(msgspec.Struct, frozen=True):
     """One commit's effect on a document: its metadata before and after, and the body."""
 
     commit: Commit

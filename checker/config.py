@@ -6,12 +6,12 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import yaml
 
 from .durations import Duration, parse_duration
@@ -35,8 +35,7 @@ class ConfigError(Exception):
     """The configuration is invalid; the message names the file and key."""
 
 
-@dataclass(frozen=True)
-class Waiver:
+class Waiver(msgspec.Struct, frozen=True):
     """A Practice or activity made not-applicable, as written in the config."""
 
     practice: str | None
@@ -47,8 +46,7 @@ class Waiver:
     line: int | None = None
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(msgspec.Struct, frozen=True):
     """Effective settings: file values over defaults, command-line options over both."""
 
     path: str | None = None
@@ -60,11 +58,11 @@ class Config:
     as_of: dt.date | None = None
     review_cycle: Duration = Duration(12, "month")
     record_max_age: Duration = Duration(12, "month")
-    field_map: Mapping[str, str | None] = field(default_factory=dict)  # None: theirs, set aside
+    field_map: Mapping[str, str | None] = msgspec.field(default_factory=dict)  # None: theirs, set aside
     # key (status, type) -> the repository's own value -> ours
-    value_map: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    value_map: Mapping[str, Mapping[str, str]] = msgspec.field(default_factory=dict)
     # file-name pattern ("*.md.erb", ".mdx") -> reader name, beside the built-in extensions
-    formats: Mapping[str, str] = field(default_factory=dict)
+    formats: Mapping[str, str] = msgspec.field(default_factory=dict)
     crosswalk: str | None = None
     scope_areas: tuple[str, ...] = ()
     scope_exclude_areas: tuple[str, ...] = ()
@@ -76,7 +74,7 @@ class Config:
     approval_trailers: tuple[str, ...] = ("Approved-by",)
     review_trailers: tuple[str, ...] = ("Reviewed-by",)
     sustained_evaluations: tuple[tuple[str, int], ...] = ()
-    limits: Mapping[str, Any] = field(default_factory=dict)
+    limits: Mapping[str, Any] = msgspec.field(default_factory=dict)
     cache: bool = True
     cache_dir: str | None = None
     jobs: int | None = None

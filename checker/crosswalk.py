@@ -12,12 +12,12 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import msgspec
 import yaml
 
 from .rulepack import Pack
@@ -28,8 +28,7 @@ VERSION = 1
 Status = Literal["suggested", "accepted"]
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     """One mapping of a document, or a section or page of it, to Practices and activities."""
 
     path: str
@@ -37,7 +36,7 @@ class Entry:
     status: Status = "suggested"
     section: str | None = None
     page: int | None = None
-    satisfies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    satisfies: Mapping[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
     score: float | None = None
     note: str | None = None
     line: int | None = None  # where the entry starts in its file, when read from one
@@ -57,8 +56,7 @@ class Entry:
         return self.path
 
 
-@dataclass(frozen=True)
-class Crosswalk:
+class Crosswalk(msgspec.Struct, frozen=True):
     """A crosswalk file's entries, in file order."""
 
     path: str

@@ -4,8 +4,9 @@ its change control judged from the history, and its suggestions listed."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from .changecontrol import ControlSettings
 from .config import Config
@@ -18,8 +19,7 @@ from .result import DocumentSummary
 from .rulepack import Pack
 
 
-@dataclass(frozen=True)
-class CrosswalkInCheck:
+class CrosswalkInCheck(msgspec.Struct, frozen=True):
     """The crosswalk (None when the repository has none), findings about it, its report entry."""
 
     crosswalk: Crosswalk | None

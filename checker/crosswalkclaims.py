@@ -9,7 +9,6 @@ Suggested entries never count. Pure functions over values.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol, TypeVar
@@ -94,7 +93,8 @@ def apply_crosswalk(docs: Sequence[T], cw: Crosswalk | None, approved: bool = Tr
             continue
         own = d.doc.has_metadata
         doc = _tagged(msgspec.structs.replace(d.doc, has_metadata=True), entries)
-        out.append(dataclasses.replace(d, doc=doc, meta=_merged(d.meta, entries, own, approved)))  # type: ignore[type-var]
+        # T is evaluate's DocInput, a struct; the protocol keeps evaluate out of this module's imports
+        out.append(msgspec.structs.replace(d, doc=doc, meta=_merged(d.meta, entries, own, approved)))  # type: ignore[type-var]
     return out
 
 

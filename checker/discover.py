@@ -5,8 +5,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from .display import encodable
 from .findings import Finding, make
@@ -16,8 +17,7 @@ from .includecheck import include_findings
 from .pathpatterns import Patterns
 
 
-@dataclass(frozen=True)
-class Discovery:
+class Discovery(msgspec.Struct, frozen=True):
     """The repository, the checked folder inside it, and the documents found."""
 
     root: Path  # top of the work tree (or the folder itself outside git)
@@ -117,8 +117,7 @@ def _not_a_work_tree(path: Path) -> None:
         )
 
 
-@dataclass(frozen=True)
-class _Listing:
+class _Listing(msgspec.Struct, frozen=True):
     """What git (or, outside git, the folder) says is there: every file, and each one's state."""
 
     files: tuple[str, ...]  # root-relative POSIX paths, sorted
@@ -131,8 +130,7 @@ class _Listing:
     regular: frozenset[str] = frozenset()  # outside git: the files the folder listing saw as regular
 
 
-@dataclass(frozen=True)
-class _Selection:
+class _Selection(msgspec.Struct, frozen=True):
     """The configuration's include and exclude, applied to paths relative to the checked folder."""
 
     prefix: str

@@ -6,7 +6,8 @@ import calendar
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 # ASCII digits and spaces only (`re.ASCII`): `\d` and `\s` would take Arabic-Indic digits
 # and exotic spaces that `int()` and the schemas treat differently.
@@ -17,8 +18,7 @@ MAX_TEXT = 40
 LONGEST = {"day": 36_525, "week": 5_218, "month": 1_200, "year": 100}
 
 
-@dataclass(frozen=True)
-class Duration:
+class Duration(msgspec.Struct, frozen=True):
     """A whole number of days, weeks, months or years."""
 
     count: int

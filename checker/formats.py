@@ -14,8 +14,9 @@ nothing of the pipeline.
 from __future__ import annotations
 
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from .pathpatterns import PatternError, check_pattern, name_pattern
 
@@ -29,8 +30,7 @@ SIDECAR_SUFFIX = ".yaml"  # report.pdf -> report.pdf.yaml: the described file's 
 SIDECAR_SUFFIXES = (".yaml", ".yml")  # names that may describe another file
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(msgspec.Struct, frozen=True):
     """How files of one extension are read."""
 
     reader: Reader | None  # None: read only through a sidecar

@@ -20,11 +20,9 @@ of a large check) for values that hold no reference cycles.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
@@ -56,8 +54,7 @@ from .stages import (
 )
 
 
-@dataclass(frozen=True)
-class CheckOptions:
+class CheckOptions(msgspec.Struct, frozen=True):
     """What to check and how."""
 
     path: Path
@@ -80,7 +77,7 @@ def run_check(opts: CheckOptions, pack: Pack | Callable[[], Pack]) -> CheckResul
         # findings about the config (waivers) are located relative to the repository like all others
         with contextlib.suppress(ValueError):
             rel = Path(cfg.path).resolve().relative_to(disc.root).as_posix()
-            cfg = dataclasses.replace(cfg, path=rel)
+            cfg = msgspec.structs.replace(cfg, path=rel)
     memo = Memo.open(cfg, disc.root, enabled=opts.use_cache)
     try:
         with gc_paused(promote=True):

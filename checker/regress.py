@@ -6,7 +6,6 @@ working tree, index and refs are never touched.
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import tempfile
 from pathlib import Path
@@ -47,8 +46,8 @@ def result_at(opts: CheckOptions, pack: Pack, rev: str) -> CheckResult:
             env=env,
             capture_output=True,
         )
-        cfg = dataclasses.replace(opts.config, cache=False)
-        before = run_check(dataclasses.replace(opts, path=clone / prefix, config=cfg, use_cache=False), pack)
+        cfg = msgspec.structs.replace(opts.config, cache=False)
+        before = run_check(msgspec.structs.replace(opts, path=clone / prefix, config=cfg, use_cache=False), pack)
     return msgspec.structs.replace(before, root=str(root))
 
 

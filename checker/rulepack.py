@@ -11,7 +11,6 @@ executed, and no path in it can lead out of its folder tree.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import difflib
 import gzip
@@ -21,11 +20,12 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
 
 from .checks import CHECK_KINDS, SIDES, Side, kinds_for
 from .codec import BadEntry, Codec
@@ -67,8 +67,7 @@ class PackError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-@dataclass(frozen=True)
-class EvidenceRule:
+class EvidenceRule(msgspec.Struct, frozen=True):
     """One side of an activity's evidence: a check kind from the registry with its parameters."""
 
     check: str
@@ -81,8 +80,7 @@ class EvidenceRule:
     own: bool = False  # set by the activity itself (or an extending pack) rather than the base defaults
 
 
-@dataclass(frozen=True)
-class EvidenceSides:
+class EvidenceSides(msgspec.Struct, frozen=True):
     """Both sides of an activity's evidence; None where that side asks for nothing."""
 
     documented: EvidenceRule | None
@@ -93,16 +91,14 @@ class EvidenceSides:
         return self.documented if name == "documented" else self.performed
 
 
-@dataclass(frozen=True)
-class Recommended:
+class Recommended(msgspec.Struct, frozen=True):
     """A Recommended Activity (not required for certification)."""
 
     id: str
     summary: str
 
 
-@dataclass(frozen=True)
-class Activity:
+class Activity(msgspec.Struct, frozen=True):
     """A Required Activity and the rule that decides whether it is evidenced."""
 
     id: str
@@ -129,8 +125,7 @@ class Activity:
         return tuple(r for r in (self.documented, self.performed) if r is not None)
 
 
-@dataclass(frozen=True)
-class Relationship:
+class Relationship(msgspec.Struct, frozen=True):
     """A named relation to another Practice."""
 
     kind: str
@@ -138,8 +133,7 @@ class Relationship:
     summary: str = ""
 
 
-@dataclass(frozen=True)
-class Practice:
+class Practice(msgspec.Struct, frozen=True, dict=True):  # a dict for its cached properties
     """One Practice with its attributes and Required Activities."""
 
     id: str
@@ -177,16 +171,14 @@ class Practice:
         return {a.id: a for a in reversed(self.activities)}
 
 
-@dataclass(frozen=True)
-class DocTypePart:
+class DocTypePart(msgspec.Struct, frozen=True):
     """A part a document type is expected to contain, met by a matching heading."""
 
     part: str
     headings: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class DocType:
+class DocType(msgspec.Struct, frozen=True, dict=True):  # a dict for its cached properties
     """A documentation type's meaning and structure expectations."""
 
     id: str
@@ -247,8 +239,7 @@ _ONE_WORD = re.compile(r"[a-z0-9]+")
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
 
 
-@dataclass(frozen=True)
-class Area:
+class Area(msgspec.Struct, frozen=True):
     """A Capability Area."""
 
     id: str
@@ -257,8 +248,7 @@ class Area:
     summary: str = ""
 
 
-@dataclass(frozen=True)
-class Level:
+class Level(msgspec.Struct, frozen=True):
     """A Capability Level."""
 
     level: int
@@ -267,8 +257,7 @@ class Level:
     sustained_evaluations: int | None = None
 
 
-@dataclass(frozen=True)
-class Pack:
+class Pack(msgspec.Struct, frozen=True, dict=True):  # a dict for its cached index
     """A loaded, cross-checked rule pack."""
 
     id: str
@@ -285,14 +274,14 @@ class Pack:
     extends: str = ""  # id of the pack this one extends
     # the default sides of each standard activity, keyed "a1", "b", "c5", ..., and "b:plan" for the
     # b-activities of Practices of that documentation type
-    evidence_defaults: Mapping[str, EvidenceSides] = field(default_factory=dict)
-    record_kinds: Mapping[str, str] = field(default_factory=dict)  # kind -> summary
-    phase_summaries: Mapping[str, str] = field(default_factory=dict)
+    evidence_defaults: Mapping[str, EvidenceSides] = msgspec.field(default_factory=dict)
+    record_kinds: Mapping[str, str] = msgspec.field(default_factory=dict)  # kind -> summary
+    phase_summaries: Mapping[str, str] = msgspec.field(default_factory=dict)
     vocabulary: str = ""  # the vocabulary file (read by `load_vocabulary`), or "" for none
-    _index: dict[str, Practice] = field(default_factory=dict, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self._index.update({p.id: p for p in self.practices})
+    @cached_property
+    def _index(self) -> dict[str, Practice]:
+        return {p.id: p for p in self.practices}
 
     def practice(self, practice_id: str) -> Practice | None:
         """The Practice with this id, if any."""
@@ -421,8 +410,7 @@ BUILT_SUFFIX = ".built.json.gz"
 _BUILT_FORMAT = 1
 
 
-@dataclass(frozen=True)
-class _Built:
+class _Built(msgspec.Struct, frozen=True):
     key: str
     pack: Pack  # its folder-specific paths relative to the folder (see `write_built`)
 
@@ -452,9 +440,8 @@ def write_built(folder: Path) -> Path:
     """Build the pack in `folder` from its rule files and write its built form beside it."""
     pack = load_source(folder)
     vocabulary = Path(pack.vocabulary).relative_to(folder).as_posix() if pack.vocabulary else ""
-    # no absolute path of the machine it was built on, and not the index that `Pack` rebuilds
-    portable = dataclasses.replace(pack, path="", vocabulary=vocabulary)
-    object.__setattr__(portable, "_index", {})
+    # no absolute path of the machine it was built on
+    portable = msgspec.structs.replace(pack, path="", vocabulary=vocabulary)
     data = _built_codec().encode(_Built(built_key(folder), portable))
     out = built_file(folder)
     out.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
@@ -472,7 +459,7 @@ def read_built(folder: Path) -> Pack | None:
     if got.key != built_key(folder):
         return None
     vocabulary = str(folder / got.pack.vocabulary) if got.pack.vocabulary else ""
-    return dataclasses.replace(got.pack, path=str(folder), vocabulary=vocabulary)
+    return msgspec.structs.replace(got.pack, path=str(folder), vocabulary=vocabulary)
 
 
 def resolve_pack(name_or_dir: str | Path, base: Path | None = None) -> Path:
@@ -533,8 +520,7 @@ MAX_EXTENDS = 8
 _ACT = re.compile(r"^([abc])([0-9]+)$")
 
 
-@dataclass(frozen=True)
-class _Origin:
+class _Origin(msgspec.Struct, frozen=True):
     """Where a piece of pack data was written: a file and the JSON path inside it."""
 
     loc: Located
@@ -554,14 +540,13 @@ class _Origin:
         return _Origin(self.loc, (*self.where, *sub))
 
 
-@dataclass
-class _RawActivity:
+class _RawActivity(msgspec.Struct):
     data: dict[str, Any]
     origin: _Origin
     # the sides the activity (or an overlay) sets itself, None where it sets `null`
-    sides: dict[str, dict[str, Any] | None] = field(default_factory=dict)
-    side_origin: dict[str, _Origin] = field(default_factory=dict)
-    changed: dict[str, _Origin] = field(default_factory=dict)
+    sides: dict[str, dict[str, Any] | None] = msgspec.field(default_factory=dict)
+    side_origin: dict[str, _Origin] = msgspec.field(default_factory=dict)
+    changed: dict[str, _Origin] = msgspec.field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -572,16 +557,15 @@ class _RawActivity:
         return o.path, o.line(key)
 
 
-@dataclass
-class _RawPractice:
+class _RawPractice(msgspec.Struct):
     data: dict[str, Any]  # every key but `activities`
     area: str
     origin: _Origin
     area_origin: _Origin
     activities: list[_RawActivity]
     inherited: bool = False
-    changed: dict[str, _Origin] = field(default_factory=dict)
-    tailoring: list[str] = field(default_factory=list)
+    changed: dict[str, _Origin] = msgspec.field(default_factory=dict)
+    tailoring: list[str] = msgspec.field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -591,19 +575,18 @@ class _RawPractice:
         return self.changed.get(key, self.origin).error(problem, key)
 
 
-@dataclass
-class _Raw:
+class _Raw(msgspec.Struct):
     """A pack's data before it is frozen: merged with its base, located for error messages."""
 
     folder: Path
     head: Located
     meta: dict[str, Any]
-    practices: list[_RawPractice] = field(default_factory=list)
-    doc_type_origin: dict[str, _Origin] = field(default_factory=dict)
-    default_origin: dict[str, _Origin] = field(default_factory=dict)
-    default_own: set[str] = field(default_factory=set)  # "b.performed", "c5.performed", ...
-    record_kind_origin: dict[str, _Origin] = field(default_factory=dict)
-    counts: list[tuple[str, str | int, int, _Origin]] = field(default_factory=list)
+    practices: list[_RawPractice] = msgspec.field(default_factory=list)
+    doc_type_origin: dict[str, _Origin] = msgspec.field(default_factory=dict)
+    default_origin: dict[str, _Origin] = msgspec.field(default_factory=dict)
+    default_own: set[str] = msgspec.field(default_factory=set)  # "b.performed", "c5.performed", ...
+    record_kind_origin: dict[str, _Origin] = msgspec.field(default_factory=dict)
+    counts: list[tuple[str, str | int, int, _Origin]] = msgspec.field(default_factory=list)
     base_id: str = ""
 
 

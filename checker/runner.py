@@ -7,10 +7,10 @@ import functools
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
+import msgspec
 
 from . import safety
 from .config import Config, ConfigError, find_config, load_config
@@ -23,8 +23,7 @@ from .result import CheckResult
 from .rulepack import Pack, load_pack, shipped_pack
 
 
-@dataclass(frozen=True)
-class CheckRequest:
+class CheckRequest(msgspec.Struct, frozen=True):
     """Everything the `check` command was asked to do."""
 
     path: Path

@@ -13,7 +13,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+
+import msgspec
 
 MAX_LENGTH = 64
 MAX_DIGITS = 9  # per number: a version part beyond a billion is a typing accident
@@ -23,8 +24,7 @@ _PIECES = re.compile(r"[0-9]+|[^0-9]+", re.ASCII)
 Piece = tuple[int, int, str]
 
 
-@dataclass(frozen=True)
-class Version:
+class Version(msgspec.Struct, frozen=True):
     """A parsed version: its text and the key it sorts by."""
 
     text: str

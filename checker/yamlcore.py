@@ -12,9 +12,9 @@ import bisect
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Literal
 
+import msgspec
 import yaml
 
 from .decoding import scrub
@@ -27,8 +27,7 @@ except ImportError:  # pragma: no cover
 JsonPath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class YamlLimits:
+class YamlLimits(msgspec.Struct, frozen=True):
     """How much YAML of one kind may hold: expanded nodes, nesting depth and text bytes."""
 
     nodes: int  # expanded nodes: stops alias bombs long before memory matters
@@ -111,8 +110,7 @@ class YamlValueError(ValueError):
         self.cause = cause
 
 
-@dataclass(frozen=True)
-class Duplicate:
+class Duplicate(msgspec.Struct, frozen=True):
     """A key given twice in one mapping: its line, and the line of its previous occurrence."""
 
     key: str

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from escm_check import cache as cache_mod
 from escm_check import changecontrol, codec, history, stages
@@ -161,7 +162,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Calls]:
 def check(path: Path, cache_dir: Path | None, calls: Calls | None = None, **cfg: Any) -> str:
     """One in-process check; the JSON report. `cache_dir` None runs without the cache."""
     config = load_config(None, cfg)
-    config = dataclasses.replace(config, cache_dir=str(cache_dir) if cache_dir else None)
+    config = msgspec.structs.replace(config, cache_dir=str(cache_dir) if cache_dir else None)
     if calls is not None:
         calls.read.clear()
         calls.histories = 0
@@ -306,7 +307,7 @@ def test_a_new_as_of_date_judges_again(repo: GitRepo, tmp_path: Path, calls: Cal
     cache = tmp_path / "cache"
     check(repo.path, cache, calls)
     config = load_config(None)
-    config = dataclasses.replace(config, cache_dir=str(cache))
+    config = msgspec.structs.replace(config, cache_dir=str(cache))
     calls.read.clear()
     calls.judged.clear()
     later = run_check(CheckOptions(path=repo.path, config=config, as_of=dt.date(2027, 6, 1)), pack_for(config))
@@ -546,7 +547,7 @@ def test_two_runs_at_once_share_one_cache(repo: GitRepo, tmp_path: Path) -> None
 
 
 def test_the_cache_is_off_when_configured_off(repo: GitRepo, tmp_path: Path) -> None:
-    config = dataclasses.replace(load_config(None), cache=False, cache_dir=str(tmp_path / "c"))
+    config = msgspec.structs.replace(load_config(None), cache=False, cache_dir=str(tmp_path / "c"))
     assert Memo.open(config, repo.path).store is None
     assert not (tmp_path / "c").exists()
 
@@ -698,7 +699,7 @@ def test_every_stored_entry_decodes_with_the_codec_of_its_kind(repo: GitRepo, tm
     check(repo.path, cache)
     own = tmp_path / "own"  # an organisation's pack: its rule files are remembered too
     shutil.copytree(Path(__file__).resolve().parent.parent / "rules" / "escm-sp-v2", own)
-    pack_for(dataclasses.replace(load_config(None), cache_dir=str(cache), rules=str(own)), repo.path)
+    pack_for(msgspec.structs.replace(load_config(None), cache_dir=str(cache), rules=str(own)), repo.path)
     codecs: dict[str, Any] = {
         "doc": PARSED,
         "control": JUDGEMENT,

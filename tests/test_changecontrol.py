@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from escm_check.changecontrol import (
     CONTROL_RULES,
@@ -542,7 +542,7 @@ def test_settings_are_plain_values() -> None:
     s = ControlSettings()
     assert s.approval_mode == "trailer" and s.approval_trailers == ("Approved-by",)
     assert s.review_trailers == ("Reviewed-by",) and s.review_cycle == Duration(12, "month")
-    assert dataclasses.replace(s, approval_mode="merge").approval_mode == "merge"
+    assert msgspec.structs.replace(s, approval_mode="merge").approval_mode == "merge"
 
 
 # --------------------------------------------------------------------------- Word and PDF

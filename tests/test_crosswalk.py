@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 from escm_check.crosswalk import (
     Entry,
@@ -127,6 +128,6 @@ def test_written_file_reads_back_equal_and_is_stable(tmp_path: Path, pack: Pack)
     assert dump_crosswalk(entries, "eSCM-SP").encode() == text
     back, problems = load_crosswalk(target)
     assert problems == []
-    assert [e.__class__(**{**e.__dict__, "line": None}) for e in back.entries] == entries
+    assert [msgspec.structs.replace(e, line=None) for e in back.entries] == entries
     docs = {"a b/é.md": None, "scans/bcp.pdf": ["Page 3"], "p.md": ["Change: control"]}
     assert check_crosswalk(back, pack, docs) == []

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
+import msgspec
 import pytest
 from click.testing import CliRunner
 from escm_check.cli import main
@@ -200,7 +201,7 @@ def test_write_crosswalk_loads_back_and_writes_nothing_else(repo: GitRepo, tmp_p
     assert again.code == 0
     cw2, problems2 = load_crosswalk(out)
     assert problems2 == [] and cw2.accepted() == tuple(
-        e.__class__(**{**e.__dict__, "line": cw2.entries[0].line}) for e in accepted
+        msgspec.structs.replace(e, line=cw2.entries[0].line) for e in accepted
     )
     assert len(cw2.entries) == len(cw.entries)
 

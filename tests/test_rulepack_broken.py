@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 from escm_check.cli import main
@@ -177,7 +177,7 @@ class Memo:
     def parsed(self, text: str, display: str) -> Any:
         loc = self.parses.get(text)
         self.parsed_hits += loc is not None
-        return None if loc is None else dataclasses.replace(loc, path=display)
+        return None if loc is None else msgspec.structs.replace(loc, path=display)
 
     def keep_parsed(self, text: str, loc: Any) -> None:
         self.parses[text] = loc
