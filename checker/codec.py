@@ -1,6 +1,6 @@
 """One JSON codec for every value the cache keeps: msgspec, driven by the value's type.
 
-msgspec encodes and decodes dataclasses, tuples, mappings, dates and literals from their
+msgspec encodes and decodes structs, dataclasses, tuples, mappings, dates and literals from their
 type hints and validates while it decodes, so a cached value of the wrong shape is refused
 rather than trusted. Two things it cannot know from a type hint are handled here once:
 

@@ -52,10 +52,8 @@ class Section(msgspec.Struct, frozen=True):
 
 
 class Span(NamedTuple):
-    """Where one section lies among a document's units (lines or paragraphs, 0-based).
-
-    A named tuple rather than a frozen dataclass: one is made per section of every document,
-    and a tuple is made several times faster."""
+    """Where one section lies among a document's units (lines or paragraphs, 0-based):
+    made per section of every document and unpacked at once, so a plain tuple."""
 
     heading: str
     level: int  # 0: the untitled content before the first heading
