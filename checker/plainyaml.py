@@ -12,6 +12,7 @@ bench/equivalence.py compare them on generated, fuzzed and real front matter.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -22,8 +23,17 @@ from .durations import is_iso_date
 from .metadata_keys import TEXT_KEYS
 from .yamlcore import TAG_STR, TAG_TIMESTAMP, YamlLimits
 
-# libyaml's printable characters less tab, NEL, LS, PS and the BOM
-_NOT_PLAIN_TEXT = re.compile("[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# libyaml's printable characters less tab, NEL, LS, PS and the BOM; in ASCII text, that is
+# a newline or a printable character
+_NOT_PLAIN_ASCII = re.compile("[^\n\x20-\x7e]")
+
+
+@functools.cache
+def _not_plain_text() -> re.Pattern[str]:
+    # compiled when first needed: its ranges take milliseconds, and most front matter is ASCII
+    return re.compile("[^\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: (.*))?\Z")
 # A plain scalar starting with no indicator and holding neither `:` nor `#` nor brackets;
 # in a flow list (an item) no comma or quote either.
@@ -55,7 +65,7 @@ class _NotPlain(Exception):
 def read_plain(text: str, limits: YamlLimits, line_offset: int = 0) -> tuple[dict[str, Any], dict[str, int]] | None:
     """(values, 1-based line of each top-level key) of a plain front matter, or None when
     the text is not plain enough to be read without composing."""
-    if "\t" in text or _NOT_PLAIN_TEXT.search(text):
+    if "\t" in text or (_NOT_PLAIN_ASCII if text.isascii() else _not_plain_text()).search(text):
         return None
     try:
         return _Reader(text.split("\n"), limits.nodes, line_offset).mapping()

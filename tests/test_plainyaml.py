@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from escm_check.frontmatter import load_mapping
-from escm_check.plainyaml import read_plain
+from escm_check.plainyaml import _NOT_PLAIN_ASCII, _not_plain_text, read_plain
 from escm_check.yamlcore import YAML_LIMITS
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -127,3 +127,9 @@ def test_lines_read_before_give_fresh_values_and_still_count_as_duplicates() -> 
     assert read_plain("type: policy\ntype: policy", LIMITS) is None
     values = {"practices": ["knw07", "thr04"], "type": "policy"}
     assert read_plain(text, LIMITS, 5) == (values, {"practices": 6, "type": 7})
+
+
+def test_the_ascii_test_of_plain_text_agrees_with_the_full_one_on_every_ascii_character() -> None:
+    for code in range(128):
+        char = chr(code)
+        assert bool(_NOT_PLAIN_ASCII.search(char)) == bool(_not_plain_text().search(char)), repr(char)
