@@ -733,6 +733,8 @@ def _gate(level: int, results: Sequence[PracticeResult], findings: Sequence[Find
 
 def _encodable(f: Finding) -> Finding:
     """The finding with any undecodable bytes shown as `\\xff`, so every reporter can write it."""
+    if f"{f.message}{f.hint}{f.path or ''}{f.cause or ''}".isascii():
+        return f  # nearly every finding: one test rather than four
     message, hint = encodable(f.message), encodable(f.hint)
     path = encodable(f.path) if f.path is not None else None
     cause = encodable(f.cause) if f.cause is not None else None
