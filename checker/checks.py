@@ -10,7 +10,7 @@ new kind is one entry here. Judges are pure: values in, a `Verdict` out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import msgspec
@@ -69,6 +69,24 @@ def evidence_at(d: DocInput, line: int | None, kind: str, detail: str = "") -> E
     return Evidence(path=d.path, line=line, commit=commit, kind=kind, detail=detail)
 
 
+LISTED = 5  # documents a reason names; the rest are counted, so a reason stays one readable line
+
+
+def listed(items: Sequence[str]) -> str:
+    """`a.md, b.md, c.md, d.md, e.md and 3 more`."""
+    more = len(items) - LISTED
+    return ", ".join(items[:LISTED]) + (f" and {more} more" if more > 0 else "")
+
+
+def by_reason(reasons: Sequence[tuple[str, str]]) -> str:
+    """`a.md, b.md and 3 more: reason` once per reason, in the order first met: a repository's
+    hundreds of documents usually fail for one or two reasons, not hundreds."""
+    paths: dict[str, list[str]] = {}
+    for path, why in reasons:
+        paths.setdefault(why, []).append(path)
+    return "; ".join(f"{listed(named)}: {why}" for why, named in paths.items())
+
+
 def _owner_named(c: Case) -> Verdict:
     ev = tuple(
         evidence_at(d, d.doc.meta_line("owner"), "owner", d.meta.owner or "") for d in c.approved if d.meta.owner
@@ -79,40 +97,40 @@ def _owner_named(c: Case) -> Verdict:
 def _independent_approval(c: Case) -> Verdict:
 
     ev: list[Evidence] = []
-    reasons: list[str] = []
+    reasons: list[tuple[str, str]] = []
     for d in c.approved:
         author = d.control.last_author if d.control else None
         names = approvers(d.doc, c.field_map) or ((d.meta.approved_by,) if d.meta.approved_by else ())
         # several approvers: independent when at least one of them is not the author
         independent = [n for n in names if author is not None and not same_person(n, author)]
         if not names:
-            reasons.append(f"{d.path} has no approved_by")
+            reasons.append((d.path, "no approved_by"))
         elif author is None:
-            reasons.append(f"{d.path}: the author of its last change is unknown (no history)")
+            reasons.append((d.path, "the author of its last change is unknown (no history)"))
         elif not independent:
-            reasons.append(f"{d.path} is approved by the author of its last change")
+            reasons.append((d.path, "approved by the author of its last change"))
         else:
             ev.append(evidence_at(d, d.doc.meta_line("approved_by"), "approval", ", ".join(independent)))
     if ev:
         return Verdict(True, tuple(ev))
-    return Verdict(False, reason="; ".join(reasons) or "no approved document serves the Practice")
+    return Verdict(False, reason=by_reason(reasons) or "no approved document serves the Practice")
 
 
 def _change_controlled(c: Case) -> Verdict:
     ev: list[Evidence] = []
-    reasons: list[str] = []
+    reasons: list[tuple[str, str]] = []
     for d in c.approved:
         ctl = d.control
         if ctl is None or not ctl.controlled:
-            reasons.append(f"{d.path}: {ctl.reason if ctl else 'not under version control'}")
+            reasons.append((d.path, ctl.reason if ctl else "not under version control"))
         elif ctl.review_due is not None and ctl.review_due < c.as_of:
-            reasons.append(f"{d.path}: review was due on {ctl.review_due.isoformat()}")
+            reasons.append((d.path, f"review was due on {ctl.review_due.isoformat()}"))
         else:
             version = f"version {d.meta.version}" if d.meta.version else ""
             ev.append(evidence_at(d, d.doc.meta_line("version"), "change-control", version))
     if ev:
         return Verdict(True, tuple(ev))
-    return Verdict(False, reason="; ".join(reasons) or "no approved document serves the Practice")
+    return Verdict(False, reason=by_reason(reasons) or "no approved document serves the Practice")
 
 
 def _sections(c: Case) -> tuple[Evidence, ...]:
@@ -143,8 +161,9 @@ def _tagged_section(c: Case) -> Verdict:
     if c.empty:
         return Verdict(False, reason="the tagged section is empty")
     if c.unapproved:
-        listed = ", ".join(sorted(set(c.unapproved)))
-        return Verdict(False, reason=f"tagged only in documents that are not approved: {listed}")
+        return Verdict(
+            False, reason=f"tagged only in documents that are not approved: {listed(sorted(set(c.unapproved)))}"
+        )
     return Verdict(False, reason="no tagged section or claim")
 
 
@@ -178,7 +197,7 @@ def _kind_reason(c: Case, recs: _Records) -> str:
     wanted = ", ".join(c.rule.record_kinds)
     if not recs.other_kind:
         return f"no record ({wanted})" if wanted else "no record"
-    said = ", ".join(f"{d.path} ({d.meta.record_kind or 'no record_kind'})" for d in recs.other_kind)
+    said = listed([f"{d.path} ({d.meta.record_kind or 'no record_kind'})" for d in recs.other_kind])
     return f"no record of kind {wanted}: {said}"
 
 

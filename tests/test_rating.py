@@ -195,3 +195,24 @@ def test_a_window_is_counted_forward_from_its_start() -> None:
     assert not month.covers(dt.date(2023, 1, 31), dt.date(2023, 3, 1))
     assert Duration(1, "year").covers(dt.date(2024, 2, 29), dt.date(2025, 2, 28))
     assert not Duration(1, "year").covers(dt.date(2024, 2, 29), dt.date(2025, 3, 1))
+
+
+def test_a_reason_many_documents_share_names_five_of_them_once() -> None:
+    files = full_practice("knw07")
+    for i in range(7):
+        files[f"knw07/copy-{i}.md"] = files["knw07/procedure.md"].replace("DOC-KNW07-PROCEDURE", f"DOC-COPY-{i}")
+    files["knw07/self.md"] = (
+        files["knw07/procedure.md"]
+        .replace("DOC-KNW07-PROCEDURE", "DOC-SELF")
+        .replace("approved_by: Quality Manager", "approved_by: Asha Author")
+    )
+    unknown = Control(True, last_commit="c0ffee", last_author=None)
+    controls = {path: unknown for path in files if path != "knw07/self.md"}
+    r = run(files, controls=controls)
+    a2 = next(a for p in r.practices if p.id == "knw07" for a in p.activities if a.id == "a2")
+    # the approved documents serving knw07, in path order: copy-0 to copy-6, procedure.md, self.md
+    assert a2.reason == (
+        "knw07/copy-0.md, knw07/copy-1.md, knw07/copy-2.md, knw07/copy-3.md, knw07/copy-4.md and 3 more: "
+        "the author of its last change is unknown (no history); "
+        "knw07/self.md: approved by the author of its last change"
+    )
