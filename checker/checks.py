@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
+from .display import listed
 from .documents import Section
 from .durations import Duration
 from .findings import Finding, make
@@ -72,19 +73,13 @@ def evidence_at(d: DocInput, line: int | None, kind: str, detail: str = "") -> E
 LISTED = 5  # documents a reason names; the rest are counted, so a reason stays one readable line
 
 
-def listed(items: Sequence[str]) -> str:
-    """`a.md, b.md, c.md, d.md, e.md and 3 more`."""
-    more = len(items) - LISTED
-    return ", ".join(items[:LISTED]) + (f" and {more} more" if more > 0 else "")
-
-
 def by_reason(reasons: Sequence[tuple[str, str]]) -> str:
     """`a.md, b.md and 3 more: reason` once per reason, in the order first met: a repository's
     hundreds of documents usually fail for one or two reasons, not hundreds."""
     paths: dict[str, list[str]] = {}
     for path, why in reasons:
         paths.setdefault(why, []).append(path)
-    return "; ".join(f"{listed(named)}: {why}" for why, named in paths.items())
+    return "; ".join(f"{listed(named, LISTED)}: {why}" for why, named in paths.items())
 
 
 def _owner_named(c: Case) -> Verdict:
@@ -162,7 +157,7 @@ def _tagged_section(c: Case) -> Verdict:
         return Verdict(False, reason="the tagged section is empty")
     if c.unapproved:
         return Verdict(
-            False, reason=f"tagged only in documents that are not approved: {listed(sorted(set(c.unapproved)))}"
+            False, reason=f"tagged only in documents that are not approved: {listed(sorted(set(c.unapproved)), LISTED)}"
         )
     return Verdict(False, reason="no tagged section or claim")
 
@@ -197,7 +192,7 @@ def _kind_reason(c: Case, recs: _Records) -> str:
     wanted = ", ".join(c.rule.record_kinds)
     if not recs.other_kind:
         return f"no record ({wanted})" if wanted else "no record"
-    said = listed([f"{d.path} ({d.meta.record_kind or 'no record_kind'})" for d in recs.other_kind])
+    said = listed([f"{d.path} ({d.meta.record_kind or 'no record_kind'})" for d in recs.other_kind], LISTED)
     return f"no record of kind {wanted}: {said}"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 # C0 controls (line breaks, ESC that starts a terminal escape sequence), DEL and C1 controls,
 # and the Unicode line and paragraph separators: written as escapes, never sent raw
 _ESCAPES = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
@@ -27,3 +29,9 @@ def encodable(text: str) -> str:
         return text
     except UnicodeEncodeError:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def listed(items: Sequence[str], limit: int) -> str:
+    """`a, b, c and 4 more`: the first `limit` items named, the rest counted."""
+    more = len(items) - limit
+    return ", ".join(items[:limit]) + (f" and {more} more" if more > 0 else "")

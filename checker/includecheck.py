@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from .display import listed
 from .findings import Finding, make
 from .pathpatterns import Patterns, unnegated
 
@@ -30,7 +31,7 @@ def include_findings(
                 )
             )
         elif pattern == unnegated(pattern) and not any(is_document(f) for f in matched):
-            shown = ", ".join(matched[:SHOWN]) + (f" and {len(matched) - SHOWN} more" if len(matched) > SHOWN else "")
+            shown = listed(matched, SHOWN)
             out.append(
                 make(
                     "include-unmatched",
