@@ -111,13 +111,18 @@ def _independent_approval(c: Case) -> Verdict:
     return Verdict(False, reason=by_reason(reasons) or "no approved document serves the Practice")
 
 
+# a document git tracks whose change control was not judged: it has no front matter of its own
+# (the crosswalk serves it), so there is no version to follow
+_NOT_JUDGED = "change control not judged: no readable front matter of its own"
+
+
 def _change_controlled(c: Case) -> Verdict:
     ev: list[Evidence] = []
     reasons: list[tuple[str, str]] = []
     for d in c.approved:
         ctl = d.control
         if ctl is None or not ctl.controlled:
-            reasons.append((d.path, ctl.reason if ctl else "not under version control"))
+            reasons.append((d.path, ctl.reason if ctl else _NOT_JUDGED))
         elif ctl.review_due is not None and ctl.review_due < c.as_of:
             reasons.append((d.path, f"review was due on {ctl.review_due.isoformat()}"))
         else:

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import msgspec
 
-from .checks import CHECK_KINDS, Case, TagHit, Verdict, judge
+from .checks import CHECK_KINDS, LISTED, Case, TagHit, Verdict, judge
 from .claims import claims_something, demote_front_matter, demote_unclaimed, not_evidence_findings
 from .config import Config, Waiver
 from .crosswalk import Crosswalk
 from .crosswalkclaims import apply_crosswalk, crosswalked_paths
-from .display import encodable
+from .display import encodable, listed
 from .documents import Document, Section
 from .durations import Duration, parse_date, parse_duration
 from .findings import Finding, make, sort_findings
@@ -637,12 +637,12 @@ def _gap_findings(gaps: Sequence[_Gap], results: Sequence[PracticeResult], ctx: 
         )
     for pid in sorted(set(gap_count) & unapproved):
         docs_ = sorted(index.serving[pid], key=lambda d: d.path)
-        listed = ", ".join(f"{d.path} ({d.meta.status or 'no status'})" for d in docs_)
+        drafts = listed([f"{d.path} ({d.meta.status or 'no status'})" for d in docs_], LISTED)
         findings.append(
             make(
                 "activity-not-evidenced",
                 f"{pid}: none of its documents is approved, so its {gap_count[pid]} Required Activities have no "
-                f"evidence: {listed}",
+                f"evidence: {drafts}",
                 path=docs_[0].path,
                 line=docs_[0].doc.meta_line("status"),
                 practice=pid,

@@ -216,3 +216,28 @@ def test_a_reason_many_documents_share_names_five_of_them_once() -> None:
         "the author of its last change is unknown (no history); "
         "knw07/self.md: approved by the author of its last change"
     )
+
+
+def test_a_document_whose_change_control_was_not_judged_is_not_called_unversioned() -> None:
+    files = full_practice("knw07")
+    # what the pipeline gives a tracked document without front matter of its own
+    r = run(files, controls=dict.fromkeys(files))  # type: ignore[arg-type]
+    a3 = next(a for p in r.practices if p.id == "knw07" for a in p.activities if a.id == "a3")
+    assert a3.status == "not-satisfied"
+    assert "change control not judged: no readable front matter of its own" in a3.reason
+    assert "not under version control" not in a3.reason
+
+
+def test_a_practice_with_only_drafts_names_five_of_them() -> None:
+    files = {
+        f"knw07/draft-{i}.md": text.replace("status: approved", "status: draft").replace("DOC-KNW07", f"DRAFT-{i}")
+        for i in range(7)
+        for path, text in full_practice("knw07").items()
+        if path == "knw07/procedure.md"
+    }
+    r = run(files)
+    gap = next(f for f in r.findings if f.rule == "activity-not-evidenced" and f.practice == "knw07")
+    assert gap.message.endswith(
+        "knw07/draft-0.md (draft), knw07/draft-1.md (draft), knw07/draft-2.md (draft), "
+        "knw07/draft-3.md (draft), knw07/draft-4.md (draft) and 2 more"
+    )
